@@ -1,0 +1,1 @@
+"""Ceasefire-proposal modeller."""

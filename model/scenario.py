@@ -1,0 +1,144 @@
+"""A validated scenario: the file's data plus its compiled expressions and lookup tables.
+
+Built only by `model.loader`; everything downstream (engine, checks, reports) takes this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from . import expr
+from .provenance import SourceText
+from .schema import EnumVariable, IntVariable, Parameter, ScenarioSpec, Transition
+from .yamlsource import Document
+
+BUILTINS = ("day", "day_in_stage", "stage_days")
+"""Names every guard, effect, weight and duration may read besides variables and parameters:
+``day`` (days since the start), ``day_in_stage`` (days since the current stage began) and
+``stage_days`` (the current stage's declared length)."""
+
+ParamValue = int | bool
+
+
+class ParameterError(ValueError):
+    """A parameter override names no parameter or gives a value it cannot take."""
+
+
+@dataclass(frozen=True)
+class CompiledTransition:
+    index: int
+    name: str
+    spec: Transition
+    sources: tuple[str, ...]
+    guard: expr.Compiled
+    effects: tuple[tuple[str, expr.Compiled], ...]
+    days: expr.Compiled
+    weight: expr.Compiled
+
+    @property
+    def trigger(self) -> str:
+        return self.spec.trigger
+
+    @property
+    def actor(self) -> str:
+        return self.spec.actor
+
+    @property
+    def dest(self) -> str:
+        return self.spec.dest
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario that passed every load-time check; safe to build and run."""
+
+    spec: ScenarioSpec
+    file: str
+    document: Document = field(repr=False, compare=False)
+    sources: Mapping[str, SourceText] = field(repr=False, compare=False)
+    transitions: tuple[CompiledTransition, ...] = field(repr=False)
+    invariants: tuple[tuple[str, expr.Compiled], ...] = field(repr=False)
+    initial_values: tuple[tuple[str, expr.Compiled], ...] = field(repr=False)
+    stage_days: Mapping[str, expr.Compiled | None] = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def variable_names(self) -> tuple[str, ...]:
+        return tuple(v.id for v in self.spec.variables)
+
+    @property
+    def bounds(self) -> dict[str, tuple[int, int]]:
+        return {v.id: (v.min, v.max) for v in self.spec.variables if isinstance(v, IntVariable)}
+
+    @property
+    def enums(self) -> dict[str, tuple[str, ...]]:
+        return {v.id: v.values for v in self.spec.variables if isinstance(v, EnumVariable)}
+
+    def stage_of(self, state: str) -> str | None:
+        return self._states[state][0]
+
+    def outcome_of(self, state: str) -> str | None:
+        return self._states[state][1]
+
+    @property
+    def outcome_states(self) -> dict[str, str]:
+        return {s.id: s.outcome for s in self.spec.states if s.outcome}
+
+    @property
+    def _states(self) -> dict[str, tuple[str | None, str | None]]:
+        return {s.id: (s.stage, s.outcome) for s in self.spec.states}
+
+    def stage_index(self, stage: str | None) -> int:
+        """Position of a stage in the declared order (outcome states without one: last)."""
+        order = [s.id for s in self.spec.stages]
+        return order.index(stage) if stage in order else len(order)
+
+    def parameters(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
+        """Parameter values: defaults, with ``overrides`` checked against type and bounds.
+
+        Override values may be ints/bools or their text (``"12"``, ``"true"``) as typed on a
+        command line.
+        """
+        specs = {p.id: p for p in self.spec.parameters}
+        values: dict[str, ParamValue] = {p.id: p.default for p in self.spec.parameters}
+        for name, raw in (overrides or {}).items():
+            if name not in specs:
+                known = ", ".join(specs) or "none"
+                raise ParameterError(
+                    f"unknown parameter {name!r}{_hint(name, specs)}; this scenario has: {known}"
+                )
+            values[name] = _coerce(specs[name], raw)
+        return values
+
+
+def _hint(name: str, candidates: Mapping[str, object]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _coerce(p: Parameter, raw: object) -> ParamValue:
+    if p.type == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        raise ParameterError(f"parameter {p.id!r} takes true or false, not {raw!r}")
+    if isinstance(raw, bool):
+        raise ParameterError(f"parameter {p.id!r} takes a whole number, not {raw!r}")
+    try:
+        value = int(raw) if isinstance(raw, int) else int(str(raw).strip())
+    except ValueError:
+        raise ParameterError(f"parameter {p.id!r} takes a whole number, not {raw!r}") from None
+    if (p.min is not None and value < p.min) or (p.max is not None and value > p.max):
+        low = "" if p.min is None else f"at least {p.min}"
+        high = "" if p.max is None else f"at most {p.max}"
+        raise ParameterError(
+            f"parameter {p.id!r} must be {' and '.join(x for x in (low, high) if x)}, not {value}"
+        )
+    return value

@@ -1,0 +1,207 @@
+"""The scenario file format: pydantic v2 models, strict and immutable.
+
+This module only describes shape. Meaning (names that must exist, expression types, quotes
+found in the seed) is checked by `model.loader`, which knows file positions.
+Lists hold named entries (``id:``) so that error paths read ``transitions[3].guard``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+
+Ident = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64),
+    Field(description="A name: lower case letters, digits and '_', starting with a letter."),
+]
+ExprText = Annotated[
+    StrictStr | StrictBool | StrictInt,
+    Field(description="An expression (see docs/format.md): e.g. 'held_in_gaza > 0', 3, true."),
+]
+Text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=4000)]
+
+
+def _freeze(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d))
+
+
+Effects = Annotated[
+    dict[Ident, ExprText],
+    AfterValidator(_freeze),
+    PlainSerializer(dict, return_type=dict[str, Any]),
+    Field(description="New values, each an expression over the values before the step."),
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quote(_Frozen):
+    """Verbatim words from a source file, and who said them where the source says so."""
+
+    text: Annotated[StrictStr, StringConstraints(min_length=8, max_length=2000)] = Field(
+        description="Verbatim from the source, typographic quotes and apostrophes included."
+    )
+    said_by: Text | None = Field(
+        None, description="Who the source says said it, in the source's words."
+    )
+    source: Ident | None = Field(
+        None, description="Id of the source file; may be left out when there is only one."
+    )
+
+
+class _Sourced(_Frozen):
+    """Every modelled element says where it comes from: a quote, an assumption, or both."""
+
+    quote: Quote | None = None
+    assumption: Text | None = Field(
+        None, description="Why the modeller chose this, where the source does not say it."
+    )
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> _Sourced:
+        if self.quote is None and self.assumption is None:
+            raise ValueError("needs a 'quote' from the source or an 'assumption'")
+        return self
+
+
+class Source(_Frozen):
+    id: Ident
+    file: Text = Field(description="Path of the seed file, relative to the scenario file.")
+    title: Text | None = None
+
+
+class Party(_Sourced):
+    id: Ident
+    name: Text
+    role: Literal["party", "mediator", "host", "monitor", "observer"]
+
+
+class Stage(_Sourced):
+    id: Ident
+    name: Text
+    days: ExprText | None = Field(
+        None, description="Length in days, a whole number or an expression over parameters."
+    )
+
+
+class IntVariable(_Sourced):
+    id: Ident
+    type: Literal["int"]
+    min: StrictInt
+    max: StrictInt
+    initial: ExprText = Field(description="A whole number or an expression over parameters.")
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> IntVariable:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        return self
+
+
+class BoolVariable(_Sourced):
+    id: Ident
+    type: Literal["bool"]
+    initial: ExprText
+    description: Text | None = None
+
+
+class EnumVariable(_Sourced):
+    id: Ident
+    type: Literal["enum"]
+    values: Annotated[tuple[Ident, ...], Field(min_length=1)]
+    initial: Ident
+    description: Text | None = None
+
+
+Variable = Annotated[IntVariable | BoolVariable | EnumVariable, Field(discriminator="type")]
+
+
+class Parameter(_Sourced):
+    id: Ident
+    type: Literal["int", "bool"] = "int"
+    default: StrictInt | StrictBool
+    min: StrictInt | None = None
+    max: StrictInt | None = None
+    description: Text | None = None
+
+
+class State(_Sourced):
+    id: Ident
+    stage: Ident | None = Field(None, description="Required except for outcome states.")
+    outcome: Ident | None = Field(
+        None, description="Marks an outcome state (the run ends here) with a neutral label."
+    )
+    description: Text | None = None
+
+
+class Transition(_Sourced):
+    trigger: Ident = Field(description="The event name.")
+    source: Ident | Annotated[tuple[Ident, ...], Field(min_length=1)]
+    dest: Ident
+    actor: Ident = Field(description="Id of the party that acts.")
+    guard: ExprText = True
+    effects: Effects = Field(default_factory=dict, validate_default=True)
+    days: ExprText = Field(0, description="Days the step takes (advances the clock).")
+    weight: ExprText = Field(1, description="Relative weight when a simulation chooses.")
+    allow_backward: StrictBool = Field(
+        False, description="Allow a move to an earlier stage (otherwise the checker flags it)."
+    )
+    description: Text | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.source,) if isinstance(self.source, str) else self.source
+
+
+class Invariant(_Sourced):
+    id: Ident
+    holds: ExprText = Field(description="A boolean expression true in every reachable state.")
+    description: Text | None = None
+
+
+class ScenarioSpec(_Frozen):
+    """A scenario file, as written."""
+
+    id: Ident
+    title: Text
+    summary: Text
+    sources: Annotated[tuple[Source, ...], Field(min_length=1)]
+    parties: Annotated[tuple[Party, ...], Field(min_length=1)]
+    stages: Annotated[tuple[Stage, ...], Field(min_length=1)]
+    variables: tuple[Variable, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    states: Annotated[tuple[State, ...], Field(min_length=1)]
+    initial: Ident = Field(description="Id of the state a run starts in.")
+    transitions: tuple[Transition, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
+    horizon: Annotated[StrictInt, Field(ge=1, le=36500)] = Field(
+        description="Days modelled: no step may take the clock past it."
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the format, for editors (written to ``scenario.schema.json``)."""
+    schema = ScenarioSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Ceasefire-proposal scenario"
+    return schema
