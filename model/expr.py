@@ -246,6 +246,14 @@ def _type(e: Expr, env: Mapping[str, Type]) -> Type:
             return _LIT
         case Name(id=name):
             if name not in env:
+                owners = [
+                    t.name for t in env.values() if isinstance(t, EnumType) and name in t.values
+                ]
+                if owners:
+                    raise ExprError(
+                        f"unknown name {name!r}; to mean the value of {owners[0]}, quote it: "
+                        f"'{name}' (in YAML: \"'{name}'\")"
+                    )
                 raise ExprError(f"unknown name {name!r}{_did_you_mean(name, env)}")
             return env[name]
         case Unary(op="-", operand=x):

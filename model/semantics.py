@@ -12,8 +12,9 @@ callbacks, and the explorer calls them directly, so both give one semantics.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from random import Random
 
 from .errors import EvaluationError, InvariantViolated, OutOfBounds
 from .expr import Compiled, Value
@@ -169,3 +170,20 @@ def _call(f: Compiled, env: Mapping[str, Value], where: str) -> Value:
         return f(env)
     except ZeroDivisionError as exc:
         raise EvaluationError(where, str(exc)) from None
+
+
+def weighted_choice(rng: Random, weights: Sequence[int]) -> int:
+    """Index chosen with probability proportional to its (integer) weight.
+
+    Integer arithmetic only (``randrange`` on the total), so a seed gives the same choices
+    on every platform; the simulation fast path must use this same function.
+    """
+    total = sum(weights)
+    if total <= 0:
+        raise ValueError("no positive weight to choose from")
+    r = rng.randrange(total)
+    for i, w in enumerate(weights):
+        if r < w:
+            return i
+        r -= w
+    raise AssertionError("unreachable")  # pragma: no cover

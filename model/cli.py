@@ -1,0 +1,67 @@
+"""What every command-line entry shares: scenario arguments, `--set`, and exit statuses.
+
+Exit statuses: 0 success, 1 the command ran and found a problem in the model (a failed run,
+a finding), 2 the input was invalid (a bad scenario file, an unknown parameter). Invalid
+input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import ScenarioError
+from .scenario import ParameterError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+
+
+def parse_sets(items: Sequence[str]) -> dict[str, str]:
+    """``["a=1", "b=true"]`` -> ``{"a": "1", "b": "true"}``; values are checked by the scenario."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ParameterError(f"--set {item!r}: write NAME=VALUE, e.g. --set batch_size=20")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="override a parameter (repeatable); --list-parameters shows them",
+    )
+
+
+def scenario_path(value: str | None, default: Path) -> Path:
+    return Path(value) if value else default
+
+
+def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
+    """Turn invalid-input exceptions into messages on stderr and exit status 2."""
+
+    def wrapper(argv: list[str] | None = None) -> int:
+        try:
+            return main(argv)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            count = len(exc.problems)
+            print(
+                f"{count} problem{'s' if count != 1 else ''} found; nothing was run.",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        except ParameterError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        except BrokenPipeError:  # e.g. piped into `head`
+            return EXIT_OK
+
+    return wrapper
