@@ -65,8 +65,15 @@ class SourceText:
             )
         if q.casefold() in self.normalised.casefold():
             return "the quote differs from the source only in upper/lower case"
-        best = max(self.sentences, key=lambda s: _similarity(q, s), default="")
-        return f"closest sentence in the source: {best!r}" if best else "the source is empty"
+        best = self.closest_passage(q)
+        return f"closest passage in the source: {best!r}" if best else "the source is empty"
+
+    def closest_passage(self, quote: str) -> str:
+        """The run of words in the source, as long as the quote, that is most like it."""
+        words = self.normalised.split(" ")
+        n = max(1, len(normalise(quote).split(" ")))
+        windows = (" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1)))
+        return max(windows, key=lambda w: _similarity(quote, w), default="")
 
 
 def _similarity(a: str, b: str) -> float:

@@ -205,3 +205,16 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Ceasefire-proposal scenario"
     return schema
+
+
+def schema_text() -> str:
+    """The JSON Schema as the text stored in ``docs/scenario.schema.json``."""
+    import json
+
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":  # python -m model.schema > docs/scenario.schema.json
+    import sys
+
+    sys.stdout.write(schema_text())

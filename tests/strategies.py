@@ -1,0 +1,191 @@
+"""Hypothesis strategies for random *valid* scenarios (shape, names and types all correct).
+
+Guards, effects and invariants are random well-typed expressions, so generated scenarios may
+go out of bounds, break invariants or deadlock: that is what the checker's tests want.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+SEED_FILE = "../seeds/000_fe535af938dae792.txt"
+QUOTES = (
+    "Israel and Hamas sent teams to Egypt yesterday",
+    "consultations were expected to continue within 48 hours",
+    "would be staggered over three stages",
+)
+
+
+def _int_expr(draw: st.DrawFn, ints: list[str], depth: int) -> str:
+    leaves = [str(draw(st.integers(-3, 5)))] + ints
+    if depth <= 0 or draw(st.integers(0, 2)) == 0:
+        return draw(st.sampled_from(leaves))
+    kind = draw(st.sampled_from(["+", "-", "*", "min", "max", "if"]))
+    a = _int_expr(draw, ints, depth - 1)
+    b = _int_expr(draw, ints, depth - 1)
+    if kind in ("min", "max"):
+        return f"{kind}({a}, {b})"
+    if kind == "if":
+        return f"({a} if {_bool_expr(draw, ints, [], {}, depth - 1)} else {b})"
+    return f"({a} {kind} {b})"
+
+
+def _bool_expr(
+    draw: st.DrawFn, ints: list[str], bools: list[str], enums: dict[str, list[str]], depth: int
+) -> str:
+    options = ["cmp", "const"] + (["bool"] if bools else []) + (["enum"] if enums else [])
+    if depth > 0:
+        options += ["and", "or", "not"]
+    kind = draw(st.sampled_from(options))
+    if kind == "const":
+        return draw(st.sampled_from(["true", "false"]))
+    if kind == "bool":
+        return draw(st.sampled_from(bools))
+    if kind == "enum":
+        name = draw(st.sampled_from(sorted(enums)))
+        op = draw(st.sampled_from(["==", "!="]))
+        return f"{name} {op} '{draw(st.sampled_from(enums[name]))}'"
+    if kind == "cmp":
+        op = draw(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]))
+        return f"{_int_expr(draw, ints, 1)} {op} {_int_expr(draw, ints, 1)}"
+    if kind == "not":
+        return f"not ({_bool_expr(draw, ints, bools, enums, depth - 1)})"
+    a = _bool_expr(draw, ints, bools, enums, depth - 1)
+    b = _bool_expr(draw, ints, bools, enums, depth - 1)
+    return f"({a} {kind} {b})"
+
+
+def _provenance(draw: st.DrawFn) -> dict[str, Any]:
+    if draw(st.booleans()):
+        return {"assumption": "generated"}
+    return {"quote": {"text": draw(st.sampled_from(QUOTES))}}
+
+
+@st.composite
+def scenario_data(draw: st.DrawFn, max_states: int = 5, max_transitions: int = 8) -> dict[str, Any]:
+    """A random valid scenario as the plain data a YAML file would hold."""
+    n_parties = draw(st.integers(1, 3))
+    parties = [
+        {"id": f"p{i}", "name": f"Party {i}", "role": "party", **_provenance(draw)}
+        for i in range(n_parties)
+    ]
+    n_stages = draw(st.integers(1, 3))
+    stages = []
+    for i in range(n_stages):
+        stage: dict[str, Any] = {"id": f"s{i}", "name": f"Stage {i}", **_provenance(draw)}
+        if draw(st.booleans()):
+            stage["days"] = draw(st.integers(0, 4))
+        stages.append(stage)
+
+    params = []
+    for i in range(draw(st.integers(0, 2))):
+        low = draw(st.integers(0, 2))
+        high = draw(st.integers(low, 4))
+        default = draw(st.integers(low, high))
+        params.append(
+            {"id": f"k{i}", "default": default, "min": low, "max": high, **_provenance(draw)}
+        )
+    param_names = [p["id"] for p in params]
+
+    variables: list[dict[str, Any]] = []
+    ints, bools, enums = [], [], {}
+    for i in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["int", "bool", "enum"]))
+        name = f"v{i}"
+        if kind == "int":
+            high = draw(st.integers(0, 4))
+            variables.append(
+                {
+                    "id": name,
+                    "type": "int",
+                    "min": 0,
+                    "max": high,
+                    "initial": draw(st.integers(0, high)),
+                    **_provenance(draw),
+                }
+            )
+            ints.append(name)
+        elif kind == "bool":
+            variables.append(
+                {"id": name, "type": "bool", "initial": draw(st.booleans()), **_provenance(draw)}
+            )
+            bools.append(name)
+        else:
+            values = [f"e{j}" for j in range(draw(st.integers(1, 3)))]
+            variables.append(
+                {
+                    "id": name,
+                    "type": "enum",
+                    "values": values,
+                    "initial": draw(st.sampled_from(values)),
+                    **_provenance(draw),
+                }
+            )
+            enums[name] = values
+
+    readable_ints = ints + param_names + ["day", "day_in_stage"]
+    n_states = draw(st.integers(1, max_states))
+    n_outcomes = draw(st.integers(0, 2))
+    states = [
+        {"id": f"q{i}", "stage": f"s{draw(st.integers(0, n_stages - 1))}", **_provenance(draw)}
+        for i in range(n_states)
+    ] + [{"id": f"o{i}", "outcome": f"outcome_{i}", **_provenance(draw)} for i in range(n_outcomes)]
+    state_ids = [s["id"] for s in states]
+    inner = state_ids[:n_states]
+
+    transitions = []
+    for _ in range(draw(st.integers(0, max_transitions))):
+        sources = draw(st.lists(st.sampled_from(inner), min_size=1, max_size=2, unique=True))
+        effects: dict[str, Any] = {}
+        for v in variables:
+            if draw(st.integers(0, 3)) == 0:
+                if v["type"] == "int":
+                    effects[v["id"]] = _int_expr(draw, readable_ints, 1)
+                elif v["type"] == "bool":
+                    effects[v["id"]] = _bool_expr(draw, readable_ints, bools, enums, 1)
+                else:
+                    effects[v["id"]] = f"'{draw(st.sampled_from(v['values']))}'"
+        t: dict[str, Any] = {
+            "trigger": f"t{draw(st.integers(0, 5))}",
+            "source": sources[0] if len(sources) == 1 else sources,
+            "dest": draw(st.sampled_from(state_ids)),
+            "actor": f"p{draw(st.integers(0, n_parties - 1))}",
+            "guard": _bool_expr(draw, readable_ints, bools, enums, 2),
+            "days": draw(st.integers(0, 3)),
+            "weight": draw(st.integers(1, 3)),
+            "allow_backward": True,
+            **_provenance(draw),
+        }
+        if effects:
+            t["effects"] = effects
+        transitions.append(t)
+
+    invariants = [
+        {
+            "id": f"i{i}",
+            "holds": _bool_expr(draw, ints + param_names + ["day"], bools, enums, 1),
+            **_provenance(draw),
+        }
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    data: dict[str, Any] = {
+        "id": "generated",
+        "title": "Generated scenario",
+        "summary": "Random scenario for property tests.",
+        "horizon": draw(st.integers(1, 12)),
+        "sources": [{"id": "seed", "file": SEED_FILE}],
+        "parties": parties,
+        "stages": stages,
+        "states": states,
+        "initial": draw(st.sampled_from(inner)),
+        "transitions": transitions,
+    }
+    if variables:
+        data["variables"] = variables
+    if params:
+        data["parameters"] = params
+    if invariants:
+        data["invariants"] = invariants
+    return data

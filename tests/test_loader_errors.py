@@ -1,0 +1,264 @@
+"""Every class of loader error names the file, line, column and field, and exits with 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from model.errors import ScenarioError
+from model.loader import load
+from model.simulate import main
+
+SEED = ROOT / "seeds" / "000_fe535af938dae792.txt"
+
+# A small valid scenario; tests change one line and check the message for that line.
+MINIMAL = f"""\
+id: tiny
+title: Tiny
+summary: A scenario for loader tests.
+horizon: 30
+sources:
+  - id: seed
+    file: {SEED}
+parties:
+  - id: israel
+    name: Israel
+    role: party
+    quote:
+      text: Israel and Hamas sent teams to Egypt yesterday
+stages:
+  - id: talks
+    name: Talks
+    assumption: test
+variables:
+  - id: hostages_held
+    type: int
+    min: 0
+    max: 133
+    initial: 133
+    quote:
+      text: the 133 Israeli hostages can be released
+      said_by: Israeli government spokesman Avi Hyman
+states:
+  - id: talking
+    stage: talks
+    assumption: test
+  - id: done
+    outcome: finished
+    assumption: test
+initial: talking
+transitions:
+  - trigger: release
+    source: talking
+    dest: done
+    actor: israel
+    guard: hostages_held > 0
+    effects:
+      hostages_held: hostages_held - 1
+    assumption: test
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "x.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as info:
+        load(path, display="scenarios/x.yaml")
+    return [str(p) for p in info.value.problems]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_minimal_scenario_loads(tmp_path: Path) -> None:
+    scenario = load(write(tmp_path, MINIMAL))
+    assert scenario.id == "tiny"
+
+
+def test_unknown_variable_in_guard_with_hint(tmp_path: Path) -> None:
+    text = MINIMAL.replace("guard: hostages_held > 0", "guard: hostges_held > 0")
+    line = line_of(text, "guard:")
+    assert problems(write(tmp_path, text)) == [
+        f"scenarios/x.yaml:{line}:5: transitions[0].guard: unknown name 'hostges_held' "
+        "(did you mean 'hostages_held'?)"
+    ]
+
+
+def test_cli_reports_problem_and_exits_2_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = MINIMAL.replace("dest: done", "dest: dne")
+    path = write(tmp_path, text)
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err
+    line = line_of(text, "dest:")
+    assert (
+        f"{path}:{line}:5: transitions[0].dest: unknown state 'dne' (did you mean 'done'?)" in err
+    )
+    assert "Traceback" not in err
+
+
+def test_type_error_bool_used_as_int(tmp_path: Path) -> None:
+    text = MINIMAL.replace("hostages_held: hostages_held - 1", "hostages_held: true + 1")
+    line = line_of(text, "hostages_held: true + 1")
+    assert problems(write(tmp_path, text)) == [
+        f"scenarios/x.yaml:{line}:7: transitions[0].effects.hostages_held: "
+        "the left operand of '+' should be int, found bool"
+    ]
+
+
+def test_python_tag_is_refused_and_nothing_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    text = MINIMAL.replace(
+        "summary: A scenario for loader tests.",
+        f"summary: !!python/object/apply:os.system ['touch {marker}']",
+    )
+    found = problems(write(tmp_path, text))
+    assert found == [
+        f"scenarios/x.yaml:{line_of(text, 'summary:')}:10: summary: YAML tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system' is not allowed: scenario files are data"
+    ]
+    assert not marker.exists()
+
+
+def test_duplicate_key(tmp_path: Path) -> None:
+    text = MINIMAL.replace("horizon: 30\n", "horizon: 30\nhorizon: 40\n")
+    assert problems(write(tmp_path, text)) == [
+        "scenarios/x.yaml:5:1: horizon: duplicate key 'horizon' (first at line 4)"
+    ]
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "#" * 1_000_001)
+    found = problems(path)
+    assert len(found) == 1 and "the limit is 1000000" in found[0]
+
+
+def test_quote_changed_by_one_word_is_refused(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "text: Israel and Hamas sent teams to Egypt yesterday",
+        "text: Israel and Hamas sent delegations to Egypt yesterday",
+    )
+    found = problems(write(tmp_path, text))
+    line = line_of(text, "sent delegations")
+    assert len(found) == 1
+    assert found[0].startswith(
+        f"scenarios/x.yaml:{line}:7: parties[0].quote.text: quote not found in "
+        "000_fe535af938dae792.txt: 'Israel and Hamas sent delegations to Egypt yesterday'"
+    )
+    assert found[0].endswith(
+        "closest passage in the source: 'Israel and Hamas sent teams to Egypt yesterday'"
+    )
+
+
+def test_quote_with_straight_apostrophe_is_explained(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "text: Israel and Hamas sent teams to Egypt yesterday",
+        "text: Hamas' demand for the return of displaced residents",
+    )
+    (found,) = problems(write(tmp_path, text))
+    assert "only in quote marks, apostrophes or dashes" in found
+
+
+def test_quote_whitespace_is_normalised(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "text: Israel and Hamas sent teams to Egypt yesterday",
+        'text: "Israel  and Hamas\\n sent teams   to Egypt yesterday"',
+    )
+    assert load(write(tmp_path, text)).id == "tiny"
+
+
+def test_speaker_must_be_named_in_source(tmp_path: Path) -> None:
+    text = MINIMAL.replace("said_by: Israeli government spokesman Avi Hyman", "said_by: Someone")
+    assert problems(write(tmp_path, text)) == [
+        f"scenarios/x.yaml:{line_of(text, 'said_by')}:7: variables[0].quote.said_by: "
+        "speaker 'Someone' is not named in 000_fe535af938dae792.txt; use the source's own words"
+    ]
+
+
+def test_missing_and_unknown_fields(tmp_path: Path) -> None:
+    text = MINIMAL.replace("    actor: israel\n", "    actr: israel\n")
+    line = line_of(text, "actr:")
+    assert problems(write(tmp_path, text)) == [
+        f"scenarios/x.yaml:{line - 3}:5: transitions[0]: missing required field 'actor'",
+        f"scenarios/x.yaml:{line}:5: transitions[0].actr: unknown field 'actr' "
+        "(did you mean 'actor'?)",
+    ]
+
+
+def test_wrong_scalar_type(tmp_path: Path) -> None:
+    text = MINIMAL.replace("horizon: 30", "horizon: soon")
+    assert problems(write(tmp_path, text)) == [
+        "scenarios/x.yaml:4:1: horizon: Input should be a valid integer, found 'soon' (str)"
+    ]
+
+
+def test_element_without_provenance(tmp_path: Path) -> None:
+    text = MINIMAL.replace("    stage: talks\n    assumption: test\n", "    stage: talks\n")
+    assert problems(write(tmp_path, text)) == [
+        f"scenarios/x.yaml:{line_of(text, '- id: talking')}:5: states[0]: "
+        "needs a 'quote' from the source or an 'assumption'"
+    ]
+
+
+def test_yaml_syntax_error(tmp_path: Path) -> None:
+    text = MINIMAL.replace("initial: talking", "initial: [talking")
+    (found,) = problems(write(tmp_path, text))
+    assert found.startswith("scenarios/x.yaml:") and "not valid YAML" in found
+
+
+def test_anchors_are_refused(tmp_path: Path) -> None:
+    text = MINIMAL.replace("title: Tiny", "title: &t Tiny\nsummary2: *t")
+    found = problems(write(tmp_path, text))
+    assert any("anchors and aliases are not supported" in p for p in found)
+
+
+def test_yaml_12_booleans_keep_no_as_text(tmp_path: Path) -> None:
+    # YAML 1.1 would read `no` as false; a title "no" must stay the text "no".
+    text = MINIMAL.replace("title: Tiny", "title: no")
+    assert load(write(tmp_path, text)).spec.title == "no"
+
+
+def test_effect_on_unknown_variable_and_enum_literal(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "      hostages_held: hostages_held - 1",
+        "      hostage_held: 1",
+    )
+    line = line_of(text, "hostage_held: 1")
+    assert problems(write(tmp_path, text)) == [
+        f"scenarios/x.yaml:{line}:7: transitions[0].effects.hostage_held: "
+        "unknown variable 'hostage_held' (did you mean 'hostages_held'?)"
+    ]
+
+
+def test_initial_value_outside_bounds(tmp_path: Path) -> None:
+    text = MINIMAL.replace("initial: 133", "initial: 134")
+    assert problems(write(tmp_path, text)) == [
+        f"scenarios/x.yaml:{line_of(text, 'initial: 134')}:5: variables[0].initial: "
+        "initial value 134 (with default parameters) is outside [0, 133]"
+    ]
+
+
+def test_unknown_parameter_override_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--set", "batch_sise=3"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown parameter 'batch_sise' (did you mean 'batch_size'?)" in err
+
+
+def test_parameter_override_out_of_bounds_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--set", "batch_size=0"]) == 2
+    assert "parameter 'batch_size' must be at least 1 and at most 133, not 0" in (
+        capsys.readouterr().err
+    )
+
+
+def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path / "absent.yaml")]) == 2
+    assert "cannot read" in capsys.readouterr().err

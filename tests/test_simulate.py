@@ -1,0 +1,93 @@
+"""``python -m model.simulate`` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from model.simulate import DEFAULT_SEED, main
+
+
+def simulate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "model.simulate", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_default_run_exits_0_and_ends_with_an_outcome() -> None:
+    result = simulate()
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("end · day ") and "outcome reached: " in last
+    assert result.stderr == ""
+
+
+def test_default_seed_shows_every_stage() -> None:
+    # The default seed is documented as a run through all three stages.
+    out = simulate("--json").stdout
+    record = json.loads(out)
+    assert record["seed"] == DEFAULT_SEED
+    stages = {s["stage"] for s in record["steps"]}
+    assert {"Talks", "Stage 1", "Stage 2", "Stage 3"} <= stages
+
+
+def test_same_seed_same_output_byte_for_byte() -> None:
+    assert simulate("--seed", "4").stdout == simulate("--seed", "4").stdout
+
+
+def test_seed_changes_the_path() -> None:
+    paths = {simulate("--seed", str(seed), "--json").stdout for seed in range(4)}
+    events = {tuple(s["transition"] for s in json.loads(out)["steps"]) for out in paths}
+    assert len(events) > 1
+
+
+def test_json_holds_the_same_steps_as_the_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--seed", "2"]) == 0
+    text = capsys.readouterr().out
+    assert main(["--seed", "2", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    step_lines = [line for line in text.splitlines() if re.match(r"^\s*\d+ · day ", line)]
+    assert len(step_lines) == len(record["steps"])
+    for line, step in zip(step_lines, record["steps"]):
+        assert line.strip().startswith(f"{step['step']} · day {step['day_before']}")
+        assert line.endswith(f"{step['actor']}: {step['event']}")
+    assert record["end"]["outcome"] in text.splitlines()[-1]
+
+
+def test_set_changes_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json", "--set", "batch_size=133", "--set", "stage1_releases=133"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["changed_parameters"] == ["batch_size", "stage1_releases"]
+    releases = [
+        s["changes"]["held_in_gaza"] for s in record["steps"] if "held_in_gaza" in s["changes"]
+    ]
+    assert releases[:1] in ([], [{"from": 133, "to": 0}])
+
+
+def test_max_steps_stops_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json", "--max-steps", "2"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert len(record["steps"]) == 2 and record["end"]["status"] == "max_steps"
+
+
+def test_help_explains_options_and_exit_statuses() -> None:
+    result = simulate("--help")
+    assert result.returncode == 0
+    for word in ("--seed", "--max-steps", "--set", "--json", "--list-parameters", "exit status"):
+        assert word in result.stdout
+
+
+def test_list_parameters_shows_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list-parameters"]) == 0
+    out = capsys.readouterr().out
+    assert "held_at_start = 133 [0..133]" in out
+    assert "“a way in which the 133 Israeli hostages can be released”" in out
