@@ -17,7 +17,7 @@ Notebook use::
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -62,6 +62,7 @@ class _Model:
     """The object the `transitions` machine drives; `state` is set by the library."""
 
     state: str
+    trigger: Callable[..., bool]
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -177,7 +178,7 @@ class Run:
         return step
 
     def _model_trigger(self, event: Event) -> bool:
-        trigger = getattr(self._model, "trigger")  # added by `transitions`
+        trigger = self._model.trigger  # added by `transitions`
         return bool(trigger(event.trigger, index=event.index))
 
     def _resolve(self, event: Event | str | int) -> Event:

@@ -15,7 +15,6 @@ import ast
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Union
 
 MAX_LENGTH = 2000
 MAX_LITERAL = 10**15
@@ -36,7 +35,7 @@ class EnumType:
         return f"enum {self.name} ({', '.join(self.values)})"
 
 
-Type = Union[str, EnumType]  # "int", "bool" or an EnumType
+Type = str | EnumType  # "int", "bool" or an EnumType
 INT = "int"
 BOOL = "bool"
 _LIT = "string"  # a quoted name before we know which enumeration it belongs to

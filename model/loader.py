@@ -270,7 +270,8 @@ class _Checker:
             if len(declared) != 1:
                 self.fail(
                     (*path, "source"),
-                    f"this scenario has {len(declared)} sources; name one of: {', '.join(declared)}",
+                    f"this scenario has {len(declared)} sources; "
+                    f"name one of: {', '.join(declared)}",
                 )
                 return
             source_id = declared[0]
@@ -285,12 +286,14 @@ class _Checker:
         if not text.contains(quote.text):
             self.fail(
                 (*path, "text"),
-                f"quote not found in {text.path.name}: {_clip(quote.text)}; {text.explain_missing(quote.text)}",
+                f"quote not found in {text.path.name}: {_clip(quote.text)}; "
+                + text.explain_missing(quote.text),
             )
         if quote.said_by is not None and not text.mentions(quote.said_by):
             self.fail(
                 (*path, "said_by"),
-                f"speaker {quote.said_by!r} is not named in {text.path.name}; use the source's own words",
+                f"speaker {quote.said_by!r} is not named in {text.path.name}; "
+                "use the source's own words",
             )
 
     # parameters, variables, stages
@@ -366,7 +369,8 @@ class _Checker:
                 if not v.min <= int(value) <= v.max:
                     self.fail(
                         path,
-                        f"initial value {value} (with default parameters) is outside [{v.min}, {v.max}]",
+                        f"initial value {value} (with default parameters) "
+                        f"is outside [{v.min}, {v.max}]",
                     )
         return out
 

@@ -40,7 +40,7 @@ examples:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m model.simulate",
-        description="Simulate a ceasefire-proposal scenario and print a sourced, step-by-step trace.",
+        description="Simulate a ceasefire-proposal scenario; print a sourced, step-by-step trace.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

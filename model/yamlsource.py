@@ -74,11 +74,12 @@ class Document:
 def read_text(text: str, file: str) -> Document:
     """Parse YAML (or JSON) text; raise `ScenarioError` naming each problem found."""
     try:
-        node = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose builds no objects
+        node = yaml.compose(text, Loader=_Loader)  # compose builds no objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ScenarioError([Problem(file, line, col, "", f"not valid YAML: {exc.problem}")])
+        problem = Problem(file, line, col, "", f"not valid YAML: {exc.problem}")
+        raise ScenarioError([problem]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(file, 1, 1, "", f"not valid YAML: {exc}")]) from None
     if node is None:

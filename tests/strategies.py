@@ -19,7 +19,7 @@ QUOTES = (
 
 
 def _int_expr(draw: st.DrawFn, ints: list[str], depth: int) -> str:
-    leaves = [str(draw(st.integers(-3, 5)))] + ints
+    leaves = [str(draw(st.integers(-3, 5))), *ints]
     if depth <= 0 or draw(st.integers(0, 2)) == 0:
         return draw(st.sampled_from(leaves))
     kind = draw(st.sampled_from(["+", "-", "*", "min", "max", "if"]))

@@ -71,7 +71,7 @@ def test_ambiguous_trigger_must_be_chosen_by_event() -> None:
     run = tiny(text)
     with pytest.raises(ValueError, match="matches 2 enabled transitions"):
         run.fire("release")
-    loop = [e for e in run.enabled() if e.dest == "talking"][0]
+    loop = next(e for e in run.enabled() if e.dest == "talking")
     run.fire(loop)
     assert run.state == "talking" and run.history[0].event.name == "release[1]"
 
