@@ -185,13 +185,17 @@ def _convert(node: ast.AST, depth: int) -> Expr:
             return Compare(_convert(left, d), tuple(symbols), tuple(_convert(c, d) for c in comps))
         case ast.IfExp(test=test, body=body, orelse=orelse):
             return IfExp(_convert(test, d), _convert(body, d), _convert(orelse, d))
-        case ast.Call(func=ast.Name(id=fname), args=args, keywords=[]) if fname in FUNCTIONS:
-            if not args:
-                raise ExprError(f"{fname}() needs at least one argument")
+        case ast.Call(func=ast.Name(id=fname), args=args, keywords=keywords) if fname in FUNCTIONS:
+            if keywords:
+                raise ExprError(f"{fname}() takes no keyword arguments")
+            if not args or any(isinstance(a, ast.Starred) for a in args):
+                raise ExprError(f"{fname}() needs at least one argument (no *args)")
             return Call(fname, tuple(_convert(a, d) for a in args))
         case ast.Call(func=ast.Name(id=fname)):
             hint = _did_you_mean(fname, FUNCTIONS)
             raise ExprError(f"function {fname!r} is not available; only min() and max(){hint}")
+    if isinstance(node, ast.Call):
+        node = node.func  # explain what is being called: an attribute, a lambda, ...
     for kind, message in _REFUSED.items():
         if isinstance(node, kind) or isinstance(getattr(node, "op", None), kind):
             raise ExprError(message)
@@ -213,36 +217,34 @@ def _show(t: Type) -> str:
 def typecheck(expr: Expr, env: Mapping[str, Type], expected: Type | None = None) -> Type:
     """Return the type of ``expr`` given the names in ``env``; raise `ExprError` if ill-typed.
 
-    ``expected`` lets a quoted name be checked against the enumeration it must belong to.
+    ``expected`` is the type the context needs (a variable's type for an effect); it is how a
+    quoted name is checked against the enumeration it must belong to.
     """
-    t = _type(expr, env)
+    t = _type(expr, env, expected if isinstance(expected, EnumType) else None)
     if expected is not None:
         _require(t, expected, "the expression")
-    return expected if (t == _LIT and expected is not None) else t
+    return t
 
 
 def _require(found: Type, expected: Type, what: str) -> None:
-    if found == expected:
-        return
-    if found == _LIT and isinstance(expected, EnumType):
-        return  # members are checked where the literal's value is known
-    raise ExprError(f"{what} should be {_show(expected)}, found {_show(found)}")
+    if found != expected:
+        raise ExprError(f"{what} should be {_show(expected)}, found {_show(found)}")
 
 
-def _member(lit: Expr, enum: EnumType) -> None:
-    if isinstance(lit, Const) and isinstance(lit.value, str) and lit.value not in enum.values:
-        hint = _did_you_mean(lit.value, enum.values)
-        raise ExprError(f"{lit.value!r} is not one of {enum.name}'s values{hint}")
-
-
-def _type(e: Expr, env: Mapping[str, Type]) -> Type:
+def _type(e: Expr, env: Mapping[str, Type], enum: EnumType | None = None) -> Type:
+    """Type of ``e``; ``enum`` is the enumeration a quoted name here must belong to."""
     match e:
         case Const(value=bool()):
             return BOOL
         case Const(value=int()):
             return INT
-        case Const(value=str()):
-            return _LIT
+        case Const(value=str() as v):
+            if enum is None:
+                return _LIT
+            if v not in enum.values:
+                hint = _did_you_mean(v, enum.values)
+                raise ExprError(f"{v!r} is not one of {enum.name}'s values{hint}")
+            return enum
         case Name(id=name):
             if name not in env:
                 owners = [
@@ -266,24 +268,20 @@ def _type(e: Expr, env: Mapping[str, Type]) -> Type:
             _require(_type(b, env), INT, f"the right operand of '{op}'")
             return INT
         case BoolOp(op=op, values=values):
-            for v in values:
-                _require(_type(v, env), BOOL, f"each operand of '{op}'")
+            for item in values:
+                _require(_type(item, env), BOOL, f"each operand of '{op}'")
             return BOOL
         case Compare(left=left, ops=ops, comparators=comps):
             items = (left, *comps)
-            types = [_type(x, env) for x in items]
-            for op, (a, ta), (b, tb) in zip(ops, zip(items, types), zip(items[1:], types[1:])):
-                _compare(op, a, ta, b, tb)
+            for op, lhs, rhs in zip(ops, items, items[1:]):
+                _compare(op, lhs, rhs, env)
             return BOOL
         case IfExp(test=test, body=body, orelse=orelse):
             _require(_type(test, env), BOOL, "the condition of 'if ... else'")
-            tb, to = _type(body, env), _type(orelse, env)
+            tb = _type(body, env, enum)
+            to = _type(orelse, env, tb if isinstance(tb, EnumType) else enum)
             if tb == _LIT and isinstance(to, EnumType):
-                _member(body, to)
-                return to
-            if to == _LIT and isinstance(tb, EnumType):
-                _member(orelse, tb)
-                return tb
+                tb = _type(body, env, to)
             if tb != to:
                 raise ExprError(f"both branches of 'if ... else' must have one type: {tb}, {to}")
             return tb
@@ -294,18 +292,18 @@ def _type(e: Expr, env: Mapping[str, Type]) -> Type:
     raise ExprError(f"cannot type {e!r}")  # pragma: no cover - the tree is closed
 
 
-def _compare(op: str, a: Expr, ta: Type, b: Expr, tb: Type) -> None:
+def _compare(op: str, a: Expr, b: Expr, env: Mapping[str, Type]) -> None:
     if op in ("<", "<=", ">", ">="):
-        _require(ta, INT, f"the left side of '{op}'")
-        _require(tb, INT, f"the right side of '{op}'")
+        _require(_type(a, env), INT, f"the left side of '{op}'")
+        _require(_type(b, env), INT, f"the right side of '{op}'")
         return
+    ta = _type(a, env)
+    tb = _type(b, env, ta if isinstance(ta, EnumType) else None)
     if ta == _LIT and isinstance(tb, EnumType):
-        _member(a, tb)
-    elif tb == _LIT and isinstance(ta, EnumType):
-        _member(b, ta)
-    elif ta == _LIT and tb == _LIT:
+        ta = _type(a, env, tb)
+    if ta == _LIT and tb == _LIT:
         raise ExprError(f"'{op}' compares two quoted names; compare a variable with a name")
-    elif ta != tb:
+    if ta != tb:
         raise ExprError(f"'{op}' compares {_show(ta)} with {_show(tb)}")
 
 
@@ -425,7 +423,7 @@ def render(e: Expr) -> str:
         case Name(id=n):
             return n
         case Unary(op="not", operand=x):
-            return f"not ({render(x)})"
+            return f"(not ({render(x)}))"
         case Unary(op=op, operand=x):
             return f"{op}({render(x)})"
         case Binary(op=op, left=a, right=b):

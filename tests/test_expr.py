@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from model import expr
@@ -256,9 +256,6 @@ def test_generated_expressions_type_check_and_evaluate_like_python(
 def test_render_round_trips(program: tuple[str, Src], values: dict[str, Any]) -> None:
     _, src = program
     tree = parse(src.text)
-    # Known bug (see test_render_parenthesises_not_inside_a_comparison): remove this line once
-    # render() parenthesises `not` where it is an operand of a comparison.
-    assume(not not_operand_of_comparison(tree))
     text = render(tree)
     again = parse(text)
     assert again == tree, text
@@ -604,10 +601,9 @@ def test_true_and_false_spellings() -> None:
         assert render(parse(text)) in ("true", "false")
 
 
-# --- known bugs (strict xfail: they start failing once the bug is fixed; then drop the mark) ---
+# --- regressions: bugs the property tests found ---
 
 
-@pytest.mark.xfail(strict=True, reason="render() does not parenthesise `not` in a comparison")
 @pytest.mark.parametrize("text", ["a == (not b)", "(not a) == b == flag"])
 def test_render_parenthesises_not_inside_a_comparison(text: str) -> None:
     tree = parse(text)
@@ -615,14 +611,12 @@ def test_render_parenthesises_not_inside_a_comparison(text: str) -> None:
     assert again == tree  # "(not (a) == b == flag)" means not (a == b == flag)
 
 
-@pytest.mark.xfail(strict=True, reason="typecheck(expected=enum) skips the member check")
 @pytest.mark.parametrize("text", ["'bogus'", "'bogus' if a else 'open'"])
 def test_expected_enum_refuses_a_non_member(text: str) -> None:
     with pytest.raises(ExprError, match="not one of phase's values"):
         typecheck(parse(text), TYPE_ENV, PHASE)
 
 
-@pytest.mark.xfail(strict=True, reason="members inside an all-literal if-else are not checked")
 @pytest.mark.parametrize(
     "text", ["s == ('bogus' if a else 'open')", "s if a else ('bogus' if b else 'open')"]
 )

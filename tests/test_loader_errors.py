@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 
 from model.errors import ScenarioError
-from model.loader import load
+from model.loader import load, load_text
 from model.simulate import main
 
 SEED = ROOT / "seeds" / "000_fe535af938dae792.txt"
@@ -262,3 +262,18 @@ def test_parameter_override_out_of_bounds_exits_2(capsys: pytest.CaptureFixture[
 def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "absent.yaml")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_effect_with_a_value_outside_the_enumeration_is_refused() -> None:
+    text = (ROOT / "scenarios" / "cairo_three_stage_truce.yaml").read_text()
+    broken = text.replace("""{return_north: "'monitored'"}""", """{return_north: "'monitord'"}""")
+    assert broken != text
+    with pytest.raises(ScenarioError) as info:
+        load_text(broken, "scenarios/x.yaml", base_dir=ROOT / "scenarios")
+    (problem,) = info.value.problems
+    assert problem.line == line_of(broken, "'monitord'")
+    assert problem.path.endswith(".effects.return_north")
+    assert (
+        problem.message
+        == "'monitord' is not one of return_north's values (did you mean 'monitored'?)"
+    )
