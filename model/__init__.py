@@ -2,24 +2,39 @@
 
 The notebook API::
 
-    from model import load, Run
-    run = Run(load("scenarios/cairo_three_stage_truce.yaml"))
+    from model import load, Run, explore, check
+    scenario = load("scenarios/cairo_three_stage_truce.yaml")
+    run = Run(scenario)
+
+Names are imported on first use, so ``python -m model.<command>`` loads only what it needs.
 """
 
-from .engine import Event, Run, Step
-from .errors import Problem, RunError, ScenarioError
-from .loader import load, load_text
-from .scenario import ParameterError, Scenario
+from __future__ import annotations
 
-__all__ = [
-    "Event",
-    "ParameterError",
-    "Problem",
-    "Run",
-    "RunError",
-    "Scenario",
-    "ScenarioError",
-    "Step",
-    "load",
-    "load_text",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Event": "engine",
+    "Run": "engine",
+    "Step": "engine",
+    "Problem": "errors",
+    "RunError": "errors",
+    "ScenarioError": "errors",
+    "load": "loader",
+    "load_text": "loader",
+    "ParameterError": "scenario",
+    "Scenario": "scenario",
+    "StateGraph": "explore",
+    "explore": "explore",
+    "check": "consistency",
+    "CheckResult": "consistency",
+    "Finding": "consistency",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'model' has no attribute {name!r}")

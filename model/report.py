@@ -9,38 +9,12 @@ import textwrap
 from typing import Any
 
 from .engine import Run, Status, Step
-from .schema import Quote
-
-
-def _provenance(quote: Quote | None, assumption: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if quote is not None:
-        out["quote"] = {"text": " ".join(quote.text.split()), "said_by": quote.said_by}
-    if assumption is not None:
-        out["assumption"] = " ".join(assumption.split())
-    return out
-
-
-def _stage_name(run: Run, stage: str | None) -> str | None:
-    names = {s.id: s.name for s in run.scenario.spec.stages}
-    return names.get(stage) if stage else None
+from .steps import fmt_value, stage_name, step_record
 
 
 def _step(run: Run, step: Step) -> dict[str, Any]:
-    scenario = run.scenario
-    return {
-        "step": step.number,
-        "day_before": step.before.day,
-        "day": step.after.day,
-        "stage": _stage_name(run, scenario.stage_of(step.before.state)),
-        "actor": step.event.actor,
-        "event": step.event.trigger,
-        "transition": step.event.name,
-        "from": step.before.state,
-        "to": step.after.state,
-        "changes": {k: {"from": a, "to": b} for k, (a, b) in step.changes.items()},
-        **_provenance(step.event.quote, step.event.assumption),
-    }
+    t = run.scenario.transitions[step.event.index]
+    return step_record(run.scenario, step.number, t, step.before, step.after)
 
 
 def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) -> dict[str, Any]:
@@ -56,7 +30,7 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
         "changed_parameters": sorted(k for k, v in run.params.items() if defaults.get(k) != v),
         "start": {
             "state": first.state,
-            "stage": _stage_name(run, run.scenario.stage_of(first.state)),
+            "stage": stage_name(run.scenario, first.state),
             "day": first.day,
             "values": dict(zip(run.semantics.names, first.values)),
         },
@@ -71,12 +45,6 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
             "error": str(run.error) if run.error else None,
         },
     }
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
 
 
 WIDTH = 96
@@ -116,7 +84,7 @@ def format_text(record: dict[str, Any]) -> str:
         f"scenario {sc['file']} · seed {record['seed']} · up to {record['max_steps']} steps",
         "parameters: "
         + (
-            ", ".join(f"{k}={_fmt(record['parameters'][k])}" for k in changed)
+            ", ".join(f"{k}={fmt_value(record['parameters'][k])}" for k in changed)
             if changed
             else "defaults"
         )
@@ -124,7 +92,7 @@ def format_text(record: dict[str, Any]) -> str:
         "",
         f"start · day {start['day']} · {start['stage']} · state {start['state']}",
     ]
-    out += _wrap(", ".join(f"{k}={_fmt(v)}" for k, v in start["values"].items()), "  ")
+    out += _wrap(", ".join(f"{k}={fmt_value(v)}" for k, v in start["values"].items()), "  ")
     for s in record["steps"]:
         days = f"day {s['day_before']}" + (f"→{s['day']}" if s["day"] != s["day_before"] else "")
         out.append("")
@@ -135,7 +103,8 @@ def format_text(record: dict[str, Any]) -> str:
             out.append(
                 "      changed: "
                 + ", ".join(
-                    f"{k} {_fmt(c['from'])}→{_fmt(c['to'])}" for k, c in s["changes"].items()
+                    f"{k} {fmt_value(c['from'])}→{fmt_value(c['to'])}"
+                    for k, c in s["changes"].items()
                 )
             )
         out.extend(_source_lines(s, "      "))

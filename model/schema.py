@@ -179,6 +179,37 @@ class Invariant(_Sourced):
     description: Text | None = None
 
 
+FindingKind = Literal[
+    "invariant_violated",
+    "out_of_bounds",
+    "evaluation_error",
+    "deadlock",
+    "no_outcome_cycle",
+    "unreachable_state",
+    "unreachable_outcome",
+    "never_enabled",
+    "nondeterminism",
+    "horizon_reached",
+    "transition_from_outcome",
+    "backward_stage",
+    "guard_never_true",
+    "unused_state",
+    "unused_variable",
+    "unused_parameter",
+    "unused_party",
+]
+"""Kinds of finding `model.check` reports (docs/checks.md explains each)."""
+
+
+class ExpectedFinding(_Sourced):
+    """A finding that is the point of the model, e.g. an outcome no path reaches."""
+
+    kind: FindingKind
+    target: StrictStr | None = Field(
+        None, description="What it is about (a state, outcome, transition...); none: any."
+    )
+
+
 class ScenarioSpec(_Frozen):
     """A scenario file, as written."""
 
@@ -196,6 +227,9 @@ class ScenarioSpec(_Frozen):
     invariants: tuple[Invariant, ...] = ()
     horizon: Annotated[StrictInt, Field(ge=1, le=36500)] = Field(
         description="Days modelled: no step may take the clock past it."
+    )
+    expected_findings: tuple[ExpectedFinding, ...] = Field(
+        (), description="Findings of `python -m model.check` that are the point of the model."
     )
 
 
