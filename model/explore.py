@@ -54,7 +54,7 @@ class StateGraph:
     edges: list[Edge] = field(default_factory=list)
     out_edges: list[list[int]] = field(default_factory=list)
     parent: list[int | None] = field(default_factory=list)
-    expanded: list[bool] = field(default_factory=list)
+    expanded: list[bool] = field(default_factory=list)  # all successors are in the graph
     step_errors: list[StepError] = field(default_factory=list)
     initial_error: RunError | None = None
     complete: bool = True
@@ -142,6 +142,7 @@ def explore(
             if j is None:
                 if max_states is not None and len(graph.nodes) >= max_states:
                     graph.complete = False
+                    graph.expanded[i] = False  # a successor is missing: not fully expanded
                     continue
                 j = _add(graph, nxt, edge_id)
                 queue.append(j)

@@ -127,6 +127,13 @@ _REFUSED: dict[type[ast.AST], str] = {
 }
 
 
+def text_of(value: str | bool | int) -> str:
+    """Expression text of a YAML value: ``true`` -> "true", ``3`` -> "3", strings as they are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def parse(text: str) -> Expr:
     """Parse expression text into the project's tree, refusing anything outside the language."""
     if len(text) > MAX_LENGTH:

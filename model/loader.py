@@ -134,12 +134,6 @@ def _show(value: Any) -> str:
 # --- meaning ---------------------------------------------------------------------------------
 
 
-def _expr_text(value: str | bool | int) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 class _Checker:
     def __init__(self, doc: Document, spec: ScenarioSpec, base_dir: Path) -> None:
         self.doc = doc
@@ -472,7 +466,7 @@ class _Checker:
         scope_note: str = "",
     ) -> expr.Compiled | None:
         try:
-            tree = expr.parse(_expr_text(value))
+            tree = expr.parse(expr.text_of(value))
             expr.typecheck(tree, env, expected)
         except expr.ExprError as exc:
             message = str(exc)

@@ -54,13 +54,17 @@ class Semantics:
 
     # -- environments ------------------------------------------------------------------------
 
+    def env_stage_days(self, state: str) -> int | None:
+        """The declared length of ``state``'s stage under these parameters, if it has one."""
+        return self._stage_days.get(self.scenario.stage_of(state))
+
     def env(self, snap: Snapshot) -> dict[str, Value]:
         """Names an expression may read in ``snap``."""
         env: dict[str, Value] = dict(self.params)
         env.update(zip(self.names, snap.values))
         env["day"] = snap.day
         env["day_in_stage"] = snap.day_in_stage
-        length = self._stage_days.get(self.scenario.stage_of(snap.state))
+        length = self.env_stage_days(snap.state)
         if length is not None:
             env["stage_days"] = length
         return env

@@ -1,0 +1,103 @@
+"""``python -m model.check``: find what a proposal's prose hides.
+
+Static checks of each scenario, then an exhaustive breadth-first exploration of every
+reachable state (control state, variables and clock), reporting each finding with the
+shortest sequence of events that leads to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import cli
+from .check_report import check_record, format_check_text
+from .consistency import SEVERITY, check
+from .explore import DEFAULT_MAX_STATES
+from .loader import load
+from .paths import SCENARIOS_DIR, display_path
+
+EPILOG = f"""\
+finding kinds (severity): {", ".join(f"{k} ({v})" for k, v in SEVERITY.items())}.
+docs/checks.md explains each. A scenario may declare findings that are the point of the
+model under `expected_findings`; they are shown as expected and do not fail the check, and
+one that is declared but not found is itself a finding.
+
+exit status: 0 every scenario is clean (or has only expected findings and notes); 1 some
+scenario has findings, or a search stopped at --max-states (a bounded search never reports a
+scenario clean); 2 invalid input.
+
+examples:
+  python -m model.check
+  python -m model.check scenarios/cairo_three_stage_truce.yaml --set stage1_releases=0
+  python -m model.check --json > findings.json
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m model.check",
+        description="Check scenarios for contradictions, dead ends and unreachable outcomes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "scenarios",
+        nargs="*",
+        help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--max-states",
+        type=int,
+        default=DEFAULT_MAX_STATES,
+        metavar="N",
+        help=f"stop exploring after N states (default: {DEFAULT_MAX_STATES:,})",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        choices=sorted(SEVERITY),
+        metavar="KIND",
+        help="switch off one kind of finding (repeatable)",
+    )
+    cli.add_set_option(parser)
+    return parser
+
+
+def scenario_files(given: list[str]) -> list[Path]:
+    if given:
+        return [Path(p) for p in given]
+    return sorted(p for p in SCENARIOS_DIR.glob("*.yaml") if p.is_file())
+
+
+@cli.guarded
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.max_states < 1:
+        parser.error("--max-states must be at least 1")
+    overrides = cli.parse_sets(args.set)
+    scenarios = [load(p, display_path(p)) for p in scenario_files(args.scenarios)]
+    records = []
+    for scenario in scenarios:
+        result = check(scenario, overrides, max_states=args.max_states, ignore=args.ignore)
+        record = check_record(result)
+        records.append(record)
+        if not args.json:
+            sys.stdout.write(format_check_text(record) + "\n")
+    failed = [r for r in records if not r["clean"]]
+    status = cli.EXIT_FINDINGS if failed else cli.EXIT_OK
+    if args.json:
+        out = {"scenarios": records, "clean": not failed, "exit_status": status}
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(f"{len(records) - len(failed)} of {len(records)} scenario(s) clean\n")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(None))
