@@ -63,6 +63,7 @@ class _Model:
 
     state: str
     trigger: Callable[..., bool]
+    may_trigger: Callable[..., bool]
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -176,6 +177,17 @@ class Run:
         step = Step(len(self.history) + 1, chosen, before, after, changes)
         self.history.append(step)
         return step
+
+    def accepts(self, trigger: str, index: int | None = None) -> bool:
+        """Whether the `transitions` machine would take ``trigger`` now (without firing it).
+
+        With ``index``, only that transition is considered. This asks the library itself,
+        so tests can compare it with the explorer.
+        """
+        if self.outcome is not None or trigger not in self._machine.events:
+            return False
+        kwargs = {} if index is None else {"index": index}
+        return bool(self._model.may_trigger(trigger, **kwargs))
 
     def _model_trigger(self, event: Event) -> bool:
         trigger = self._model.trigger  # added by `transitions`
