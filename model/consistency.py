@@ -159,8 +159,7 @@ def _reason(e: ExpectedFinding) -> str:
 
 
 def _where(scenario: Scenario, path: Path_) -> str:
-    line, col = scenario.document.position(path)
-    return f"{scenario.file}:{line}:{col}"
+    return scenario.document.where(path)
 
 
 class _Checks:

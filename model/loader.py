@@ -14,11 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import expr, schema
+from . import expr
+from .compose import compose
 from .errors import Problem, ScenarioError
 from .provenance import SourceText
 from .scenario import BUILTINS, CompiledTransition, Scenario
 from .schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
+from .shape import schema_problems
 from .yamlsource import Document, Path_, read_file, read_text
 
 RESERVED_NAMES = frozenset({*BUILTINS, *expr.FUNCTIONS, *expr.CONSTANTS, "True", "False"})
@@ -39,96 +41,12 @@ def load_text(text: str, file: str = "<text>", base_dir: str | Path = ".") -> Sc
 
 
 def load_document(doc: Document, base_dir: Path) -> Scenario:
+    doc = compose(doc, base_dir)
     try:
         spec = ScenarioSpec.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(schema_problems(doc, exc)) from None
+        raise ScenarioError(schema_problems(doc, exc, ScenarioSpec)) from None
     return _Checker(doc, spec, base_dir).build()
-
-
-# --- shape errors, in pydantic's terms but with positions ----------------------------------
-
-
-def _all_fields(model: type[BaseModel]) -> set[str]:
-    """Field names of a model and of every model inside it (for "did you mean" hints)."""
-    names: set[str] = set()
-    for sub in _submodels(model, set()):
-        names.update(sub.model_fields)
-    return names
-
-
-def _submodels(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[type[BaseModel]]:
-    if model in seen:
-        return seen
-    seen.add(model)
-    for f in model.model_fields.values():
-        for t in _types_in(f.annotation):
-            if isinstance(t, type) and issubclass(t, BaseModel):
-                _submodels(t, seen)
-    return seen
-
-
-def _types_in(annotation: Any) -> Iterable[Any]:
-    yield annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        yield from _types_in(arg)
-    origin = getattr(annotation, "__origin__", None)
-    if origin is not None:
-        yield from _types_in(origin)
-
-
-def schema_problems(doc: Document, exc: ValidationError) -> list[Problem]:
-    fields = _all_fields(ScenarioSpec)
-    grouped: dict[tuple[Path_, str], list[str]] = {}
-    for err in exc.errors(include_url=False):
-        path: list[str | int] = []
-        leftover: str | int | None = None
-        loc = err["loc"]
-        for i, part in enumerate(loc):
-            if (*path, part) in doc.positions:
-                path.append(part)
-            elif i == len(loc) - 1:
-                leftover = part
-        kind = err["type"]
-        if kind == "missing":
-            message = f"missing required field {leftover!r}"
-        elif kind == "extra_forbidden":
-            key = str(path[-1])
-            close = difflib.get_close_matches(key, sorted(fields), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            message = f"unknown field {key!r}{hint}"
-        else:
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if kind not in ("value_error", "union_tag_invalid", "union_tag_not_found"):
-                message += f", found {_show(err.get('input'))}"
-        grouped.setdefault((tuple(path), kind if kind != "missing" else str(leftover)), [])
-        grouped[(tuple(path), kind if kind != "missing" else str(leftover))].append(message)
-    problems = []
-    by_path: dict[Path_, list[str]] = {}
-    for (path_, _), messages in grouped.items():
-        by_path.setdefault(path_, []).extend(dict.fromkeys(messages))
-    for path_, messages in by_path.items():
-        problems.append(doc.problem(path_, _join(messages)))
-    return problems
-
-
-def _join(messages: list[str]) -> str:
-    """Join the branches of a failed union ("Input should be a valid string ...") readably."""
-    if len(messages) > 1 and all(m.startswith("Input should be") for m in messages):
-        found = messages[0].rsplit(", found ", 1)[-1]
-        wanted = [m.removeprefix("Input should be ").rsplit(", found ", 1)[0] for m in messages]
-        return f"Input should be {' or '.join(dict.fromkeys(wanted))}, found {found}"
-    return "; ".join(messages)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    kind = type(value).__name__
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{text[:60]}{'...' if len(text) > 60 else ''} ({kind})"
 
 
 # --- meaning ---------------------------------------------------------------------------------
@@ -495,4 +413,4 @@ def _clip(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
-__all__ = ["RESERVED_NAMES", "load", "load_document", "load_text", "schema", "schema_problems"]
+__all__ = ["RESERVED_NAMES", "load", "load_document", "load_text"]

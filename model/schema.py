@@ -210,8 +210,44 @@ class ExpectedFinding(_Sourced):
     )
 
 
+class Include(_Frozen):
+    """Use a mechanism file in this scenario, binding its slots to this scenario's states."""
+
+    file: Text = Field(description="Path of the mechanism file, relative to this file.")
+    slots: dict[Ident, Ident | tuple[Ident, ...]] = Field(
+        default_factory=dict,
+        description="Each slot of the mechanism: the state (or states) it stands for here.",
+    )
+    defaults: dict[Ident, StrictInt | StrictBool] = Field(
+        default_factory=dict, description="New defaults for the mechanism's parameters."
+    )
+
+
+class Slot(_Frozen):
+    """A placeholder for a state of the scenario that includes the mechanism."""
+
+    id: Ident
+    description: Text
+
+
+class MechanismSpec(_Frozen):
+    """A mechanism file: transitions (with their variables, parameters and parties) that
+    several scenarios include. Its transitions go from and to slots, not states."""
+
+    mechanism: Ident = Field(description="The mechanism's id.")
+    title: Text
+    summary: Text
+    sources: Annotated[tuple[Source, ...], Field(min_length=1)]
+    slots: Annotated[tuple[Slot, ...], Field(min_length=1)]
+    parties: tuple[Party, ...] = ()
+    variables: tuple[Variable, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    transitions: Annotated[tuple[Transition, ...], Field(min_length=1)]
+    invariants: tuple[Invariant, ...] = ()
+
+
 class ScenarioSpec(_Frozen):
-    """A scenario file, as written."""
+    """A scenario file, as written (after its includes are merged in)."""
 
     id: Ident
     title: Text
@@ -228,27 +264,33 @@ class ScenarioSpec(_Frozen):
     horizon: Annotated[StrictInt, Field(ge=1, le=36500)] = Field(
         description="Days modelled: no step may take the clock past it."
     )
+    includes: tuple[Include, ...] = Field(
+        (), description="Mechanism files merged into this scenario when it loads."
+    )
     expected_findings: tuple[ExpectedFinding, ...] = Field(
         (), description="Findings of `python -m model.check` that are the point of the model."
     )
 
 
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the format, for editors (written to ``scenario.schema.json``)."""
-    schema = ScenarioSpec.model_json_schema()
+def json_schema(model: type[BaseModel] = ScenarioSpec) -> dict[str, Any]:
+    """The JSON Schema of the format, for editors."""
+    schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Ceasefire-proposal scenario"
+    schema["title"] = (
+        "Ceasefire-proposal scenario" if model is ScenarioSpec else "Ceasefire-proposal mechanism"
+    )
     return schema
 
 
-def schema_text() -> str:
-    """The JSON Schema as the text stored in ``docs/scenario.schema.json``."""
+def schema_text(model: type[BaseModel] = ScenarioSpec) -> str:
+    """The JSON Schema as stored in ``docs/scenario.schema.json`` (or mechanism.schema.json)."""
     import json
 
-    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(json_schema(model), indent=2, sort_keys=True) + "\n"
 
 
-if __name__ == "__main__":  # python -m model.schema > docs/scenario.schema.json
+if __name__ == "__main__":  # python -m model.schema [mechanism] > docs/....schema.json
     import sys
 
-    sys.stdout.write(schema_text())
+    kind = sys.argv[1] if len(sys.argv) > 1 else "scenario"
+    sys.stdout.write(schema_text(MechanismSpec if kind == "mechanism" else ScenarioSpec))

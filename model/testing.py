@@ -151,8 +151,13 @@ class ScenarioMachine(RuleBasedStateMachine):
         event away); ``target`` lets Hypothesis favour runs reaching later stages.
         """
         if currently_in_test_context():
-            event(f"run ended: {self.run.status} in {self.run.state}")
-            target(float(self._furthest), label="furthest stage reached")
+            try:
+                status: str = self.run.status
+            except RunError:  # the failure itself is already being reported
+                status = "error"
+            event(f"run ended: {status} in {self.run.state}")
+            if len(self.scenario.spec.stages) > 1:
+                target(float(self._furthest), label="furthest stage reached")
 
     @invariant()
     def bounds_hold(self) -> None:

@@ -66,9 +66,19 @@ class Document:
                 return self.positions[path[:n]]
         return (1, 1)
 
-    def problem(self, path: Path_, message: str) -> Problem:
+    def locate(self, path: Path_) -> tuple[str, int, int, Path_]:
+        """File, line, column and field path (in that file) where ``path`` is written."""
         line, col = self.position(path)
-        return Problem(self.file, line, col, format_path(path), message)
+        return self.file, line, col, path
+
+    def problem(self, path: Path_, message: str) -> Problem:
+        file, line, col, local = self.locate(path)
+        return Problem(file, line, col, format_path(local), message)
+
+    def where(self, path: Path_) -> str:
+        """``file:line:col`` of ``path``, for reports."""
+        file, line, col, _ = self.locate(path)
+        return f"{file}:{line}:{col}"
 
 
 def read_text(text: str, file: str) -> Document:
