@@ -117,14 +117,14 @@ def check(
     checker = _Checks(scenario, graph)
     findings = checker.static() + checker.dynamic()
     findings = [f for f in findings if f.kind not in ignore]
-    findings = _match_expected(scenario, findings, ignore)
+    findings = _match_expected(scenario, findings, ignore, graph.complete)
     order = list(SEVERITY)
     findings.sort(key=lambda f: (f.expected is not None, order.index(f.kind), f.target))
     return CheckResult(scenario, dict(graph.params), graph, findings)
 
 
 def _match_expected(
-    scenario: Scenario, findings: list[Finding], ignore: Collection[str]
+    scenario: Scenario, findings: list[Finding], ignore: Collection[str], complete: bool
 ) -> list[Finding]:
     out: list[Finding] = []
     used: set[int] = set()
@@ -137,7 +137,8 @@ def _match_expected(
                 break
         out.append(f)
     for i, e in enumerate(declared):
-        if i not in used and e.kind not in ignore:
+        # An incomplete search cannot show that a finding is absent (only static ones).
+        if i not in used and e.kind not in ignore and (complete or e.kind in STATIC_KINDS):
             target = f" {e.target!r}" if e.target else ""
             out.append(
                 Finding(
@@ -450,7 +451,8 @@ class _Checks:
                     queue.append(k)
         stuck = [i for i in range(n) if not reach[i]]
         findings: dict[str, Finding] = {}
-        for component in _sccs(stuck, graph):
+        # Breadth-first order: the component with the smallest entry index is nearest the start.
+        for component in sorted(_sccs(stuck, graph), key=min):
             members = set(component)
             cyclic = len(component) > 1 or any(
                 e.target == component[0] for e in graph.successors(component[0])
