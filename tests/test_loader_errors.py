@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 
 from model.errors import ScenarioError
-from model.loader import load, load_text
+from model.loader import load
 from model.simulate import main
 
 SEED = ROOT / "seeds" / "000_fe535af938dae792.txt"
@@ -264,16 +265,50 @@ def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "cannot read" in capsys.readouterr().err
 
 
-def test_effect_with_a_value_outside_the_enumeration_is_refused() -> None:
-    text = (ROOT / "scenarios" / "cairo_three_stage_truce.yaml").read_text()
+def _copy_project(tmp_path: Path) -> Path:
+    """The shipped scenarios, mechanisms and seeds in a scratch directory."""
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    return tmp_path / "scenarios"
+
+
+def test_error_inside_an_included_mechanism_names_that_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenarios = _copy_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    mechanism = scenarios / "mechanisms" / "monitored_return.yaml"
+    text = mechanism.read_text()
     broken = text.replace("""{return_north: "'monitored'"}""", """{return_north: "'monitord'"}""")
     assert broken != text
+    mechanism.write_text(broken)
     with pytest.raises(ScenarioError) as info:
-        load_text(broken, "scenarios/x.yaml", base_dir=ROOT / "scenarios")
-    (problem,) = info.value.problems
-    assert problem.line == line_of(broken, "'monitord'")
-    assert problem.path.endswith(".effects.return_north")
-    assert (
-        problem.message
-        == "'monitord' is not one of return_north's values (did you mean 'monitored'?)"
-    )
+        load(scenarios / "cairo_three_stage_truce.yaml", "scenarios/cairo_three_stage_truce.yaml")
+    line = line_of(broken, "monitord")
+    col = broken.splitlines()[line - 1].index("return_north") + 1  # the key in the flow map
+    assert [str(p) for p in info.value.problems] == [
+        f"scenarios/mechanisms/monitored_return.yaml:{line}:{col}: "
+        "transitions[1].effects.return_north: "
+        "'monitord' is not one of return_north's values (did you mean 'monitored'?)"
+    ]
+
+
+def test_unbound_and_unknown_slots_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenarios = _copy_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    scenario = scenarios / "cairo_three_stage_truce.yaml"
+    text = scenario.read_text()
+    scenario.write_text(text.replace("pull_back_phase: stage_2_in_force", "pullback: x"))
+    with pytest.raises(ScenarioError) as info:
+        load(scenario, "scenarios/cairo_three_stage_truce.yaml")
+    line = line_of(text, "pull_back_phase: stage_2_in_force")
+    col = text.splitlines()[line - 1].index("pull_back_phase") + 1
+    assert [str(p) for p in info.value.problems] == [
+        f"scenarios/cairo_three_stage_truce.yaml:{line}:5: includes[1].slots: "
+        "slot 'pull_back_phase' of mechanism 'monitored_return' is not bound to a state",
+        f"scenarios/cairo_three_stage_truce.yaml:{line}:{col}: includes[1].slots.pullback: "
+        "mechanism 'monitored_return' has no slot 'pullback'; its slots: "
+        "pull_back_phase, return_phase",
+    ]

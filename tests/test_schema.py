@@ -13,16 +13,27 @@ from hypothesis import given
 from strategies import scenario_data
 
 from model.loader import load, load_text
-from model.schema import ScenarioSpec, schema_text
+from model.schema import MechanismSpec, ScenarioSpec, schema_text
 from model.yamlsource import read_file
 
 SCHEMA_FILE = ROOT / "docs" / "scenario.schema.json"
+MECHANISM_SCHEMA_FILE = ROOT / "docs" / "mechanism.schema.json"
+MECHANISMS = sorted((ROOT / "scenarios" / "mechanisms").glob("*.yaml"))
 
 
-def test_schema_file_is_up_to_date() -> None:
+def test_schema_files_are_up_to_date() -> None:
     assert SCHEMA_FILE.read_text() == schema_text(), (
         "docs/scenario.schema.json is stale: run python -m model.schema > docs/scenario.schema.json"
     )
+    assert MECHANISM_SCHEMA_FILE.read_text() == schema_text(MechanismSpec), (
+        "docs/mechanism.schema.json is stale: "
+        "run python -m model.schema mechanism > docs/mechanism.schema.json"
+    )
+
+
+@pytest.mark.parametrize("path", MECHANISMS, ids=lambda p: p.name)
+def test_mechanisms_validate_against_their_schema_file(path: Any) -> None:
+    jsonschema.validate(read_file(path).data, json.loads(MECHANISM_SCHEMA_FILE.read_text()))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
