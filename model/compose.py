@@ -29,6 +29,18 @@ from .yamlsource import Document, Path_, format_path, read_file
 
 SECTIONS = ("sources", "parties", "variables", "parameters", "transitions", "invariants")
 _SHARED = ("sources", "parties", "variables", "parameters")
+_EXTENDED = (
+    "sources",
+    "parties",
+    "stages",
+    "variables",
+    "parameters",
+    "states",
+    "transitions",
+    "invariants",
+    "expected_findings",
+)
+_OWN = ("id", "title", "summary")
 
 
 class ComposedDocument(Document):
@@ -40,33 +52,93 @@ class ComposedDocument(Document):
         self.origins: dict[Path_, tuple[Document, Path_]] = {}
 
     def locate(self, path: Path_) -> tuple[str, int, int, Path_]:
-        if len(path) >= 2 and path[:2] in self.origins:
-            doc, base = self.origins[path[:2]]
-            return doc.locate((*base, *path[2:]))
+        for n in (4, 2):  # a requirement added to a transition, then a whole entry
+            if len(path) >= n and path[:n] in self.origins:
+                doc, base = self.origins[path[:n]]
+                return doc.locate((*base, *path[n:]))
         return self.host.locate(path)
 
 
-def compose(doc: Document, base_dir: Path) -> Document:
-    """Merge ``doc``'s ``includes`` into it; return it unchanged when it has none."""
+def compose(doc: Document, base_dir: Path, _seen: tuple[Path, ...] = ()) -> Document:
+    """Merge the scenario ``doc`` extends and the mechanisms it includes into one document.
+
+    Returns ``doc`` unchanged when it has neither.
+    """
     data = doc.data
-    if not isinstance(data, dict) or not data.get("includes"):
+    if not isinstance(data, dict) or not (data.get("includes") or data.get("extends")):
         return doc
-    includes = data["includes"]
-    if not isinstance(includes, list):
+    includes = data.get("includes") or []
+    if not isinstance(includes, list) or not isinstance(data.get("extends") or "", str):
         return doc  # the schema reports the wrong type
-    merged = {k: copy.deepcopy(v) for k, v in data.items() if k != "includes"}
+    merged = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("includes", "extends")}
+    out = ComposedDocument(doc, merged)
+    if data.get("extends"):
+        _extend(out, merged, data, base_dir, _seen)
+    touched = set(merged)
     for section in SECTIONS:
         merged.setdefault(section, [])
-    out = ComposedDocument(doc, merged)
     problems: list[Problem] = []
     for i, include in enumerate(includes):
         problems += _include(out, merged, i, include, base_dir)
     if problems:
         raise ScenarioError(problems)
     for section in SECTIONS:
-        if not merged[section] and section not in data:
+        if not merged[section] and section not in touched:
             del merged[section]
     return out
+
+
+def _extend(
+    out: ComposedDocument,
+    merged: dict[str, Any],
+    data: dict[str, Any],
+    base_dir: Path,
+    seen: tuple[Path, ...],
+) -> None:
+    """Put the base scenario's elements first; this file's own top-level values win."""
+    path = (base_dir / data["extends"]).resolve()
+    if path in seen:
+        raise ScenarioError(
+            [out.host.problem(("extends",), "scenarios extend each other in a loop")]
+        )
+    missing = [k for k in _OWN if k not in data]
+    if missing:
+        raise ScenarioError(
+            [
+                out.host.problem(
+                    ("extends",),
+                    f"a scenario that extends another needs its own {', '.join(missing)}",
+                )
+            ]
+        )
+    base = compose(read_file(path, _display(path)), path.parent, (*seen, path))
+    own = {k: v for k, v in merged.items()}
+    merged.clear()
+    for key, value in base.data.items():
+        if key not in _EXTENDED:
+            merged[key] = copy.deepcopy(value)
+    for section in _EXTENDED:
+        entries = list(base.data.get(section) or [])
+        for k, entry in enumerate(entries):
+            entry = copy.deepcopy(entry)
+            if section == "sources":
+                entry["file"] = os.path.relpath(path.parent / entry["file"], base_dir.resolve())
+            out.origins[(section, k)] = (base, (section, k))
+            merged.setdefault(section, []).append(entry)
+    for key, value in own.items():
+        if key in _EXTENDED and isinstance(value, list):
+            start = len(merged.setdefault(key, []))
+            for j, entry in enumerate(value):
+                out.origins[(key, start + j)] = (out.host, (key, j))
+                merged[key].append(entry)
+        else:
+            merged[key] = value
+    # Sources declared in both (same id, same file) are kept once.
+    unique: list[Any] = []
+    for entry in merged.get("sources", []):
+        if not any(isinstance(u, dict) and u.get("id") == entry.get("id") for u in unique):
+            unique.append(entry)
+    merged["sources"] = unique
 
 
 def _include(
@@ -96,6 +168,25 @@ def _include(
             )
             continue
         bound[name] = [states] if isinstance(states, str) else list(states)
+    events = {e.id for e in mech.events}
+    bound_events: dict[str, list[str]] = {}
+    for name, triggers in (include.get("events") or {}).items():
+        if name not in events:
+            problems.append(
+                host.problem(
+                    (*where, "events", name),
+                    f"mechanism {mech.mechanism!r} has no event slot {name!r}",
+                )
+            )
+            continue
+        bound_events[name] = [triggers] if isinstance(triggers, str) else list(triggers)
+    for name in sorted(events - set(bound_events)):
+        problems.append(
+            host.problem(
+                (*where, "events"),
+                f"event slot {name!r} of mechanism {mech.mechanism!r} is not bound to a trigger",
+            )
+        )
     for name in sorted(slots - set(bound)):
         problems.append(
             host.problem(
@@ -129,7 +220,38 @@ def _include(
         _append(out, merged, "invariants", copy.deepcopy(entry), mech_doc, ("invariants", j))
     for j, t in enumerate(raw.get("transitions") or []):
         problems += _add_transition(out, merged, t, bound, mech_doc, ("transitions", j))
+    for j, c in enumerate(raw.get("constraints") or []):
+        problems += _add_constraint(out, merged, c, bound_events, mech_doc, ("constraints", j))
     return problems
+
+
+def _add_constraint(
+    out: ComposedDocument,
+    merged: dict[str, Any],
+    constraint: dict[str, Any],
+    bound_events: dict[str, list[str]],
+    doc: Document,
+    origin: Path_,
+) -> list[Problem]:
+    """Add the constraint to every transition whose trigger its event slot is bound to."""
+    triggers = bound_events.get(constraint["on"])
+    if triggers is None:
+        return [doc.problem((*origin, "on"), f"{constraint['on']!r} is not an event slot")]
+    requirement = {k: copy.deepcopy(v) for k, v in constraint.items() if k != "on"}
+    hits = 0
+    for k, t in enumerate(merged["transitions"]):
+        if isinstance(t, dict) and t.get("trigger") in triggers:
+            t.setdefault("requires", []).append(requirement)
+            out.origins[("transitions", k, "requires", len(t["requires"]) - 1)] = (doc, origin)
+            hits += 1
+    if hits == 0:
+        return [
+            doc.problem(
+                (*origin, "on"),
+                f"no transition of the scenario has trigger {' or '.join(map(repr, triggers))}",
+            )
+        ]
+    return []
 
 
 def _display(path: Path) -> str:

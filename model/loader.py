@@ -335,6 +335,17 @@ class _Checker:
             local["stage_days"] = expr.INT
         var_types = {v.id: env[v.id] for v in self.spec.variables}
         guard = self._expr((*base, "guard"), t.guard, local, expr.BOOL)
+        requires = [
+            self._expr((*base, "requires", j, "holds"), r.holds, local, expr.BOOL)
+            for j, r in enumerate(t.requires)
+        ]
+        for j, r in enumerate(t.requires):
+            if r.by is not None and r.by not in parties:
+                self.fail((*base, "requires", j, "by"), self._unknown("party", r.by, parties))
+        if guard is not None and requires and all(f is not None for f in requires):
+            guard = _all_of([guard, *(f for f in requires if f is not None)])
+        elif any(f is None for f in requires):
+            guard = None
         effects = []
         for name, value in t.effects.items():
             if name not in var_types:
@@ -393,6 +404,11 @@ class _Checker:
             self.fail(path, message)
             return None
         return expr.compile_expr(tree)
+
+
+def _all_of(parts: list[expr.Compiled]) -> expr.Compiled:
+    """A guard that holds when the transition's own guard and all its requirements hold."""
+    return lambda env: all(f(env) for f in parts)
 
 
 def _quotes(node: Any, path: Path_) -> Iterable[tuple[Path_, Quote]]:

@@ -154,6 +154,13 @@ class State(_Sourced):
     description: Text | None = None
 
 
+class Requirement(_Sourced):
+    """A further condition on a transition, usually a party's stated position."""
+
+    holds: ExprText = Field(description="A boolean expression that must also be true.")
+    by: Ident | None = Field(None, description="The party whose position this is, if any.")
+
+
 class Transition(_Sourced):
     trigger: Ident = Field(description="The event name.")
     source: Ident | Annotated[tuple[Ident, ...], Field(min_length=1)]
@@ -165,6 +172,9 @@ class Transition(_Sourced):
     weight: ExprText = Field(1, description="Relative weight when a simulation chooses.")
     allow_backward: StrictBool = Field(
         False, description="Allow a move to an earlier stage (otherwise the checker flags it)."
+    )
+    requires: tuple[Requirement, ...] = Field(
+        (), description="Further conditions, each with its source (added by included positions)."
     )
     description: Text | None = None
 
@@ -218,6 +228,10 @@ class Include(_Frozen):
         default_factory=dict,
         description="Each slot of the mechanism: the state (or states) it stands for here.",
     )
+    events: dict[Ident, Ident | tuple[Ident, ...]] = Field(
+        default_factory=dict,
+        description="Each event slot of the mechanism: the trigger(s) it stands for here.",
+    )
     defaults: dict[Ident, StrictInt | StrictBool] = Field(
         default_factory=dict, description="New defaults for the mechanism's parameters."
     )
@@ -230,19 +244,30 @@ class Slot(_Frozen):
     description: Text
 
 
+class Constraint(_Sourced):
+    """A condition a mechanism (e.g. a party's position) adds to events of the scenario."""
+
+    on: Ident = Field(description="The event slot it applies to.")
+    holds: ExprText
+    by: Ident | None = Field(None, description="The party whose position this is, if any.")
+
+
 class MechanismSpec(_Frozen):
     """A mechanism file: transitions (with their variables, parameters and parties) that
-    several scenarios include. Its transitions go from and to slots, not states."""
+    several scenarios include. Its transitions go from and to slots, not states; its
+    constraints apply to the scenario's events bound to its event slots."""
 
     mechanism: Ident = Field(description="The mechanism's id.")
     title: Text
     summary: Text
     sources: Annotated[tuple[Source, ...], Field(min_length=1)]
-    slots: Annotated[tuple[Slot, ...], Field(min_length=1)]
+    slots: tuple[Slot, ...] = ()
+    events: tuple[Slot, ...] = Field((), description="Event slots that constraints apply to.")
     parties: tuple[Party, ...] = ()
     variables: tuple[Variable, ...] = ()
     parameters: tuple[Parameter, ...] = ()
-    transitions: Annotated[tuple[Transition, ...], Field(min_length=1)]
+    transitions: tuple[Transition, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
     invariants: tuple[Invariant, ...] = ()
 
 
@@ -263,6 +288,10 @@ class ScenarioSpec(_Frozen):
     invariants: tuple[Invariant, ...] = ()
     horizon: Annotated[StrictInt, Field(ge=1, le=36500)] = Field(
         description="Days modelled: no step may take the clock past it."
+    )
+    extends: Text | None = Field(
+        None,
+        description="A scenario file this one builds on: its elements come first, then these.",
     )
     includes: tuple[Include, ...] = Field(
         (), description="Mechanism files merged into this scenario when it loads."
