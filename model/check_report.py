@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .consistency import CheckResult, Finding
-from .steps import step_line
+from .steps import fmt_value, step_line
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
@@ -56,7 +56,7 @@ _MARK = {"error": "error", "warning": "warning", "note": "note"}
 def format_check_text(record: dict[str, Any]) -> str:
     lines = [f"{record['file']}: {record['title']}"]
     changed = record["changed_parameters"]
-    params = ", ".join(f"{k}={record['parameters'][k]}" for k in changed) or "defaults"
+    params = ", ".join(f"{k}={fmt_value(record['parameters'][k])}" for k in changed) or "defaults"
     scope = (
         "the whole state space"
         if record["complete"]

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from . import expr
 from .errors import EvaluationError, InvariantViolated, OutOfBounds
 from .explore import DEFAULT_MAX_STATES, Edge, StateGraph, explore
-from .scenario import ParamValue, Scenario
+from .scenario import CompiledTransition, ParamValue, Scenario
 from .schema import EnumVariable, ExpectedFinding, IntVariable
 from .steps import step_record
 from .yamlsource import Path_
@@ -144,8 +144,8 @@ def _match_expected(
                 Finding(
                     "expected_finding_missing",
                     f"{e.kind}{target}",
-                    f"the scenario expects a {e.kind} finding{target}, but the checker did "
-                    "not find it",
+                    f"the scenario declares the finding {e.kind}{target} as expected, but the "
+                    "checker did not find it",
                     _where(scenario, ("expected_findings", i)),
                 )
             )
@@ -216,6 +216,7 @@ class _Checks:
         texts: list[str | bool | int] = []
         for t in self.spec.transitions:
             texts += [t.guard, t.days, t.weight, *t.effects.values()]
+            texts += [r.holds for r in t.requires]
         texts += [i.holds for i in self.spec.invariants]
         texts += [v.initial for v in self.spec.variables if not isinstance(v, EnumVariable)]
         texts += [s.days for s in self.spec.stages if s.days is not None]
@@ -277,7 +278,7 @@ class _Checks:
         clock = list(range(0, self.spec.horizon + 1))
         domains["day"] = domains["day_in_stage"] = clock
         for t in sc.transitions:
-            names = sorted(expr.names(expr.parse(expr.text_of(t.spec.guard))))
+            names = sorted(set().union(*(expr.names(expr.parse(g)) for g in _guard_texts(t))))
             free = [n for n in names if n in domains]
             sizes = [len(domains[n]) for n in free]
             if _product(sizes) > GUARD_DOMAIN_LIMIT:
@@ -307,7 +308,7 @@ class _Checks:
                     "guard_never_true",
                     t.name,
                     f"the guard of {t.name} is false for every value the variables' bounds "
-                    f"allow: {' '.join(expr.text_of(t.spec.guard).split())}",
+                    f"allow: {' and '.join(_guard_texts(t))}",
                     self.where_transition(t.index),
                 )
 
@@ -537,9 +538,24 @@ class _Checks:
                 yield Finding(
                     "never_enabled",
                     t.name,
-                    f"transition {t.name} is never enabled",
+                    f"transition {t.name} is never enabled{_requirements(t)}",
                     self.where_transition(t.index),
                 )
+
+
+def _guard_texts(t: CompiledTransition) -> list[str]:
+    """The guard and every requirement of a transition, as expression texts."""
+    texts = [expr.text_of(t.spec.guard), *(expr.text_of(r.holds) for r in t.spec.requires)]
+    return [" ".join(text.split()) for text in texts]
+
+
+def _requirements(t: CompiledTransition) -> str:
+    """`` (requires, by hamas: war_ended and ...)`` for messages; empty without requirements."""
+    parts = [
+        (f"by {r.by}: " if r.by else "") + " ".join(expr.text_of(r.holds).split())
+        for r in t.spec.requires
+    ]
+    return f" (it also requires {'; '.join(parts)})" if parts else ""
 
 
 def _product(sizes: Iterable[int]) -> int:

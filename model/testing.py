@@ -36,12 +36,13 @@ from hypothesis import currently_in_test_context, event, target
 from hypothesis import settings as Settings
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
     run_state_machine_as_test,
 )
-from hypothesis.strategies import just
+from hypothesis.strategies import frozensets, just, sampled_from
 
 from .engine import Run
 from .errors import RunError
@@ -81,7 +82,8 @@ class ScenarioMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        _all_rules_on(self)
+        if SWARM_OFF:
+            _all_rules_on(self)
         self.events: list[str] = []  # names of the transitions fired so far
         try:
             self.run = Run(self.scenario, self.params)
@@ -90,7 +92,11 @@ class ScenarioMachine(RuleBasedStateMachine):
                 f"the start of the run is invalid: {exc}", (), None, exc
             ) from exc
         self._enabled = self._enabled_now(None)
+        self._off: frozenset[str] = frozenset()
         self._furthest = self._stage_reached()
+
+    def _enabled_transitions(self) -> list[CompiledTransition]:
+        return [self.scenario.transitions[i] for i in self._enabled]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(state={self.run.state!r}, day={self.run.day})"
@@ -170,7 +176,7 @@ class ScenarioMachine(RuleBasedStateMachine):
             if isinstance(value, int) and not isinstance(value, bool) and not low <= value <= high:
                 raise self._fail(f"{name} = {value} is outside its bounds [{low}, {high}]")
 
-    @precondition(lambda self: not self._enabled)
+    @precondition(lambda self: all(t.name in self._off for t in self._enabled_transitions()))
     @rule()
     def idle(self) -> None:
         """Nothing can happen (outcome, dead end or horizon): a step that does nothing.
@@ -197,6 +203,9 @@ def state_machine(
         # parameter sets apart (the class has no source for it to hash).
         "_hypothesis_internal_add_digest": _digest(scenario, values),
     }
+    names = [t.name for t in scenario.transitions]
+    if names:
+        namespace["switch_off"] = _switch_off(names)
     for t in scenario.transitions:
         namespace[_unique(namespace, f"fire_{_identifier(t.name)}")] = _fire_rule(t)
     for name, holds in scenario.invariants:
@@ -225,11 +234,18 @@ def _fire_rule(t: CompiledTransition) -> Callable[..., None]:
         self._fire(t)
 
     def is_enabled(self: ScenarioMachine) -> bool:
-        return t.index in self._enabled
+        return t.index in self._enabled and t.name not in self._off
 
     fire.__name__ = fire.__qualname__ = f"fire_{_identifier(t.name)}"
     fire.__doc__ = f"Fire transition {t.name!r} ({t.trigger} by {t.actor}) through the engine."
     return precondition(is_enabled)(rule()(fire))
+
+
+def _switch_off(names: list[str]) -> Callable[..., None]:
+    def switch_off(self: ScenarioMachine, transitions: frozenset[str]) -> None:
+        self._off = transitions
+
+    return initialize(transitions=frozensets(sampled_from(names)))(switch_off)
 
 
 def _invariant(name: str, holds: Compiled) -> Callable[..., None]:
@@ -239,6 +255,11 @@ def _invariant(name: str, holds: Compiled) -> Callable[..., None]:
     check.__name__ = check.__qualname__ = f"invariant_{_identifier(name)}"
     check.__doc__ = f"Scenario invariant {name!r} holds on the current values."
     return invariant()(check)
+
+
+import os
+
+SWARM_OFF = os.environ.get("HSWARM") != "on"
 
 
 class _AllRulesOn:

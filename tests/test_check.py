@@ -378,8 +378,8 @@ def test_cli_missing_expected_finding_exits_1(capsys: pytest.CaptureFixture[str]
     status, out, _ = cli(capsys, str(FIXTURES / "expected_finding_missing.yaml"))
     assert status == 1
     assert (
-        "[error] expected_finding_missing: the scenario expects a unreachable_outcome "
-        "finding 'no_agreement'"
+        "[error] expected_finding_missing: the scenario declares the finding "
+        "unreachable_outcome 'no_agreement' as expected"
     ) in out
 
 
