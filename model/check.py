@@ -84,18 +84,24 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = [load(p, display_path(p)) for p in scenario_files(args.scenarios)]
     records = []
     for scenario in scenarios:
-        result = check(scenario, overrides, max_states=args.max_states, ignore=args.ignore)
-        record = check_record(result)
-        records.append(record)
-        if not args.json:
-            sys.stdout.write(format_check_text(record) + "\n")
+        # Where the source's accounts conflict, every variant is checked.
+        for variant in scenario.variant_choices(overrides):
+            params = {**overrides, **variant}
+            result = check(scenario, params, max_states=args.max_states, ignore=args.ignore)
+            record = check_record(result)
+            records.append(record)
+            if not args.json:
+                sys.stdout.write(format_check_text(record) + "\n")
     failed = [r for r in records if not r["clean"]]
     status = cli.EXIT_FINDINGS if failed else cli.EXIT_OK
     if args.json:
         out = {"scenarios": records, "clean": not failed, "exit_status": status}
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(f"{len(records) - len(failed)} of {len(records)} scenario(s) clean\n")
+        sys.stdout.write(
+            f"{len(records) - len(failed)} of {len(records)} check(s) clean "
+            f"({len(scenarios)} scenario file(s); each variant is checked on its own)\n"
+        )
     return status
 
 

@@ -32,6 +32,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
         "title": spec.title,
         "parameters": result.params,
         "changed_parameters": sorted(k for k, v in result.params.items() if defaults[k] != v),
+        "variants": result.scenario.variant_labels(result.params),
         "complete": result.complete,
         "max_states": graph.max_states,
         "states": len(graph.nodes),
@@ -66,6 +67,7 @@ def format_check_text(record: dict[str, Any]) -> str:
         f"  explored {record['states']:,} states and {record['edges']:,} steps, "
         f"up to {record['max_depth']} steps deep ({scope}); parameters: {params}"
     )
+    lines += [f"  variant: {label}" for label in record["variants"]]
     lines.append("  outcomes reached: " + (", ".join(record["outcomes_reached"]) or "none"))
     open_ = [f for f in record["findings"] if f["expected"] is None]
     expected = [f for f in record["findings"] if f["expected"] is not None]

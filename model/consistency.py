@@ -117,26 +117,35 @@ def check(
     checker = _Checks(scenario, graph)
     findings = checker.static() + checker.dynamic()
     findings = [f for f in findings if f.kind not in ignore]
-    findings = _match_expected(scenario, findings, ignore, graph.complete)
+    findings = _match_expected(scenario, findings, ignore, graph.complete, graph.params)
     order = list(SEVERITY)
     findings.sort(key=lambda f: (f.expected is not None, order.index(f.kind), f.target))
     return CheckResult(scenario, dict(graph.params), graph, findings)
 
 
 def _match_expected(
-    scenario: Scenario, findings: list[Finding], ignore: Collection[str], complete: bool
+    scenario: Scenario,
+    findings: list[Finding],
+    ignore: Collection[str],
+    complete: bool,
+    params: Mapping[str, ParamValue],
 ) -> list[Finding]:
     out: list[Finding] = []
     used: set[int] = set()
-    declared = scenario.spec.expected_findings
+    # Expected findings that apply under these parameters, with their index in the file.
+    declared = [
+        (i, e)
+        for i, e in enumerate(scenario.spec.expected_findings)
+        if all(params.get(k) == v and type(params.get(k)) is type(v) for k, v in e.when.items())
+    ]
     for f in findings:
-        for i, e in enumerate(declared):
+        for i, e in declared:
             if e.kind == f.kind and (e.target is None or e.target == f.target):
                 f = replace(f, expected=_reason(e))
                 used.add(i)
                 break
         out.append(f)
-    for i, e in enumerate(declared):
+    for i, e in declared:
         # An incomplete search cannot show that a finding is absent (only static ones).
         if i not in used and e.kind not in ignore and (complete or e.kind in STATIC_KINDS):
             target = f" {e.target!r}" if e.target else ""

@@ -214,6 +214,19 @@ class _Checker:
         types: dict[str, expr.Type] = {}
         for i, p in enumerate(self.spec.parameters):
             types[p.id] = p.type
+            values = [v.value for v in p.variants]
+            for j, v in enumerate(p.variants):
+                wrong = isinstance(v.value, bool) != (p.type == "bool")
+                if wrong or values.index(v.value) != j:
+                    self.fail(
+                        ("parameters", i, "variants", j, "value"),
+                        f"a variant needs a distinct {p.type} value, found {v.value!r}",
+                    )
+            if p.variants and p.default not in values:
+                self.fail(
+                    ("parameters", i, "default"),
+                    "with variants, the default must be one of the variants' values",
+                )
             if p.type == "bool":
                 if not isinstance(p.default, bool):
                     self.fail(

@@ -28,6 +28,7 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
         "max_steps": max_steps,
         "parameters": dict(run.params),
         "changed_parameters": sorted(k for k, v in run.params.items() if defaults.get(k) != v),
+        "variants": run.scenario.variant_labels(run.params),
         "start": {
             "state": first.state,
             "stage": stage_name(run.scenario, first.state),
@@ -89,6 +90,7 @@ def format_text(record: dict[str, Any]) -> str:
             else "defaults"
         )
         + " (--list-parameters shows all)",
+        *(f"variant: {label}" for label in record["variants"]),
         "",
         f"start · day {start['day']} · {start['stage']} · state {start['state']}",
     ]

@@ -97,6 +97,31 @@ class Scenario:
         order = [s.id for s in self.spec.stages]
         return order.index(stage) if stage in order else len(order)
 
+    def variant_choices(
+        self, overrides: Mapping[str, object] | None = None
+    ) -> list[dict[str, str]]:
+        """Every combination of variants not fixed by ``overrides``, as ``--set`` values.
+
+        A scenario without variant parameters gives one empty combination.
+        """
+        import itertools
+
+        fixed = overrides or {}
+        free = [p for p in self.spec.parameters if p.variants and p.id not in fixed]
+        combos = itertools.product(*([(p.id, v.value) for v in p.variants] for p in free))
+        return [{k: str(v).lower() for k, v in combo} for combo in combos]
+
+    def variant_labels(self, params: Mapping[str, ParamValue]) -> list[str]:
+        """``name = value: label (speaker)`` for each variant parameter, for reports."""
+        out = []
+        for p in self.spec.parameters:
+            for v in p.variants:
+                if v.value == params.get(p.id) and isinstance(v.value, bool) == (p.type == "bool"):
+                    who = f" ({v.quote.said_by})" if v.quote and v.quote.said_by else ""
+                    value = str(v.value).lower() if isinstance(v.value, bool) else v.value
+                    out.append(f"{p.id} = {value}: {v.label}{who}")
+        return out
+
     def parameters(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
         """Parameter values: defaults, with ``overrides`` checked against type and bounds.
 

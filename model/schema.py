@@ -136,6 +136,13 @@ class EnumVariable(_Sourced):
 Variable = Annotated[IntVariable | BoolVariable | EnumVariable, Field(discriminator="type")]
 
 
+class Variant(_Sourced):
+    """One account of a disputed fact, as a value of a parameter, citing who gives it."""
+
+    value: StrictInt | StrictBool
+    label: Text = Field(description="A neutral name for this account.")
+
+
 class Parameter(_Sourced):
     id: Ident
     type: Literal["int", "bool"] = "int"
@@ -143,6 +150,11 @@ class Parameter(_Sourced):
     min: StrictInt | None = None
     max: StrictInt | None = None
     description: Text | None = None
+    variants: tuple[Variant, ...] = Field(
+        (),
+        description="Where the source's accounts conflict: one value per account, each citing "
+        "its speaker. The checker checks every variant; reports name the one in use.",
+    )
 
 
 class State(_Sourced):
@@ -217,6 +229,10 @@ class ExpectedFinding(_Sourced):
     kind: FindingKind
     target: StrictStr | None = Field(
         None, description="What it is about (a state, outcome, transition...); none: any."
+    )
+    when: dict[Ident, StrictInt | StrictBool] = Field(
+        default_factory=dict,
+        description="Expected only under these parameter values (e.g. one variant).",
     )
 
 
@@ -304,6 +320,12 @@ class ScenarioSpec(_Frozen):
 def json_schema(model: type[BaseModel] = ScenarioSpec) -> dict[str, Any]:
     """The JSON Schema of the format, for editors."""
     schema = model.model_json_schema()
+    if model is ScenarioSpec:
+        # A file that extends another gets the rest from its base: require only its own names.
+        rest = [k for k in schema["required"] if k not in ("id", "title", "summary")]
+        schema["required"] = [k for k in schema["required"] if k not in rest]
+        schema["if"] = {"not": {"required": ["extends"]}}
+        schema["then"] = {"required": rest}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = (
         "Ceasefire-proposal scenario" if model is ScenarioSpec else "Ceasefire-proposal mechanism"
