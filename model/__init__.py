@@ -2,7 +2,9 @@
 
 The notebook API::
 
-    from model import load, Run, explore, check
+    from model import load, Run
+    from model.explore import explore        # the reachable state graph
+    from model.consistency import check      # findings with counterexamples
     scenario = load("scenarios/cairo_three_stage_truce.yaml")
     run = Run(scenario)
 
@@ -26,8 +28,6 @@ _EXPORTS = {
     "ParameterError": "scenario",
     "Scenario": "scenario",
     "StateGraph": "explore",
-    "explore": "explore",
-    "check": "consistency",
     "CheckResult": "consistency",
     "Finding": "consistency",
 }
