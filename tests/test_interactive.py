@@ -1,0 +1,124 @@
+"""Interactive stepping, driven by a script and through a real terminal (a pty)."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import select
+import sys
+import time
+from collections.abc import Iterator
+
+from conftest import ROOT
+
+from model.interactive import Session, interact
+from model.loader import load
+
+DEFAULT = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
+
+
+def scripted(answers: list[str]) -> tuple[int, str, Session]:
+    out = io.StringIO()
+    session = Session(load(DEFAULT), {}, 0, out)
+    feed: Iterator[str] = iter(answers)
+
+    def read(prompt: str) -> str:
+        out.write(prompt)
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    return interact(session, read), out.getvalue(), session
+
+
+def test_pick_by_number_then_undo() -> None:
+    status, out, session = scripted(["1", "2", "u", "q"])
+    assert status == 0
+    assert "1. israel: israel_accepts_framework" in out
+    assert "→ israel: israel_accepts_framework · israel_accepts false→true" in out
+    assert "undone" in out
+    assert [s.event.trigger for s in session.run.history] == ["israel_accepts_framework"]
+
+
+def test_continue_runs_to_an_end_and_end_of_input_is_clean() -> None:
+    status, out, session = scripted(["c"])
+    assert status == 0
+    assert session.run.status in ("outcome", "stuck", "horizon")
+    assert "end of input: session ended" in out
+
+
+def test_unknown_answer_shows_help() -> None:
+    _, out, _ = scripted(["x", "99", "q"])
+    assert out.count("? number = fire that event") == 2
+
+
+def _read_until(fd: int, needle: bytes, timeout: float = 20.0) -> bytes:
+    data = b""
+    deadline = time.monotonic() + timeout
+    while needle not in data and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+class _Terminal:
+    """``python -m model.simulate --interactive`` on a pty that is its controlling terminal."""
+
+    def __init__(self) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: becomes the program
+            os.chdir(ROOT)
+            os.execv(sys.executable, [sys.executable, "-m", "model.simulate", "--interactive"])
+
+    def wait(self, timeout: float = 20.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            _read_until(self.fd, b"\0", 0.1)  # keep draining output
+        raise TimeoutError("the interactive session did not end")
+
+    def close(self) -> None:
+        try:
+            os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+def test_through_a_terminal_pick_and_end_of_input() -> None:
+    term = _Terminal()
+    try:
+        assert b"> " in _read_until(term.fd, b"> ")
+        os.write(term.fd, b"1\n")
+        assert b"israel_accepts false" in _read_until(term.fd, b"israel_accepts false")
+        _read_until(term.fd, b"> ")
+        os.write(term.fd, b"\x04")  # Ctrl-D: end of input
+        assert b"session ended" in _read_until(term.fd, b"session ended")
+        assert term.wait() == 0
+    finally:
+        term.close()
+
+
+def test_through_a_terminal_ctrl_c_ends_cleanly() -> None:
+    term = _Terminal()
+    try:
+        _read_until(term.fd, b"> ")
+        os.write(term.fd, b"\x03")  # Ctrl-C typed at the terminal: SIGINT
+        rest = _read_until(term.fd, b"session ended")
+        assert b"interrupted: session ended" in rest
+        assert b"Traceback" not in rest
+        assert term.wait() == 0
+    finally:
+        term.close()
