@@ -213,6 +213,12 @@ class Run:
             f"({', '.join(e.name for e in matches)}); fire one by its Event or index"
         )
 
+    def _repr_svg_(self) -> str:
+        """The run's timeline, shown by Jupyter (matplotlib is imported only here)."""
+        from .timeline import timeline_svg
+
+        return timeline_svg(self)
+
     def play(self, seed: int | None = 0, max_steps: int = 1000) -> Status:
         """Fire weighted random events until an outcome, a stop, or ``max_steps``."""
         rng = random.Random(seed)

@@ -122,6 +122,12 @@ class Scenario:
                     out.append(f"{p.id} = {value}: {v.label}{who}")
         return out
 
+    def _repr_svg_(self) -> str:
+        """The state diagram, shown by Jupyter (matplotlib is imported only here)."""
+        from .draw import diagram_svg
+
+        return diagram_svg(self)
+
     def parameters(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
         """Parameter values: defaults, with ``overrides`` checked against type and bounds.
 

@@ -1,0 +1,133 @@
+"""``python -m model.diagram``: draw a scenario's state diagram (or a run's timeline).
+
+Writes PNG and SVG (or the formats asked for) next to the ``-o`` stem, or prints Mermaid
+``stateDiagram-v2`` text with ``--format mermaid``. Matplotlib is imported only when a
+picture is drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import cli
+from .paths import DEFAULT_SCENARIO, display_path
+
+EPILOG = """\
+The diagram: each stage is a lane (left to right in the scenario's order), outcome states are
+in the last lane, and every arrow carries one line per event, "actor: event", with the acting
+party's marker (the legend names the parties). A black dot points at the initial state.
+
+examples:
+  python -m model.diagram scenarios/cairo_three_stage_truce.yaml -o truce
+      writes truce.png and truce.svg
+  python -m model.diagram scenarios/november_truce.yaml -o nov.pdf --format pdf
+  python -m model.diagram scenarios/november_truce.yaml --format mermaid > nov.mmd
+  python -m model.diagram scenarios/cairo_three_stage_truce.yaml --timeline --seed 15 -o run
+
+exit status: 0 written; 2 invalid input.
+"""
+
+FORMATS = ("png", "svg", "pdf", "mermaid")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .timeline import add_timeline_options
+
+    parser = argparse.ArgumentParser(
+        prog="python -m model.diagram",
+        description="Draw a scenario's state diagram (PNG, SVG, PDF or Mermaid text).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)})",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write; its stem gets one file per format (default: the scenario id)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        action="append",
+        help="png, svg, pdf or mermaid (repeatable; default: png and svg). "
+        "mermaid prints to standard output unless -o is given",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace files that already exist (by default an existing file is never overwritten)",
+    )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="draw a simulated run over days instead of the state diagram",
+    )
+    add_timeline_options(parser)
+    return parser
+
+
+@cli.guarded
+def main(argv: list[str] | None = None) -> int:
+    from .loader import load
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    formats: list[str] = args.format or ["png", "svg"]
+    if args.timeline and "mermaid" in formats:
+        parser.error("--timeline draws a picture; --format mermaid is for the state diagram")
+    path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
+    scenario = load(path, display_path(path))
+    default = f"{scenario.id}-timeline" if args.timeline else scenario.id
+    target = Path(args.output) if args.output else Path(default)
+    base = target.with_suffix("") if target.suffix[1:] in (*FORMATS, "mmd") else target
+    outputs = [
+        base.with_name(f"{base.name}.{'mmd' if f == 'mermaid' else f}")
+        for f in formats
+        if f != "mermaid" or args.output
+    ]
+    existing = [str(o) for o in outputs if o.exists()]
+    if existing and not args.force:
+        print(
+            f"error: {', '.join(existing)} already exist(s); use --force to replace",
+            file=sys.stderr,
+        )
+        return cli.EXIT_INVALID
+    base.parent.mkdir(parents=True, exist_ok=True)
+
+    if "mermaid" in formats:
+        from .mermaid import to_mermaid
+
+        text = to_mermaid(scenario)
+        if args.output:
+            out = base.with_name(f"{base.name}.mmd")
+            out.write_text(text, encoding="utf-8")
+            print(out)
+        else:
+            sys.stdout.write(text)
+    pictures = [f for f in formats if f != "mermaid"]
+    if pictures:
+        from .draw import draw_diagram, save
+
+        if args.timeline:
+            from .timeline import draw_timeline, play
+
+            run = play(scenario, args.seed, args.max_steps, cli.parse_sets(args.set))
+            figure = draw_timeline(run)
+        else:
+            figure = draw_diagram(scenario).figure
+        for fmt in dict.fromkeys(pictures):
+            out = base.with_name(f"{base.name}.{fmt}")
+            save(figure, out, fmt)
+            print(out)
+    return cli.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main(None))

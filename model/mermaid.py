@@ -1,0 +1,63 @@
+"""A scenario's state diagram as Mermaid ``stateDiagram-v2`` text (renders on GitHub).
+
+Every state is declared with its stage (or its outcome label) as a description, outcome
+states get the ``outcome`` class and an arrow to the end marker, and every transition is one
+arrow labelled ``event (actor)``. Mermaid cannot draw arrows between states inside
+different composite states, so stages are descriptions rather than boxes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .diagram_model import Diagram, diagram_of
+from .scenario import Scenario
+
+RESERVED = frozenset(
+    {
+        *("state", "note", "direction", "class", "classdef", "style", "end", "as", "left"),
+        *("right", "of", "fork", "join", "choice", "hide", "scale", "click", "default"),
+        *("td", "tb", "bt", "lr", "rl"),
+    }
+)
+"""Words Mermaid's state-diagram grammar treats specially; such state ids get a ``_``."""
+
+
+def mermaid_id(state: str) -> str:
+    return f"{state}_" if state.lower() in RESERVED else state
+
+
+def _text(text: str) -> str:
+    """Description text without the characters that end a description in Mermaid."""
+    return re.sub(r"[:;#\n]+", ",", text).strip()
+
+
+def edge_label(event: str, actor: str) -> str:
+    return f"{event} ({actor})"
+
+
+def to_mermaid(subject: Scenario | Diagram) -> str:
+    """The ``stateDiagram-v2`` text of a scenario, one transition per arrow."""
+    diagram = subject if isinstance(subject, Diagram) else diagram_of(subject)
+    stage_names = {lane.id: lane.name for lane in diagram.lanes if not lane.is_outcomes}
+    lines = ["stateDiagram-v2", "    direction LR", f"    %% {_text(diagram.title)}"]
+    lines.append("    classDef outcome stroke-width:3px,font-weight:bold")
+    for node in diagram.nodes:
+        mid = mermaid_id(node.id)
+        if node.outcome:
+            lines.append(f"    {mid} : outcome {_text(node.outcome)}")
+        elif node.stage:
+            lines.append(f"    {mid} : {_text(stage_names.get(node.stage, node.stage))}")
+    lines.append(f"    [*] --> {mermaid_id(diagram.initial)}")
+    for edge in diagram.edges:
+        for ev in edge.events:
+            lines.append(
+                f"    {mermaid_id(edge.source)} --> {mermaid_id(edge.dest)} : "
+                f"{edge_label(ev.event, ev.actor)}"
+            )
+    outcomes = [mermaid_id(n.id) for n in diagram.nodes if n.outcome]
+    for mid in outcomes:
+        lines.append(f"    {mid} --> [*]")
+    if outcomes:
+        lines.append(f"    class {','.join(outcomes)} outcome")
+    return "\n".join(lines) + "\n"

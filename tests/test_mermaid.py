@@ -1,0 +1,120 @@
+"""Mermaid export: the text parses as stateDiagram-v2 and matches the scenario exactly."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, SCENARIOS
+from hypothesis import given
+from strategies import scenario_data
+
+from model.loader import load, load_text
+from model.mermaid import RESERVED, edge_label, mermaid_id, to_mermaid
+from model.scenario import Scenario
+
+ID = r"[A-Za-z][A-Za-z0-9_]*"
+DESCR = r"[^:;#\n]+"  # what Mermaid's grammar takes as a description
+LINE_RULES = {
+    "direction": re.compile(r"direction (LR|RL|TB|BT)"),
+    "comment": re.compile(r"%%.*"),
+    "classdef": re.compile(rf"classDef {ID} [^\n]+"),
+    "class": re.compile(rf"class ({ID}(?:,{ID})*) ({ID})"),
+    "description": re.compile(rf"({ID}) : ({DESCR})"),
+    "start": re.compile(rf"\[\*\] --> ({ID})"),
+    "end": re.compile(rf"({ID}) --> \[\*\]"),
+    "transition": re.compile(rf"({ID}) --> ({ID}) : ({DESCR})"),
+}
+
+
+def parse(text: str) -> dict[str, object]:
+    """A strict parser of the subset of stateDiagram-v2 that `to_mermaid` writes."""
+    lines = text.splitlines()
+    assert lines[0] == "stateDiagram-v2"
+    states: set[str] = set()
+    out: dict[str, object] = {
+        "descriptions": {},
+        "start": None,
+        "ends": set(),
+        "transitions": Counter(),
+        "classes": {},
+    }
+    for raw in lines[1:]:
+        assert raw.startswith("    ") and raw == raw.rstrip(), raw
+        line = raw.strip()
+        for kind, rule in LINE_RULES.items():  # noqa: B007 (used after the loop)
+            m = rule.fullmatch(line)
+            if m:
+                break
+        else:
+            raise AssertionError(f"not stateDiagram-v2: {line!r}")
+        if kind == "description":
+            out["descriptions"][m[1]] = m[2].strip()  # type: ignore[index]
+            states.add(m[1])
+        elif kind == "start":
+            out["start"] = m[1]
+            states.add(m[1])
+        elif kind == "end":
+            out["ends"].add(m[1])  # type: ignore[attr-defined]
+        elif kind == "transition":
+            out["transitions"][(m[1], m[2], m[3].strip())] += 1  # type: ignore[index]
+            states.update((m[1], m[2]))
+        elif kind == "class":
+            for name in m[1].split(","):
+                out["classes"][name] = m[2]  # type: ignore[index]
+    out["states"] = states
+    return out
+
+
+def check_against(scenario: Scenario, text: str) -> None:
+    parsed = parse(text)
+    spec = scenario.spec
+    mid = {s.id: mermaid_id(s.id) for s in spec.states}
+    used = {spec.initial} | {s for t in scenario.transitions for s in (*t.sources, t.dest)}
+    used |= {s.id for s in spec.states if s.stage or s.outcome}
+    assert parsed["states"] == {mid[s] for s in used}
+    assert parsed["start"] == mid[spec.initial]
+    expected = Counter(
+        (mid[s], mid[t.dest], edge_label(t.trigger, t.actor))
+        for t in scenario.transitions
+        for s in t.sources
+    )
+    assert parsed["transitions"] == expected
+    outcomes = {mid[s.id] for s in spec.states if s.outcome}
+    assert parsed["ends"] == outcomes
+    assert {k for k, v in parsed["classes"].items() if v == "outcome"} == outcomes  # type: ignore[attr-defined]
+    names = {st.id: st.name for st in spec.stages}
+    for s in spec.states:
+        want = f"outcome {s.outcome}" if s.outcome else names[s.stage or ""]
+        assert parsed["descriptions"][mid[s.id]] == re.sub(r"[:;#]+", ",", want).strip()  # type: ignore[index]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_shipped_scenarios_export_to_mermaid(path: Path) -> None:
+    scenario = load(path)
+    check_against(scenario, to_mermaid(scenario))
+
+
+@given(scenario_data())
+def test_generated_scenarios_export_to_mermaid(data: dict[str, object]) -> None:
+    scenario = load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
+    check_against(scenario, to_mermaid(scenario))
+
+
+def test_reserved_words_and_special_characters_are_escaped() -> None:
+    assert mermaid_id("note") == "note_" and mermaid_id("notes") == "notes"
+    assert "end" in RESERVED
+    data = yaml.safe_load((ROOT / "scenarios" / "november_truce.yaml").read_text())
+    data["stages"][0]["name"] = "Truce: first; part # one"
+    text = to_mermaid(load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios"))
+    assert "truce_agreed : Truce, first, part , one" in text
+
+
+def test_the_parser_rejects_what_mermaid_would() -> None:
+    with pytest.raises(AssertionError):
+        parse("stateDiagram-v2\n    a -> b\n")
+    with pytest.raises(AssertionError):
+        parse("stateDiagram-v2\n    a --> b : x: y\n")
