@@ -2,19 +2,35 @@
 
 With no arguments it runs the shipped three-stage Cairo truce with seed 0. The same seed and
 parameters always give the same output, byte for byte.
+
+What-if analysis (docs/what-if.md): ``--runs N`` runs it N times and reports how the runs end
+(`model.montecarlo`), ``--exact`` computes each ending's probability exactly
+(`model.markov`), ``--sweep NAME=START:STOP:STEP`` repeats either across parameter values
+(`model.sweep`). Those modules, and numpy/scipy/matplotlib, are imported only when used.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import cli
 from .engine import Run
 from .loader import load
 from .paths import DEFAULT_SCENARIO, display_path
 from .report import format_text, run_record
+from .scenario import ParamValue, Scenario
+from .steps import fmt_value
+
+if TYPE_CHECKING:
+    from .markov import ExactResult
+    from .montecarlo import MonteCarloResult
 
 DEFAULT_SEED = 15
 """Chosen so that the default trace shows every stage of the default scenario; with the
@@ -26,15 +42,38 @@ changed, and the sentence of the source it models (or the modelling assumption b
 Where several events can happen, the simulation picks one at random in proportion to the
 events' weights; --seed fixes those choices.
 
+What-if analysis (docs/what-if.md):
+  --runs N     run the scenario N times (run i uses a seed derived from --seed and i, so the
+               report is the same whatever --jobs is); report each ending's share with its
+               95% Wilson interval, days to it (median, quartiles, mean), how often each
+               stage was reached, and the exact values beside them when the scenario has at
+               most 50,000 states (--max-states)
+  --exact      each ending's exact probability and expected days (absorbing Markov chain)
+  --sweep NAME=START:STOP:STEP  (STOP included; or NAME=V1,V2,...; once or twice)
+               a table of ending probabilities at each value: exact where the scenario has
+               at most --max-states states, else Monte Carlo (2,000 runs, or --runs);
+               --exact or --runs force one method; -o chart.png draws them
+
 exit status: 0 the run finished (an outcome, the end of the modelled period, no possible
-event, or --max-steps); 1 a step broke a bound or an invariant of the scenario; 2 invalid
-input (the scenario file or a --set value), reported as file:line:col: field: message.
+event, or --max-steps), or the analysis was made (runs that broke a rule are counted in it);
+1 a single run's step broke a bound or an invariant of the scenario; 2 invalid input (the
+scenario file, a --set or --sweep value, an option), reported as file:line:col: field:
+message, or --exact on a scenario larger than --max-states.
 
 examples:
   python -m model.simulate
   python -m model.simulate --seed 7 --set batch_size=20
   python -m model.simulate scenarios/cairo_three_stage_truce.yaml --json > run.json
+  python -m model.simulate --interactive
+  python -m model.simulate --runs 10000 --jobs 2
+  python -m model.simulate --exact --set batch_size=20
+  python -m model.simulate --sweep batch_size=5:30:5 -o batch_size.png
+  python -m model.simulate --sweep batch_size=5:30:5 --sweep progress_weight=1:9:4 --csv
 """
+
+MC_EXACT_MAX_STATES = 50_000
+"""Largest scenario whose exact values the --runs report shows by default."""
+SWEEP_DEFAULT_RUNS = 2000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +101,49 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_set_option(parser)
     parser.add_argument("--json", action="store_true", help="print the run as JSON instead of text")
     parser.add_argument(
+        "--interactive",
+        action="store_true",
+        help="step through the scenario by hand: pick events by number, undo, or let it continue "
+        "(--seed drives the random steps)",
+    )
+    what_if = parser.add_argument_group("what-if analysis (see below)")
+    what_if.add_argument(
+        "--runs", type=int, metavar="N", help="Monte Carlo: run the scenario N times"
+    )
+    what_if.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="J",
+        help="worker processes for --runs and --sweep (default 1; 0: one per CPU); "
+        "the figures do not depend on it",
+    )
+    what_if.add_argument("--exact", action="store_true", help="exact probabilities of each ending")
+    what_if.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=START:STOP:STEP",
+        help="vary a parameter (once or twice); STOP is included",
+    )
+    what_if.add_argument(
+        "--max-states",
+        type=int,
+        metavar="N",
+        help="explore at most N states for exact values (default: 200,000 for --exact and "
+        f"--sweep, {MC_EXACT_MAX_STATES:,} beside --runs; 0: no exact values beside --runs)",
+    )
+    what_if.add_argument(
+        "--csv", action="store_true", help="print the --runs/--exact/--sweep figures as CSV"
+    )
+    what_if.add_argument(
+        "-o",
+        "--output",
+        metavar="PNG",
+        help="with --sweep: draw the chart to this PNG file (never overwritten without --force)",
+    )
+    what_if.add_argument("--force", action="store_true", help="let -o overwrite a file")
+    parser.add_argument(
         "--list-parameters",
         action="store_true",
         help="list the scenario's parameters with defaults, bounds and sources, then exit",
@@ -87,18 +169,60 @@ def format_parameters(run: Run) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    analysis = args.runs is not None or args.exact or bool(args.sweep)
+    if args.runs is not None and args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.jobs < 0:
+        parser.error("--jobs must be 0 (one per CPU) or more")
+    if args.max_states is not None and args.max_states < 0:
+        parser.error("--max-states must be 0 or more")
+    if len(args.sweep) > 2:
+        parser.error("--sweep takes one or two parameters")
+    if args.csv and args.json:
+        parser.error("choose --json or --csv, not both")
+    if args.csv and not analysis:
+        parser.error("--csv needs --runs, --exact or --sweep")
+    if args.output and not args.sweep:
+        parser.error("-o/--output draws a --sweep chart; add --sweep")
+    if args.interactive and (analysis or args.json or args.csv):
+        parser.error(
+            "--interactive steps through one run; it takes no --runs/--exact/--sweep/--json/--csv"
+        )
+    if args.output and Path(args.output).exists() and not args.force:
+        parser.error(f"{args.output} exists; choose another file or add --force to replace it")
+
+
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.max_steps < 0:
         parser.error("--max-steps must be 0 or more")
+    _check_what_if(parser, args)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path))
-    run = Run(scenario, cli.parse_sets(args.set))
+    sets = cli.parse_sets(args.set)
     if args.list_parameters:
-        sys.stdout.write(format_parameters(run))
+        sys.stdout.write(format_parameters(Run(scenario, sets)))
         return cli.EXIT_OK
+    if args.sweep or args.runs is not None or args.exact:
+        # No Run here: a start that breaks a rule is an ending the analysis reports.
+        try:
+            if args.sweep:
+                return _sweep(args, scenario, path, sets)
+            params = scenario.parameters(sets)
+            if args.runs is not None:
+                return _monte_carlo(args, scenario, path, params)
+            return _exact(args, scenario, params)
+        except KeyboardInterrupt:
+            print("\ninterrupted", file=sys.stderr)
+            return 130
+    if args.interactive:
+        from .interactive import Session, interact
+
+        return interact(Session(scenario, sets, args.seed, sys.stdout), input)
+    run = Run(scenario, sets)
     status = run.play(args.seed, args.max_steps)
     record = run_record(run, seed=args.seed, max_steps=args.max_steps, status=status)
     if args.json:
@@ -106,6 +230,477 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(format_text(record))
     return cli.EXIT_FINDINGS if status == "error" else cli.EXIT_OK
+
+
+# -- what-if analysis ---------------------------------------------------------------------
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    if args.jobs == 0:
+        from .montecarlo import default_jobs
+
+        return default_jobs()
+    return int(args.jobs)
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal stream (nothing when it is not a terminal)."""
+
+    def __init__(self, what: str, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.what = what
+        self.active = self.stream.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.active or total <= 0:
+            return
+        width = 30
+        filled = width * done // total
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\r{self.what} [{bar}] {done:,}/{total:,}")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _header(scenario: Scenario, params: dict[str, ParamValue]) -> dict[str, Any]:
+    defaults = {p.id: p.default for p in scenario.spec.parameters}
+    return {
+        "scenario": {"id": scenario.id, "title": scenario.spec.title, "file": scenario.file},
+        "parameters": dict(params),
+        "changed_parameters": sorted(k for k, v in params.items() if defaults.get(k) != v),
+        "variants": scenario.variant_labels(params),
+    }
+
+
+def _header_lines(record: dict[str, Any], detail: str) -> list[str]:
+    sc = record["scenario"]
+    changed = record["changed_parameters"]
+    shown = ", ".join(f"{k}={fmt_value(record['parameters'][k])}" for k in changed)
+    return [
+        sc["title"],
+        f"scenario {sc['file']} · {detail}",
+        f"parameters: {shown or 'defaults'} (--list-parameters shows all)",
+        *(f"variant: {label}" for label in record["variants"]),
+        "",
+    ]
+
+
+def _exact_or_reason(
+    scenario: Scenario, params: dict[str, ParamValue], max_states: int
+) -> tuple[ExactResult | None, str | None]:
+    if max_states <= 0:
+        return None, "not computed (--max-states 0)"
+    from .markov import IncompleteGraph, analyse_scenario
+
+    try:
+        return analyse_scenario(scenario, params, max_states=max_states), None
+    except IncompleteGraph:
+        return None, f"not computed: more than {max_states:,} states (--max-states)"
+
+
+def _num(x: object) -> float | None:
+    return None if x is None else float(x)  # type: ignore[arg-type]
+
+
+def _exact_endings(result: ExactResult) -> list[dict[str, Any]]:
+    out = []
+    for e in result.endings:
+        item: dict[str, Any] = {
+            "kind": e.kind,
+            "name": e.name,
+            "probability": float(e.probability),
+        }
+        if result.method == "fraction":
+            item["fraction"] = str(e.probability)
+        item["expected_days"] = _num(e.expected_days)
+        item["days"] = {
+            "q1": e.quantile(0.25),
+            "median": e.quantile(0.5),
+            "q3": e.quantile(0.75),
+        }
+        out.append(item)
+    return out
+
+
+def _exact_summary(result: ExactResult) -> dict[str, Any]:
+    return {
+        "states": result.states,
+        "edges": result.edges,
+        "method": result.method,
+        "cyclic_components": result.cyclic_components,
+    }
+
+
+def exact_record(
+    scenario: Scenario, params: dict[str, ParamValue], result: ExactResult
+) -> dict[str, Any]:
+    """The exact analysis as JSON-ready data."""
+    return {
+        **_header(scenario, params),
+        "exact": _exact_summary(result),
+        "endings": _exact_endings(result),
+        "never_reaching_an_outcome": float(result.never_absorbed),
+        "total": float(result.total),
+    }
+
+
+_METHODS = {"fraction": "rational arithmetic", "sparse": "sparse linear algebra"}
+
+
+def _pct(x: float | None) -> str:
+    if x is None:
+        return "—"
+    if abs(x) < 1e-12:
+        return "0%"
+    if abs(x - 1) < 1e-12:
+        return "100%"
+    if x < 0.001 or x > 0.999:
+        return f"{x * 100:.3f}%"
+    return f"{x * 100:.1f}%"
+
+
+def _days(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
+
+
+def _label(item: dict[str, Any]) -> str:
+    return item["name"] if item["kind"] == "outcome" else f"no outcome: {item['name']}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [
+            c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))
+        ]
+        return "  ".join(cells).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
+
+
+def format_exact(record: dict[str, Any]) -> str:
+    ex = record["exact"]
+    out = _header_lines(
+        record,
+        f"exact analysis of {ex['states']:,} states and {ex['edges']:,} steps "
+        f"({_METHODS[ex['method']]})",
+    )
+    rows = []
+    for e in record["endings"]:
+        d = e["days"]
+        spread = "—" if d["median"] is None else f"{d['median']} [{d['q1']}–{d['q3']}]"
+        rows.append([_label(e), _pct(e["probability"]), _days(e["expected_days"]), spread])
+    rows.append(["total", _pct(record["total"]), "", ""])
+    out += _table(["ending", "probability", "expected days", "days: median [q1–q3]"], rows)
+    out.append("")
+    out.append(
+        f"never reaching an outcome: {_pct(record['never_reaching_an_outcome'])} "
+        "(dead ends, errors, and zero-duration cycles run for ever)"
+    )
+    if ex["cyclic_components"]:
+        out.append(
+            f"cycles of zero-duration steps: {ex['cyclic_components']:,} groups of states a run "
+            "can go round on one day"
+        )
+    return "\n".join(out) + "\n"
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+    return buffer.getvalue()
+
+
+def exact_csv(record: dict[str, Any]) -> str:
+    header = ["kind", "ending", "probability", "expected_days", "median_days", "q1_days"]
+    header += ["q3_days", "fraction"]
+    rows = [
+        [
+            e["kind"],
+            e["name"],
+            e["probability"],
+            e["expected_days"],
+            e["days"]["median"],
+            e["days"]["q1"],
+            e["days"]["q3"],
+            e.get("fraction"),
+        ]
+        for e in record["endings"]
+    ]
+    return _csv(header, rows)
+
+
+def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, ParamValue]) -> int:
+    from .markov import DEFAULT_MAX_STATES
+
+    limit = args.max_states if args.max_states is not None else DEFAULT_MAX_STATES
+    result, reason = _exact_or_reason(scenario, params, limit)
+    if result is None:
+        print(f"error: exact analysis {reason}; use --runs N for Monte Carlo", file=sys.stderr)
+        return cli.EXIT_INVALID
+    record = exact_record(scenario, params, result)
+    _emit(args, record, format_exact, exact_csv)
+    return cli.EXIT_OK
+
+
+def _emit(args: argparse.Namespace, record: dict[str, Any], text: Any, table: Any) -> None:
+    if args.json:
+        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    elif args.csv:
+        sys.stdout.write(table(record))
+    else:
+        sys.stdout.write(text(record))
+
+
+def monte_carlo_record(
+    scenario: Scenario,
+    result: MonteCarloResult,
+    exact: ExactResult | None = None,
+    exact_note: str | None = None,
+) -> dict[str, Any]:
+    """A Monte Carlo summary as JSON-ready data, with exact values beside it when known.
+
+    Runs stopped by ``max_steps`` are compared with the exact share of runs that cycle for
+    ever (they are the same when runs are short enough to end within ``max_steps``).
+    """
+    exact_by: dict[tuple[str, str], dict[str, Any]] = {}
+    if exact is not None:
+        for known in _exact_endings(exact):
+            name = "max_steps" if known["name"] == "cycling" else known["name"]
+            exact_by[(known["kind"], name)] = known
+    endings = []
+    for e in result.endings:
+        ex = exact_by.get((e.kind, e.name))
+        item: dict[str, Any] = {
+            "kind": e.kind,
+            "name": e.name,
+            "count": e.count,
+            "share": e.share,
+            "low": e.low,
+            "high": e.high,
+            "days": {
+                "median": e.median_days,
+                "q1": e.q1_days,
+                "q3": e.q3_days,
+                "mean": e.mean_days,
+            },
+            "mean_steps": e.mean_steps,
+        }
+        if exact is not None:
+            p = ex["probability"] if ex else 0.0
+            item["exact"] = {
+                "probability": p,
+                "expected_days": ex["expected_days"] if ex else None,
+                "inside_interval": e.low <= p <= e.high,
+            }
+        endings.append(item)
+    return {
+        **_header(scenario, dict(result.params)),
+        "runs": result.runs,
+        "seed": result.seed,
+        "max_steps": result.max_steps,
+        "seeds": "run i uses model.montecarlo.run_seed(seed, i)",
+        "endings": endings,
+        "stages": [
+            {
+                "id": s.stage,
+                "name": s.name,
+                "count": s.count,
+                "share": s.share,
+                "low": s.low,
+                "high": s.high,
+            }
+            for s in result.stages
+        ],
+        "errors": dict(result.errors),
+        "exact": None if exact is None else _exact_summary(exact),
+        "exact_note": exact_note,
+    }
+
+
+def format_monte_carlo(record: dict[str, Any]) -> str:
+    out = _header_lines(
+        record,
+        f"{record['runs']:,} runs · seed {record['seed']} · up to {record['max_steps']} steps each",
+    )
+    has_exact = record["exact"] is not None
+    header = ["ending", "runs", "share", "95% interval"]
+    if has_exact:
+        header += ["exact", ""]
+    header += ["days: median [q1–q3]", "mean"]
+    if has_exact:
+        header.append("exact mean")
+    rows = []
+    for e in record["endings"]:
+        d = e["days"]
+        spread = "—" if d["median"] is None else f"{_days(d['median'])} "
+        if d["median"] is not None:
+            spread += f"[{_days(d['q1'])}–{_days(d['q3'])}]"
+        row = [_label(e), f"{e['count']:,}", _pct(e["share"])]
+        row.append(f"{_pct(e['low'])}–{_pct(e['high'])}")
+        if has_exact:
+            ex = e["exact"]
+            row += [_pct(ex["probability"]), "✓" if ex["inside_interval"] else "✗"]
+        row += [spread, _days(d["mean"])]
+        if has_exact:
+            row.append(_days(e["exact"]["expected_days"]))
+        rows.append(row)
+    out += _table(header, rows)
+    out.append("")
+    out.append("stages reached (share of runs, 95% interval)")
+    stage_rows = [
+        [
+            f"  {s['name']}",
+            f"{s['count']:,}",
+            _pct(s["share"]),
+            f"{_pct(s['low'])}–{_pct(s['high'])}",
+        ]
+        for s in record["stages"]
+    ]
+    out += _table(["", "runs", "share", "95% interval"], stage_rows)[1:]
+    if record["errors"]:
+        out.append("")
+        out.append(
+            "runs that broke a rule: "
+            + ", ".join(f"{k} {v:,}" for k, v in record["errors"].items())
+        )
+    out.append("")
+    if has_exact:
+        ex = record["exact"]
+        inside = sum(1 for e in record["endings"] if e["exact"]["inside_interval"])
+        out.append(
+            f"exact: {ex['states']:,} states ({_METHODS[ex['method']]}); the exact value is "
+            f"inside the 95% interval (✓) for {inside} of {len(record['endings'])} endings"
+        )
+        out.append("(max_steps is compared with the exact share of runs that cycle for ever)")
+    else:
+        out.append(f"exact: {record['exact_note']}")
+    return "\n".join(out) + "\n"
+
+
+def monte_carlo_csv(record: dict[str, Any]) -> str:
+    header = ["section", "kind", "name", "count", "share", "low", "high", "median_days"]
+    header += ["q1_days", "q3_days", "mean_days", "exact_probability", "exact_expected_days"]
+    rows: list[list[object]] = []
+    for e in record["endings"]:
+        d, ex = e["days"], e.get("exact") or {}
+        rows.append(
+            [
+                "ending",
+                e["kind"],
+                e["name"],
+                e["count"],
+                e["share"],
+                e["low"],
+                e["high"],
+                d["median"],
+                d["q1"],
+                d["q3"],
+                d["mean"],
+                ex.get("probability"),
+                ex.get("expected_days"),
+            ]
+        )
+    for s in record["stages"]:
+        rows.append(["stage", "", s["id"], s["count"], s["share"], s["low"], s["high"]])
+        rows[-1] += [None] * (len(header) - len(rows[-1]))
+    return _csv(header, rows)
+
+
+def _monte_carlo(
+    args: argparse.Namespace, scenario: Scenario, path: Path, params: dict[str, ParamValue]
+) -> int:
+    from .markov import DEFAULT_MAX_STATES
+    from .montecarlo import ScenarioSource, monte_carlo
+
+    bar = ProgressBar("runs")
+    try:
+        result = monte_carlo(
+            scenario,
+            params,
+            runs=args.runs,
+            seed=args.seed,
+            max_steps=args.max_steps,
+            jobs=_jobs(args),
+            source=ScenarioSource.from_file(path, scenario.file),
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    default_limit = DEFAULT_MAX_STATES if args.exact else MC_EXACT_MAX_STATES
+    limit = args.max_states if args.max_states is not None else default_limit
+    exact, note = _exact_or_reason(scenario, params, limit)
+    record = monte_carlo_record(scenario, result, exact, note)
+    _emit(args, record, format_monte_carlo, monte_carlo_csv)
+    return cli.EXIT_OK
+
+
+def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[str, str]) -> int:
+    from .markov import DEFAULT_MAX_STATES, IncompleteGraph
+    from .montecarlo import ScenarioSource
+    from .sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
+
+    axes = [Axis.parse(text) for text in args.sweep]
+    points = grid(scenario, axes, sets)  # checks every value before any work
+    method = "exact" if args.exact and args.runs is None else "auto"
+    if args.runs is not None and not args.exact:
+        method = "montecarlo"
+    bar = ProgressBar("Monte Carlo points")
+    try:
+        records = sweep(
+            scenario,
+            axes,
+            sets,
+            method=method,  # type: ignore[arg-type]
+            runs=args.runs or SWEEP_DEFAULT_RUNS,
+            seed=args.seed,
+            max_steps=args.max_steps,
+            max_states=args.max_states if args.max_states is not None else DEFAULT_MAX_STATES,
+            jobs=_jobs(args),
+            source=ScenarioSource.from_file(path, scenario.file),
+            progress=bar,
+        )
+    except IncompleteGraph as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return cli.EXIT_INVALID
+    finally:
+        bar.close()
+    base = points[0]
+    names = [a.name for a in axes]
+    header = _header(scenario, {k: v for k, v in base.items() if k not in names})
+    if args.json:
+        record = {**header, "sweep": names, "seed": args.seed, "records": records}
+        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    elif args.csv:
+        sys.stdout.write(to_csv(records))
+    else:
+        methods = {r["method"] for r in records}
+        detail = "sweep of " + " × ".join(f"{a.name} ({len(a.values)} values)" for a in axes)
+        detail += " · " + (
+            "exact" if methods == {"exact"} else f"seed {args.seed}, up to {args.max_steps} steps"
+        )
+        lines = _header_lines(header, detail)
+        sys.stdout.write("\n".join(lines) + "\n" + format_table(records))
+        if methods != {"exact"}:
+            sys.stdout.write("\nMonte Carlo cells: share [95% Wilson interval]\n")
+    if args.output:
+        title = f"{scenario.spec.title}"
+        written = plot_sweep(records, args.output, title=title, force=args.force)
+        print(f"chart written to {written}", file=sys.stderr)
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":
