@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import Problem, ScenarioError
+from .paths import display_path
 from .schema import MechanismSpec
 from .shape import schema_problems
 from .yamlsource import Document, Path_, format_path, read_file
@@ -111,7 +112,7 @@ def _extend(
                 )
             ]
         )
-    base = compose(read_file(path, _display(path)), path.parent, (*seen, path))
+    base = compose(read_file(path, display_path(path)), path.parent, (*seen, path))
     own = {k: v for k, v in merged.items()}
     merged.clear()
     for key, value in base.data.items():
@@ -149,7 +150,7 @@ def _include(
     if not isinstance(include, dict) or not isinstance(include.get("file"), str):
         return []  # the schema reports it
     path = base_dir / include["file"]
-    mech_doc = read_file(path, _display(path))
+    mech_doc = read_file(path, display_path(path))
     try:
         mech = MechanismSpec.model_validate(mech_doc.data)
     except ValidationError as exc:
@@ -252,13 +253,6 @@ def _add_constraint(
             )
         ]
     return []
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _append(

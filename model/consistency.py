@@ -17,6 +17,7 @@ from typing import Any, Literal
 from . import expr
 from .errors import EvaluationError, InvariantViolated, OutOfBounds
 from .explore import DEFAULT_MAX_STATES, Edge, StateGraph, explore
+from .graphs import strongly_connected_components
 from .scenario import CompiledTransition, ParamValue, Scenario
 from .schema import EnumVariable, ExpectedFinding, IntVariable
 from .steps import step_record
@@ -462,7 +463,10 @@ class _Checks:
         stuck = [i for i in range(n) if not reach[i]]
         findings: dict[str, Finding] = {}
         # Breadth-first order: the component with the smallest entry index is nearest the start.
-        for component in sorted(_sccs(stuck, graph), key=min):
+        components = strongly_connected_components(
+            stuck, lambda v: (e.target for e in graph.successors(v))
+        )
+        for component in sorted((sorted(c) for c in components), key=min):
             members = set(component)
             cyclic = len(component) > 1 or any(
                 e.target == component[0] for e in graph.successors(component[0])
@@ -572,55 +576,3 @@ def _product(sizes: Iterable[int]) -> int:
     for s in sizes:
         total *= s
     return total
-
-
-def _sccs(nodes: list[int], graph: StateGraph) -> list[list[int]]:
-    """Strongly connected components of the subgraph on ``nodes`` (iterative Tarjan)."""
-    inside = set(nodes)
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
-    stack: list[int] = []
-    result: list[list[int]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work: list[tuple[int, Iterable[Edge]]] = [(root, iter(list(graph.successors(root))))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            v, edges = work[-1]
-            advanced = False
-            for e in edges:
-                w = e.target
-                if w not in inside:
-                    continue
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(list(graph.successors(w)))))
-                    advanced = True
-                    break
-                if w in on_stack:
-                    low[v] = min(low[v], index[w])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[v])
-            if low[v] == index[v]:
-                component = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    component.append(w)
-                    if w == v:
-                        break
-                result.append(sorted(component))
-    return result

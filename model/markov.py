@@ -49,6 +49,7 @@ from typing import Literal
 
 from .errors import RunError
 from .explore import StateGraph, explore
+from .graphs import strongly_connected_components
 from .scenario import ParamValue, Scenario
 
 Method = Literal["auto", "fraction", "sparse"]
@@ -232,58 +233,10 @@ def _live(chain: _Chain) -> list[bool]:
 
 
 def _components(chain: _Chain, nodes: Sequence[int]) -> list[list[int]]:
-    """Strongly connected components of the subgraph on ``nodes``, in topological order
-    (iterative Tarjan, which finds them in reverse topological order)."""
-    member = set(nodes)
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
-    stack: list[int] = []
-    out: list[list[int]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work: list[tuple[int, int]] = [(root, 0)]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            v, k = work[-1]
-            succ = chain.succ[v]
-            if k < len(succ):
-                work[-1] = (v, k + 1)
-                w = succ[k][0]
-                if w not in member:
-                    continue
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, 0))
-                elif w in on_stack:
-                    low[v] = min(low[v], index[w])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[v])
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                out.append(comp)
-    out.reverse()
-    return out
-
-
-# -- solvers ------------------------------------------------------------------------------
+    """Strongly connected components of the subgraph on ``nodes``, in topological order."""
+    components = strongly_connected_components(nodes, lambda v: (s[0] for s in chain.succ[v]))
+    components.reverse()
+    return components
 
 
 def _masses_fraction(chain: _Chain, start: int, comps: list[list[int]]) -> dict[int, Number]:

@@ -27,6 +27,7 @@ from .paths import DEFAULT_SCENARIO, display_path
 from .report import format_text, run_record
 from .scenario import ParamValue, Scenario
 from .steps import fmt_value
+from .textfmt import format_percent
 
 if TYPE_CHECKING:
     from .markov import ExactResult
@@ -354,18 +355,6 @@ def exact_record(
 _METHODS = {"fraction": "rational arithmetic", "sparse": "sparse linear algebra"}
 
 
-def _pct(x: float | None) -> str:
-    if x is None:
-        return "—"
-    if abs(x) < 1e-12:
-        return "0%"
-    if abs(x - 1) < 1e-12:
-        return "100%"
-    if x < 0.001 or x > 0.999:
-        return f"{x * 100:.3f}%"
-    return f"{x * 100:.1f}%"
-
-
 def _days(x: float | None) -> str:
     if x is None:
         return "—"
@@ -399,12 +388,14 @@ def format_exact(record: dict[str, Any]) -> str:
     for e in record["endings"]:
         d = e["days"]
         spread = "—" if d["median"] is None else f"{d['median']} [{d['q1']}–{d['q3']}]"
-        rows.append([_label(e), _pct(e["probability"]), _days(e["expected_days"]), spread])
-    rows.append(["total", _pct(record["total"]), "", ""])
+        rows.append(
+            [_label(e), format_percent(e["probability"]), _days(e["expected_days"]), spread]
+        )
+    rows.append(["total", format_percent(record["total"]), "", ""])
     out += _table(["ending", "probability", "expected days", "days: median [q1–q3]"], rows)
     out.append("")
     out.append(
-        f"never reaching an outcome: {_pct(record['never_reaching_an_outcome'])} "
+        f"never reaching an outcome: {format_percent(record['never_reaching_an_outcome'])} "
         "(dead ends, errors, and zero-duration cycles run for ever)"
     )
     if ex["cyclic_components"]:
@@ -549,11 +540,11 @@ def format_monte_carlo(record: dict[str, Any]) -> str:
         spread = "—" if d["median"] is None else f"{_days(d['median'])} "
         if d["median"] is not None:
             spread += f"[{_days(d['q1'])}–{_days(d['q3'])}]"
-        row = [_label(e), f"{e['count']:,}", _pct(e["share"])]
-        row.append(f"{_pct(e['low'])}–{_pct(e['high'])}")
+        row = [_label(e), f"{e['count']:,}", format_percent(e["share"])]
+        row.append(f"{format_percent(e['low'])}–{format_percent(e['high'])}")
         if has_exact:
             ex = e["exact"]
-            row += [_pct(ex["probability"]), "✓" if ex["inside_interval"] else "✗"]
+            row += [format_percent(ex["probability"]), "✓" if ex["inside_interval"] else "✗"]
         row += [spread, _days(d["mean"])]
         if has_exact:
             row.append(_days(e["exact"]["expected_days"]))
@@ -565,8 +556,8 @@ def format_monte_carlo(record: dict[str, Any]) -> str:
         [
             f"  {s['name']}",
             f"{s['count']:,}",
-            _pct(s["share"]),
-            f"{_pct(s['low'])}–{_pct(s['high'])}",
+            format_percent(s["share"]),
+            f"{format_percent(s['low'])}–{format_percent(s['high'])}",
         ]
         for s in record["stages"]
     ]

@@ -41,6 +41,7 @@ from .montecarlo import (
     source_for,
 )
 from .scenario import ParameterError, ParamValue, Scenario
+from .textfmt import format_percent
 
 SweepMethod = Literal["auto", "exact", "montecarlo"]
 MAX_POINTS = 10_000
@@ -265,16 +266,6 @@ def shown_endings(records: Sequence[Record]) -> list[tuple[str, str]]:
     return list(out)
 
 
-def _pct(x: float) -> str:
-    if abs(x) < 1e-12:
-        return "0%"
-    if abs(x - 1) < 1e-12:
-        return "100%"
-    if x < 0.001 or x > 0.999:
-        return f"{x * 100:.3f}%"
-    return f"{x * 100:.1f}%"
-
-
 def label(kind: str, name: str) -> str:
     return name if kind == "outcome" else f"no outcome: {name}"
 
@@ -299,11 +290,10 @@ def format_table(records: Sequence[Record]) -> str:
                 continue
             method = cell["method"]
             if method == "exact":
-                row.append(_pct(cell["probability"]))
+                row.append(format_percent(cell["probability"]))
             else:
-                row.append(
-                    f"{_pct(cell['probability'])} [{_pct(cell['low'])}, {_pct(cell['high'])}]"
-                )
+                low, high = format_percent(cell["low"]), format_percent(cell["high"])
+                row.append(f"{format_percent(cell['probability'])} [{low}, {high}]")
         row.append(method if method == "exact" else f"{cells[endings[0]]['runs']:,} runs")
         rows.append(row)
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
