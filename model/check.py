@@ -43,11 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "scenarios",
-        nargs="*",
-        help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/)",
-    )
+    cli.add_scenario_argument(parser, many=True)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--max-states",

@@ -39,6 +39,24 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """The positional scenario file(s), with the shipped default named in the help."""
+    from .paths import DEFAULT_SCENARIO, SCENARIOS_DIR, display_path
+
+    if many:
+        parser.add_argument(
+            "scenarios",
+            nargs="*",
+            help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/)",
+        )
+    else:
+        parser.add_argument(
+            "scenario",
+            nargs="?",
+            help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)})",
+        )
+
+
 def scenario_path(value: str | None, default: Path) -> Path:
     return Path(value) if value else default
 

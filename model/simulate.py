@@ -84,11 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "scenario",
-        nargs="?",
-        help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)})",
-    )
+    cli.add_scenario_argument(parser)
     parser.add_argument(
         "--seed",
         type=int,

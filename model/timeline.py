@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m model.timeline",
         description="Draw a simulated run over days: stages, events by actor, counts.",
     )
-    parser.add_argument("scenario", nargs="?", help="scenario file (default: the Cairo truce)")
+    cli.add_scenario_argument(parser)
     add_timeline_options(parser)
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="output file (default: <scenario id>-timeline)"
