@@ -156,45 +156,12 @@ def _include(
     except ValidationError as exc:
         raise ScenarioError(schema_problems(mech_doc, exc, MechanismSpec)) from None
     problems: list[Problem] = []
-    slots = {s.id for s in mech.slots}
-    bound: dict[str, list[str]] = {}
-    for name, states in (include.get("slots") or {}).items():
-        if name not in slots:
-            problems.append(
-                host.problem(
-                    (*where, "slots", name),
-                    f"mechanism {mech.mechanism!r} has no slot {name!r}; "
-                    f"its slots: {', '.join(sorted(slots))}",
-                )
-            )
-            continue
-        bound[name] = [states] if isinstance(states, str) else list(states)
-    events = {e.id for e in mech.events}
-    bound_events: dict[str, list[str]] = {}
-    for name, triggers in (include.get("events") or {}).items():
-        if name not in events:
-            problems.append(
-                host.problem(
-                    (*where, "events", name),
-                    f"mechanism {mech.mechanism!r} has no event slot {name!r}",
-                )
-            )
-            continue
-        bound_events[name] = [triggers] if isinstance(triggers, str) else list(triggers)
-    for name in sorted(events - set(bound_events)):
-        problems.append(
-            host.problem(
-                (*where, "events"),
-                f"event slot {name!r} of mechanism {mech.mechanism!r} is not bound to a trigger",
-            )
-        )
-    for name in sorted(slots - set(bound)):
-        problems.append(
-            host.problem(
-                (*where, "slots"),
-                f"slot {name!r} of mechanism {mech.mechanism!r} is not bound to a state",
-            )
-        )
+    bound = _bind(
+        host, where, mech.mechanism, "slots", {s.id for s in mech.slots}, include, problems
+    )
+    bound_events = _bind(
+        host, where, mech.mechanism, "events", {e.id for e in mech.events}, include, problems
+    )
     params = {p.id for p in mech.parameters}
     for name in include.get("defaults") or {}:
         if name not in params:
@@ -253,6 +220,38 @@ def _add_constraint(
             )
         ]
     return []
+
+
+def _bind(
+    host: Document,
+    where: Path_,
+    mechanism: str,
+    kind: str,
+    declared: set[str],
+    include: dict[str, Any],
+    problems: list[Problem],
+) -> dict[str, list[str]]:
+    """Check an include's slot (or event-slot) bindings; every declared one must be bound."""
+    what, to = ("slot", "a state") if kind == "slots" else ("event slot", "a trigger")
+    bound: dict[str, list[str]] = {}
+    for name, value in (include.get(kind) or {}).items():
+        if name not in declared:
+            problems.append(
+                host.problem(
+                    (*where, kind, name),
+                    f"mechanism {mechanism!r} has no {what} {name!r}; "
+                    f"its {what}s: {', '.join(sorted(declared)) or 'none'}",
+                )
+            )
+            continue
+        bound[name] = [value] if isinstance(value, str) else list(value)
+    for name in sorted(declared - set(bound)):
+        problems.append(
+            host.problem(
+                (*where, kind), f"{what} {name!r} of mechanism {mechanism!r} is not bound to {to}"
+            )
+        )
+    return bound
 
 
 def _append(
