@@ -29,6 +29,7 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
         "parameters": dict(run.params),
         "changed_parameters": sorted(k for k, v in run.params.items() if defaults.get(k) != v),
         "variants": run.scenario.variant_labels(run.params),
+        "other_variants": run.scenario.other_variants(run.params),
         "start": {
             "state": first.state,
             "stage": stage_name(run.scenario, first.state),
@@ -91,6 +92,7 @@ def format_text(record: dict[str, Any]) -> str:
         )
         + " (--list-parameters shows all)",
         *(f"variant: {label}" for label in record["variants"]),
+        *(f"other account: {label}" for label in record["other_variants"]),
         "",
         f"start · day {start['day']} · {start['stage']} · state {start['state']}",
     ]

@@ -113,14 +113,16 @@ class Scenario:
 
     def variant_labels(self, params: Mapping[str, ParamValue]) -> list[str]:
         """``name = value: label (speaker)`` for each variant parameter, for reports."""
-        out = []
-        for p in self.spec.parameters:
-            for v in p.variants:
-                if v.value == params.get(p.id) and isinstance(v.value, bool) == (p.type == "bool"):
-                    who = f" ({v.quote.said_by})" if v.quote and v.quote.said_by else ""
-                    value = str(v.value).lower() if isinstance(v.value, bool) else v.value
-                    out.append(f"{p.id} = {value}: {v.label}{who}")
-        return out
+        return [label for p in self.spec.parameters for label, used in _variants(p, params) if used]
+
+    def other_variants(self, params: Mapping[str, ParamValue]) -> list[str]:
+        """The accounts not in use, each with the ``--set`` that chooses it."""
+        return [
+            f"{label} (--set {label.split(':')[0].replace(' = ', '=')})"
+            for p in self.spec.parameters
+            for label, used in _variants(p, params)
+            if not used
+        ]
 
     def _repr_svg_(self) -> str:
         """The state diagram, shown by Jupyter (matplotlib is imported only here)."""
@@ -144,6 +146,19 @@ class Scenario:
                 )
             values[name] = _coerce(specs[name], raw)
         return values
+
+
+def _variants(p: Parameter, params: Mapping[str, ParamValue]) -> list[tuple[str, bool]]:
+    """Each variant of ``p`` as a report label, and whether it is the value in ``params``."""
+    out = []
+    for v in p.variants:
+        who = f" ({v.quote.said_by})" if v.quote and v.quote.said_by else ""
+        value = str(v.value).lower() if isinstance(v.value, bool) else str(v.value)
+        used = v.value == params.get(p.id) and isinstance(v.value, bool) == isinstance(
+            params.get(p.id), bool
+        )
+        out.append((f"{p.id} = {value}: {v.label}{who}", used))
+    return out
 
 
 def _hint(name: str, candidates: Mapping[str, object]) -> str:

@@ -273,6 +273,7 @@ def _header(scenario: Scenario, params: dict[str, ParamValue]) -> dict[str, Any]
         "parameters": dict(params),
         "changed_parameters": sorted(k for k, v in params.items() if defaults.get(k) != v),
         "variants": scenario.variant_labels(params),
+        "other_variants": scenario.other_variants(params),
     }
 
 
@@ -285,6 +286,7 @@ def _header_lines(record: dict[str, Any], detail: str) -> list[str]:
         f"scenario {sc['file']} · {detail}",
         f"parameters: {shown or 'defaults'} (--list-parameters shows all)",
         *(f"variant: {label}" for label in record["variants"]),
+        *(f"other account: {label}" for label in record["other_variants"]),
         "",
     ]
 

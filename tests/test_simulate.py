@@ -91,3 +91,17 @@ def test_list_parameters_shows_sources(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "held_at_start = 133 [0..133]" in out
     assert "“a way in which the 133 Israeli hostages can be released”" in out
+
+
+def test_a_scenario_with_conflicting_accounts_names_both(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = str(ROOT / "scenarios" / "cairo_talks_process.yaml")
+    for extra in ([], ["--exact"], ["--runs", "50"]):
+        assert main([path, *extra]) == 0
+        out = capsys.readouterr().out
+        assert "variant: concessions_so_far = false: no progress (the Hamas official)" in out
+        assert (
+            "other account: concessions_so_far = true: some progress (Two Egyptian security "
+            "sources and state-run Al-Qahera News) (--set concessions_so_far=true)"
+        ) in out
