@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from . import cli
 from .check_report import check_record, format_check_text
 from .consistency import SEVERITY, check
 from .explore import DEFAULT_MAX_STATES
 from .loader import load
-from .paths import SCENARIOS_DIR, display_path
+from .paths import display_path
 
 EPILOG = f"""\
 finding kinds (severity): {", ".join(f"{k} ({v})" for k, v in SEVERITY.items())}.
@@ -64,12 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def scenario_files(given: list[str]) -> list[Path]:
-    if given:
-        return [Path(p) for p in given]
-    return sorted(p for p in SCENARIOS_DIR.glob("*.yaml") if p.is_file())
-
-
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
@@ -77,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_states < 1:
         parser.error("--max-states must be at least 1")
     overrides = cli.parse_sets(args.set)
-    scenarios = [load(p, display_path(p)) for p in scenario_files(args.scenarios)]
+    scenarios = [load(p, display_path(p)) for p in cli.scenario_files(args.scenarios)]
     records = []
     for scenario in scenarios:
         # Where the source's accounts conflict, every variant is checked.

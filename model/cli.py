@@ -57,6 +57,15 @@ def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False
         )
 
 
+def scenario_files(given: list[str]) -> list[Path]:
+    """The files named on the command line, or every shipped scenario."""
+    from .paths import SCENARIOS_DIR
+
+    if given:
+        return [Path(p) for p in given]
+    return sorted(p for p in SCENARIOS_DIR.glob("*.yaml") if p.is_file())
+
+
 def scenario_path(value: str | None, default: Path) -> Path:
     return Path(value) if value else default
 

@@ -127,9 +127,9 @@ def explore(
         graph.expanded[i] = True
         if sem.is_outcome(snap) or (stop is not None and stop(snap)):
             continue
+        env = sem.env(snap)  # read-only: one environment serves every candidate
         for t in sem.candidates(snap.state):
             try:
-                env = sem.env(snap)
                 if not sem.is_enabled(t, snap, env):
                     continue
                 weight = sem.weight(t, env)

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints,
 from . import cli
 from .errors import ScenarioError
 from .loader import load
-from .paths import SCENARIOS_DIR, SEEDS_DIR, display_path
+from .paths import SEEDS_DIR, display_path
 from .provenance import SourceText, normalise
 from .scenario import Scenario
 from .schema import Quote
@@ -744,16 +744,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def scenario_files(given: list[str]) -> list[Path]:
-    if given:
-        return [Path(p) for p in given]
-    return sorted(p for p in SCENARIOS_DIR.glob("*.yaml") if p.is_file())
-
-
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    scenarios = [load(p, display_path(p)) for p in scenario_files(args.scenarios)]
+    scenarios = [load(p, display_path(p)) for p in cli.scenario_files(args.scenarios)]
     coverage = load_coverage(args.coverage)
     record = trace_record(trace(scenarios, coverage))
     if args.json:
