@@ -16,9 +16,9 @@ import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-MAX_LENGTH = 2000
-MAX_LITERAL = 10**15
-MAX_DEPTH = 60
+from .limits import MAX_EXPR_DEPTH as MAX_DEPTH
+from .limits import MAX_EXPR_LENGTH as MAX_LENGTH
+from .limits import MAX_LITERAL
 
 Value = int | bool | str
 Env = Mapping[str, Value]

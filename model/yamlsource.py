@@ -15,9 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem, ScenarioError
-
-MAX_BYTES = 1_000_000
-"""Scenario files above this size are refused before parsing."""
+from .limits import MAX_BYTES
 
 Path_ = tuple[str | int, ...]
 Positions = dict[Path_, tuple[int, int]]
