@@ -115,9 +115,25 @@ def _extend(
                 )
             ]
         )
-    base = compose(
-        _read_named(out.host, ("extends",), data["extends"], path), path.parent, root, (*seen, path)
-    )
+    base_doc = _read_named(out.host, ("extends",), data["extends"], path)
+    if not isinstance(base_doc.data, dict) or "mechanism" in base_doc.data:
+        found = (
+            "a mechanism"
+            if isinstance(base_doc.data, dict)
+            else "a list"
+            if isinstance(base_doc.data, list)
+            else "a single value"
+        )
+        raise ScenarioError(
+            [
+                out.host.problem(
+                    ("extends",),
+                    f"{data['extends']!r} is not a scenario (found {found}); extends names a "
+                    "scenario file, and a mechanism is added with includes",
+                )
+            ]
+        )
+    base = compose(base_doc, path.parent, root, (*seen, path))
     problems: list[Problem] = []
     own = {k: v for k, v in merged.items()}
     merged.clear()
