@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import heapq
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate, pairwise
@@ -116,13 +117,18 @@ class SourceText:
         sums = [0, *accumulate(hit)]
         # The last pair of a window reaches past it; ignoring that is harmless for ranking.
         scores = [sums[i + n] - sums[i] for i in range(starts)]
-        best = heapq.nlargest(_CANDIDATES, range(starts), key=lambda i: (scores[i], -i))
-        windows = [" ".join(words[i : i + n]) for i in sorted(best)]
+        best = sorted(heapq.nlargest(_CANDIDATES, range(starts), key=lambda i: (scores[i], -i)))
+        # Word by word first (cheap), then character by character for the closest few only.
+        by_words = sorted(best, key=lambda i: -_ratio(q_keys, keys[i : i + n]))[:_FINALISTS]
+        windows = [" ".join(words[i : i + n]) for i in sorted(by_words)]
         return max(windows, key=lambda w: _similarity(quote, w))
 
 
 _CANDIDATES = 8
-"""Windows compared character by character with a misquote (see `closest_passage`)."""
+"""Windows (best by shared words and pairs) compared word by word with a misquote."""
+
+_FINALISTS = 3
+"""Of those, the windows compared character by character (38 ms each for 1,000 characters)."""
 
 
 def _key(word: str) -> str:
@@ -133,4 +139,8 @@ _PUNCTUATION = "\"'“”‘’.,;:!?()[]…-–—"
 
 
 def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a.casefold(), b.casefold(), autojunk=False).ratio()
+    return _ratio(a.casefold(), b.casefold())
+
+
+def _ratio(a: Sequence[str], b: Sequence[str]) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
