@@ -95,17 +95,19 @@ class SourceText:
         """The run of words in the source, as long as the quote, that is most like it.
 
         Comparing the quote with every window of the source (difflib is quadratic in the
-        quote's length) took seconds per long quote. Instead each window is scored by the
-        quote's words and word pairs it contains (one pass with running sums), and difflib
-        picks among the `_CANDIDATES` best windows only: an ordinary typo leaves most words
-        and pairs intact, so the right passage is among them.
+        quote's length) took seconds per long quote, so that is done only while it stays
+        within `_EXHAUSTIVE_WORK`. Otherwise each window is scored by the quote's words and
+        word pairs it contains (one pass with running sums), and difflib picks among the
+        `_CANDIDATES` best windows only: an ordinary typo leaves most words and pairs intact,
+        so the right passage is among them.
         """
         words = self._words
         q_keys = [_key(w) for w in normalise(quote).split(" ")]
         n = max(1, len(q_keys))
         starts = max(1, len(words) - n + 1)
-        if starts == 1:
-            return " ".join(words[:n])
+        if starts * len(quote) ** 2 <= _EXHAUSTIVE_WORK:
+            every = (" ".join(words[i : i + n]) for i in range(starts))
+            return max(every, key=lambda w: _similarity(quote, w))
         keys = self._keys
         singles = set(q_keys)
         pairs = set(pairwise(q_keys))
@@ -123,6 +125,9 @@ class SourceText:
         windows = [" ".join(words[i : i + n]) for i in sorted(by_words)]
         return max(windows, key=lambda w: _similarity(quote, w))
 
+
+_EXHAUSTIVE_WORK = 2_000_000
+"""Windows times squared quote length up to which every window is compared (about 50 ms)."""
 
 _CANDIDATES = 8
 """Windows (best by shared words and pairs) compared word by word with a misquote."""

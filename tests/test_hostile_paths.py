@@ -21,8 +21,10 @@ from types import FrameType
 
 import pytest
 from conftest import ROOT
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
-from model import check, compare, confine, diagram, simulate, timeline, trace
+from model import check, compare, confine, diagram, provenance, simulate, timeline, trace
 from model.confine import FileRefused, find_root, read_bytes
 from model.errors import ScenarioError
 from model.limits import MAX_PASSAGE_SEARCHES, MAX_QUOTE_LENGTH
@@ -557,14 +559,48 @@ def test_load_text_finds_the_root_from_base_dir(proj: Path) -> None:
         ("There is no progres yet", "“There is no progress yet.”"),
     ],
 )
-def test_closest_passage_is_found_for_ordinary_typos(typo: str, passage: str) -> None:
-    """The same passage as comparing the quote with every window (the old, slow search)."""
+@pytest.mark.parametrize("exhaustive_work", [0, provenance._EXHAUSTIVE_WORK])
+def test_closest_passage_is_found_for_ordinary_typos(
+    typo: str, passage: str, exhaustive_work: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same passage as comparing the quote with every window (the old, slow search),
+    also when the search must pick candidate windows (``_EXHAUSTIVE_WORK`` 0)."""
+    monkeypatch.setattr(provenance, "_EXHAUSTIVE_WORK", exhaustive_work)
     assert not SEED_TEXT.contains(typo)
     assert SEED_TEXT.closest_passage(typo) == passage
     words = SEED_TEXT.normalised.split(" ")
     n = len(typo.split(" "))
     windows = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
     assert max(windows, key=lambda w: _similarity(typo, w)) == passage
+
+
+SEED_WORDS = SEED_TEXT.normalised.split(" ")
+
+
+@given(
+    start=st.integers(0, len(SEED_WORDS) - 40),
+    length=st.integers(8, 40),
+    typo_at=st.integers(0, 39),
+    cut=st.integers(0, 20),
+)
+def test_a_one_letter_typo_finds_a_passage_as_close_as_the_quoted_one(
+    start: int, length: int, typo_at: int, cut: int
+) -> None:
+    """Through the candidate windows (never every window): a dropped letter in one word."""
+    passage = SEED_WORDS[start : start + length]
+    at = typo_at % length
+    word = passage[at]
+    assume(len(word) > 1)  # a word, shortened: the quote has as many words as the passage
+    typo = " ".join(
+        [*passage[:at], word[: cut % len(word)] + word[cut % len(word) + 1 :], *passage[at + 1 :]]
+    )
+    original = provenance._EXHAUSTIVE_WORK
+    provenance._EXHAUSTIVE_WORK = 0
+    try:
+        found = SEED_TEXT.closest_passage(typo)
+    finally:
+        provenance._EXHAUSTIVE_WORK = original
+    assert _similarity(typo, found) >= _similarity(typo, " ".join(passage))
 
 
 def test_three_misquoted_long_quotes_are_checked_quickly(proj: Path) -> None:
