@@ -132,7 +132,8 @@ def read_bytes(path: Path) -> bytes:
     """
     check_regular(path)
     try:
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | os.O_CLOEXEC
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        flags |= getattr(os, "O_CLOEXEC", 0)
         fd = os.open(path, flags)
         try:
             refused = _not_regular(os.fstat(fd).st_mode)
