@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_states < 1:
         parser.error("--max-states must be at least 1")
     overrides = cli.parse_sets(args.set)
-    scenarios = [load(p, display_path(p)) for p in cli.scenario_files(args.scenarios)]
+    scenarios = [load(p, display_path(p), args.root) for p in cli.scenario_files(args.scenarios)]
     records = []
     for scenario in scenarios:
         # Where the source's accounts conflict, every variant is checked.

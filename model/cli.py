@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import ScenarioError
+from .confine import FileRefused, check_regular
+from .errors import Problem, ScenarioError
 from .scenario import ParameterError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
@@ -39,9 +40,34 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def root_directory(value: str) -> Path:
+    """``--root DIR``: an existing directory, symbolic links resolved."""
+    path = Path(value)
+    if not value or not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a directory")
+    return path.resolve()
+
+
+def add_root_option(parser: argparse.ArgumentParser) -> None:
+    """``--root DIR``: the folder that files named inside scenarios must stay in."""
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        type=root_directory,
+        default=None,
+        help=(
+            "project root: the includes, extends and source files a scenario names must be "
+            "inside it (default: the nearest folder above the scenario holding pyproject.toml, "
+            ".git or seeds/, else the scenario's own folder)"
+        ),
+    )
+
+
 def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
-    """The positional scenario file(s), with the shipped default named in the help."""
+    """The positional scenario file(s), with the shipped default named in the help, and --root."""
     from .paths import DEFAULT_SCENARIO, SCENARIOS_DIR, display_path
+
+    add_root_option(parser)
 
     if many:
         parser.add_argument(
@@ -62,12 +88,25 @@ def scenario_files(given: list[str]) -> list[Path]:
     from .paths import SCENARIOS_DIR
 
     if given:
-        return [Path(p) for p in given]
+        return [checked_file(p) for p in given]
     return sorted(p for p in SCENARIOS_DIR.glob("*.yaml") if p.is_file())
 
 
 def scenario_path(value: str | None, default: Path) -> Path:
-    return Path(value) if value else default
+    return checked_file(value) if value else default
+
+
+def checked_file(value: str) -> Path:
+    """A file named on the command line, refused early (exit 2) unless it is a regular file.
+
+    Early, so that nothing (e.g. resolving a symbolic link loop for display) trips on it first.
+    """
+    path = Path(value)
+    try:
+        check_regular(path)
+    except FileRefused as exc:
+        raise ScenarioError([Problem(value, 0, 0, "", exc.describe("the file"))]) from None
+    return path
 
 
 def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:

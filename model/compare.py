@@ -808,6 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("a", metavar="A", help="the first scenario file")
     parser.add_argument("b", metavar="B", help="the second scenario file")
+    cli.add_root_option(parser)
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.add_argument(
         "--max-states",
@@ -858,8 +859,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--max-states must be at least 1")
     both = cli.parse_sets(args.set)
     only_a, only_b = cli.parse_sets(args.set_a), cli.parse_sets(args.set_b)
-    sa = load(args.a, display_path(Path(args.a)))
-    sb = load(args.b, display_path(Path(args.b)))
+    path_a, path_b = cli.checked_file(args.a), cli.checked_file(args.b)
+    sa = load(path_a, display_path(path_a), args.root)
+    sb = load(path_b, display_path(path_b), args.root)
     set_a, set_b = split_sets(
         both, (p.id for p in sa.spec.parameters), (p.id for p in sb.spec.parameters)
     )

@@ -22,11 +22,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .confine import FileRefused, inside_root, read_text_file
 from .errors import Problem, ScenarioError
 from .paths import display_path
 from .schema import MechanismSpec
 from .shape import schema_problems
-from .yamlsource import Document, Path_, format_path, read_file
+from .yamlsource import Document, Path_, format_path, read_text
 
 SECTIONS = ("sources", "parties", "variables", "parameters", "transitions", "invariants")
 _SHARED = ("sources", "parties", "variables", "parameters")
@@ -60,10 +61,11 @@ class ComposedDocument(Document):
         return self.host.locate(path)
 
 
-def compose(doc: Document, base_dir: Path, _seen: tuple[Path, ...] = ()) -> Document:
+def compose(doc: Document, base_dir: Path, root: Path, _seen: tuple[Path, ...] = ()) -> Document:
     """Merge the scenario ``doc`` extends and the mechanisms it includes into one document.
 
-    Returns ``doc`` unchanged when it has neither.
+    ``base_dir`` is the (resolved) folder of ``doc``; every file named must be inside ``root``
+    (see `confine.inside_root`). Returns ``doc`` unchanged when it has neither.
     """
     data = doc.data
     if not isinstance(data, dict) or not (data.get("includes") or data.get("extends")):
@@ -74,13 +76,13 @@ def compose(doc: Document, base_dir: Path, _seen: tuple[Path, ...] = ()) -> Docu
     merged = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("includes", "extends")}
     out = ComposedDocument(doc, merged)
     if data.get("extends"):
-        _extend(out, merged, data, base_dir, _seen)
+        _extend(out, merged, data, base_dir, root, _seen)
     touched = set(merged)
     for section in SECTIONS:
         merged.setdefault(section, [])
     problems: list[Problem] = []
     for i, include in enumerate(includes):
-        problems += _include(out, merged, i, include, base_dir)
+        problems += _include(out, merged, i, include, base_dir, root)
     if problems:
         raise ScenarioError(problems)
     for section in SECTIONS:
@@ -94,10 +96,11 @@ def _extend(
     merged: dict[str, Any],
     data: dict[str, Any],
     base_dir: Path,
+    root: Path,
     seen: tuple[Path, ...],
 ) -> None:
     """Put the base scenario's elements first; this file's own top-level values win."""
-    path = (base_dir / data["extends"]).resolve()
+    path = _named_file(out.host, ("extends",), data["extends"], base_dir, root)
     if path in seen:
         raise ScenarioError(
             [out.host.problem(("extends",), "scenarios extend each other in a loop")]
@@ -112,7 +115,26 @@ def _extend(
                 )
             ]
         )
-    base = compose(read_file(path, display_path(path)), path.parent, (*seen, path))
+    base_doc = _read_named(out.host, ("extends",), data["extends"], path)
+    if not isinstance(base_doc.data, dict) or "mechanism" in base_doc.data:
+        found = (
+            "a mechanism"
+            if isinstance(base_doc.data, dict)
+            else "a list"
+            if isinstance(base_doc.data, list)
+            else "a single value"
+        )
+        raise ScenarioError(
+            [
+                out.host.problem(
+                    ("extends",),
+                    f"{data['extends']!r} is not a scenario (found {found}); extends names a "
+                    "scenario file, and a mechanism is added with includes",
+                )
+            ]
+        )
+    base = compose(base_doc, path.parent, root, (*seen, path))
+    problems: list[Problem] = []
     own = {k: v for k, v in merged.items()}
     merged.clear()
     for key, value in base.data.items():
@@ -123,7 +145,9 @@ def _extend(
         for k, entry in enumerate(entries):
             entry = copy.deepcopy(entry)
             if section == "sources":
-                entry["file"] = os.path.relpath(path.parent / entry["file"], base_dir.resolve())
+                if not _source_inside(entry, path.parent, root, base, (section, k), problems):
+                    continue
+                entry["file"] = os.path.relpath(path.parent / entry["file"], base_dir)
             out.origins[(section, k)] = (base, (section, k))
             merged.setdefault(section, []).append(entry)
     for key, value in own.items():
@@ -134,6 +158,8 @@ def _extend(
                 merged[key].append(entry)
         else:
             merged[key] = value
+    if problems:
+        raise ScenarioError(problems)
     # Sources declared in both (same id, same file) are kept once.
     unique: list[Any] = []
     for entry in merged.get("sources", []):
@@ -142,15 +168,51 @@ def _extend(
     merged["sources"] = unique
 
 
+def _named_file(doc: Document, where: Path_, name: str, base_dir: Path, root: Path) -> Path:
+    """The resolved path ``name`` (written at ``where`` in ``doc``) names inside ``root``."""
+    try:
+        return inside_root(name, base_dir, root)
+    except FileRefused as exc:
+        raise ScenarioError([doc.problem(where, exc.describe(repr(name)))]) from None
+
+
+def _read_named(doc: Document, where: Path_, name: str, path: Path) -> Document:
+    """Read and parse the file ``name`` (written at ``where`` in ``doc``) found at ``path``."""
+    try:
+        text = read_text_file(path)
+    except FileRefused as exc:
+        raise ScenarioError([doc.problem(where, exc.describe(repr(name)))]) from None
+    return read_text(text, display_path(path))
+
+
+def _source_inside(
+    entry: Any, folder: Path, root: Path, doc: Document, where: Path_, problems: list[Problem]
+) -> bool:
+    """Check a source that an included or extended file declares; report it if outside."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+        return True  # the schema reports it
+    try:
+        inside_root(entry["file"], folder, root)
+    except FileRefused as exc:
+        problems.append(doc.problem((*where, "file"), exc.describe(repr(entry["file"]))))
+        return False
+    return True
+
+
 def _include(
-    out: ComposedDocument, merged: dict[str, Any], i: int, include: Any, base_dir: Path
+    out: ComposedDocument,
+    merged: dict[str, Any],
+    i: int,
+    include: Any,
+    base_dir: Path,
+    root: Path,
 ) -> list[Problem]:
     host = out.host
     where: Path_ = ("includes", i)
     if not isinstance(include, dict) or not isinstance(include.get("file"), str):
         return []  # the schema reports it
-    path = base_dir / include["file"]
-    mech_doc = read_file(path, display_path(path))
+    path = _named_file(host, (*where, "file"), include["file"], base_dir, root)
+    mech_doc = _read_named(host, (*where, "file"), include["file"], path)
     try:
         mech = MechanismSpec.model_validate(mech_doc.data)
     except ValidationError as exc:
@@ -175,12 +237,14 @@ def _include(
         return problems
 
     raw: dict[str, Any] = mech_doc.data
-    mech_dir = path.resolve().parent
+    mech_dir = path.parent
     for section in _SHARED:
         for j, entry in enumerate(raw.get(section) or []):
             entry = copy.deepcopy(entry)
             if section == "sources":
-                entry["file"] = os.path.relpath(mech_dir / entry["file"], base_dir.resolve())
+                if not _source_inside(entry, mech_dir, root, mech_doc, (section, j), problems):
+                    continue
+                entry["file"] = os.path.relpath(mech_dir / entry["file"], base_dir)
             if section == "parameters" and entry["id"] in (include.get("defaults") or {}):
                 entry["default"] = include["defaults"][entry["id"]]
             problems += _add_shared(out, merged, section, entry, mech_doc, (section, j), base_dir)
@@ -278,9 +342,7 @@ def _add_shared(
     for k, existing in enumerate(merged[section]):
         if isinstance(existing, dict) and existing.get("id") == entry.get("id"):
             if section == "sources":
-                same = (base_dir / existing["file"]).resolve() == (
-                    base_dir / entry["file"]
-                ).resolve()
+                same = _same_file(base_dir, existing.get("file"), entry.get("file"))
             else:
                 same = existing == entry
             if same:
@@ -295,6 +357,13 @@ def _add_shared(
             ]
     _append(out, merged, section, entry, doc, origin)
     return []
+
+
+def _same_file(base_dir: Path, a: Any, b: Any) -> bool:
+    """Whether two source entries' ``file`` values name the same file (the loader checks each)."""
+    if not isinstance(a, str) or not isinstance(b, str) or "\0" in a + b:
+        return bool(a == b)
+    return os.path.realpath(base_dir / a) == os.path.realpath(base_dir / b)
 
 
 def _add_transition(

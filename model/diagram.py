@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.timeline and "mermaid" in formats:
         parser.error("--timeline draws a picture; --format mermaid is for the state diagram")
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
-    scenario = load(path, display_path(path))
+    scenario = load(path, display_path(path), args.root)
     default = f"{scenario.id}-timeline" if args.timeline else scenario.id
     target = Path(args.output) if args.output else Path(default)
     base = target.with_suffix("") if target.suffix[1:] in (*FORMATS, "mmd") else target

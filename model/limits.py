@@ -23,3 +23,20 @@ MAX_LITERAL = 10**15
 
 MAX_EXPR_DEPTH = 60
 """Nesting depth of one expression."""
+
+# --- quotes (paths and quote checks) ---------------------------------------------------------
+
+MAX_QUOTE_LENGTH = 1000
+"""Characters in one quote's text.
+
+A quote cites the sentence or two that support one element; the longest in the shipped
+scenarios is 197 characters, so 1,000 (about five long sentences) leaves ample room while
+keeping the check and the closest-passage search of a misquote cheap.
+"""
+
+MAX_PASSAGE_SEARCHES = 20
+"""Misquotes per scenario for which the error shows the closest passage of the source.
+
+Each search costs time in proportion to the source's length; past this many the error still
+says the quote was not found, without a passage. Twenty covers any real editing session.
+"""

@@ -7,6 +7,7 @@ line, column and field (``scenarios/x.yaml:23:5: transitions[3].guard: unknown n
 from __future__ import annotations
 
 import difflib
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,7 +17,9 @@ from pydantic import BaseModel, ValidationError
 
 from . import expr
 from .compose import compose
+from .confine import FileRefused, choose_root, inside_root
 from .errors import Problem, ScenarioError
+from .limits import MAX_PASSAGE_SEARCHES, MAX_QUOTE_LENGTH
 from .provenance import SourceText
 from .scenario import BUILTINS, CompiledTransition, Scenario
 from .schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
@@ -29,35 +32,53 @@ _RESERVED_TRIGGERS = frozenset({"trigger", "state"})
 _RESERVED_TRIGGER_PREFIXES = ("is_", "to_", "may_")  # methods `transitions` adds to a model
 
 
-def load(path: str | Path, display: str | None = None) -> Scenario:
-    """Load and check one scenario file; raise `ScenarioError` listing every problem."""
+def load(path: str | Path, display: str | None = None, root: str | Path | None = None) -> Scenario:
+    """Load and check one scenario file; raise `ScenarioError` listing every problem.
+
+    Files it names (includes, extends, sources) must be inside ``root``: by default the
+    nearest folder above the file with ``pyproject.toml``, ``.git`` or ``seeds/`` in it,
+    else the file's own folder (`confine.find_root`).
+    """
     doc = read_file(path, display)
-    return load_document(doc, Path(path).resolve().parent)
+    return load_document(doc, Path(os.path.realpath(path)).parent, root)
 
 
-def load_text(text: str, file: str = "<text>", base_dir: str | Path = ".") -> Scenario:
-    """Load a scenario from text (for notebooks and tests); seed paths resolve from base_dir."""
-    return load_document(read_text(text, file), Path(base_dir).resolve())
+def load_text(
+    text: str,
+    file: str = "<text>",
+    base_dir: str | Path = ".",
+    root: str | Path | None = None,
+) -> Scenario:
+    """Load a scenario from text (for notebooks and tests); paths resolve from ``base_dir``.
+
+    The root is ``root``, else found from ``base_dir`` as for a file in that folder.
+    """
+    return load_document(read_text(text, file), Path(os.path.realpath(base_dir)), root)
 
 
-def load_document(doc: Document, base_dir: Path) -> Scenario:
-    doc = compose(doc, base_dir)
+def load_document(doc: Document, base_dir: Path, root: str | Path | None = None) -> Scenario:
+    """Compose, validate and check a parsed scenario whose relative paths start at base_dir."""
+    base = Path(os.path.realpath(base_dir))
+    top = choose_root(root, base)
+    doc = compose(doc, base, top)
     try:
         spec = ScenarioSpec.model_validate(doc.data)
     except ValidationError as exc:
         raise ScenarioError(schema_problems(doc, exc, ScenarioSpec)) from None
-    return _Checker(doc, spec, base_dir).build()
+    return _Checker(doc, spec, base, top).build()
 
 
 # --- meaning ---------------------------------------------------------------------------------
 
 
 class _Checker:
-    def __init__(self, doc: Document, spec: ScenarioSpec, base_dir: Path) -> None:
+    def __init__(self, doc: Document, spec: ScenarioSpec, base_dir: Path, root: Path) -> None:
         self.doc = doc
         self.spec = spec
         self.base_dir = base_dir
+        self.root = root
         self.problems: list[Problem] = []
+        self.passage_searches = 0  # closest-passage hints given so far (MAX_PASSAGE_SEARCHES)
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
@@ -161,15 +182,11 @@ class _Checker:
     def _sources(self) -> dict[str, SourceText]:
         out: dict[str, SourceText] = {}
         for i, src in enumerate(self.spec.sources):
-            path = (self.base_dir / src.file).resolve()
             try:
+                path = inside_root(src.file, self.base_dir, self.root)
                 out[src.id] = SourceText.read(src.id, path)
-            except OSError as exc:
-                self.fail(
-                    ("sources", i, "file"), f"cannot read source file {src.file!r}: {exc.strerror}"
-                )
-            except UnicodeDecodeError:
-                self.fail(("sources", i, "file"), f"source file {src.file!r} is not UTF-8 text")
+            except FileRefused as exc:
+                self.fail(("sources", i, "file"), exc.describe(f"source file {src.file!r}"))
         return out
 
     def _provenance(self, sources: Mapping[str, SourceText]) -> None:
@@ -195,11 +212,24 @@ class _Checker:
         text = sources.get(source_id)
         if text is None:
             return  # already reported: the file could not be read
-        if not text.contains(quote.text):
+        if len(quote.text) > MAX_QUOTE_LENGTH:
             self.fail(
                 (*path, "text"),
-                f"quote not found in {text.path.name}: {_clip(quote.text)}; "
-                + text.explain_missing(quote.text),
+                f"the quote is {len(quote.text):,} characters long; the limit is "
+                f"{MAX_QUOTE_LENGTH:,} (MAX_QUOTE_LENGTH): quote the sentence or two that "
+                "support this element",
+            )
+        elif not text.contains(quote.text):
+            self.passage_searches += 1
+            explanation = (
+                text.explain_missing(quote.text)
+                if self.passage_searches <= MAX_PASSAGE_SEARCHES
+                else f"no closest passage shown after the first {MAX_PASSAGE_SEARCHES} "
+                "(MAX_PASSAGE_SEARCHES); fix those first"
+            )
+            self.fail(
+                (*path, "text"),
+                f"quote not found in {text.path.name}: {_clip(quote.text)}; {explanation}",
             )
         if quote.said_by is not None and not text.mentions(quote.said_by):
             self.fail(

@@ -197,22 +197,38 @@ class ScenarioSource:
     display: str | None = None
     text: str | None = None
     base_dir: str | None = None
+    root: str | None = None  # the project root the scenario was loaded with (None: found)
 
     @classmethod
-    def from_file(cls, path: str | Path, display: str | None = None) -> ScenarioSource:
-        return cls(path=str(Path(path).resolve()), display=display or str(path))
+    def from_file(
+        cls, path: str | Path, display: str | None = None, root: str | Path | None = None
+    ) -> ScenarioSource:
+        return cls(
+            path=str(Path(path).resolve()),
+            display=display or str(path),
+            root=None if root is None else str(root),
+        )
 
     @classmethod
     def from_text(
-        cls, text: str, base_dir: str | Path = ".", file: str = "<text>"
+        cls,
+        text: str,
+        base_dir: str | Path = ".",
+        file: str = "<text>",
+        root: str | Path | None = None,
     ) -> ScenarioSource:
-        return cls(text=text, base_dir=str(Path(base_dir).resolve()), display=file)
+        return cls(
+            text=text,
+            base_dir=str(Path(base_dir).resolve()),
+            display=file,
+            root=None if root is None else str(root),
+        )
 
     def load(self) -> Scenario:
         if self.text is not None:
-            return load_text(self.text, self.display or "<text>", self.base_dir or ".")
+            return load_text(self.text, self.display or "<text>", self.base_dir or ".", self.root)
         assert self.path is not None, "a ScenarioSource needs a path or a text"
-        return load(self.path, self.display)
+        return load(self.path, self.display, self.root)
 
 
 def fingerprint(scenario: Scenario) -> str:

@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--max-steps must be 0 or more")
     _check_what_if(parser, args)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
-    scenario = load(path, display_path(path))
+    scenario = load(path, display_path(path), args.root)
     sets = cli.parse_sets(args.set)
     if args.list_parameters:
         sys.stdout.write(format_parameters(Run(scenario, sets)))
@@ -624,7 +624,7 @@ def _monte_carlo(
             seed=args.seed,
             max_steps=args.max_steps,
             jobs=_jobs(args),
-            source=ScenarioSource.from_file(path, scenario.file),
+            source=ScenarioSource.from_file(path, scenario.file, args.root),
             progress=bar,
         )
     finally:
@@ -659,7 +659,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
             max_steps=args.max_steps,
             max_states=args.max_states if args.max_states is not None else DEFAULT_MAX_STATES,
             jobs=_jobs(args),
-            source=ScenarioSource.from_file(path, scenario.file),
+            source=ScenarioSource.from_file(path, scenario.file, args.root),
             progress=bar,
         )
     except IncompleteGraph as exc:

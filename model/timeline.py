@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
-    scenario = load(path, display_path(path))
+    scenario = load(path, display_path(path), args.root)
     run = play(scenario, args.seed, args.max_steps, cli.parse_sets(args.set))
     fig = draw_timeline(run)
     stem = Path(args.output) if args.output else Path(f"{scenario.id}-timeline")

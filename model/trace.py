@@ -34,6 +34,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, ValidationError
 
 from . import cli
+from .confine import FileRefused
 from .errors import ScenarioError
 from .loader import load
 from .paths import SEEDS_DIR, display_path
@@ -403,7 +404,7 @@ def trace(scenarios: Sequence[Scenario], coverage: Coverage | None = None) -> Tr
         if text is None:
             try:
                 text = SourceText.read(entry.seed, entry.seed_path)
-            except (OSError, UnicodeDecodeError):
+            except FileRefused:
                 problems.append(
                     CoverageProblem("stale", entry, (), f"seed file {entry.seed!r} cannot be read")
                 )
@@ -747,7 +748,7 @@ def build_parser() -> argparse.ArgumentParser:
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    scenarios = [load(p, display_path(p)) for p in cli.scenario_files(args.scenarios)]
+    scenarios = [load(p, display_path(p), args.root) for p in cli.scenario_files(args.scenarios)]
     coverage = load_coverage(args.coverage)
     record = trace_record(trace(scenarios, coverage))
     if args.json:

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+from .confine import FileRefused, read_text_file
 from .errors import Problem, ScenarioError
-from .limits import MAX_BYTES
 
 Path_ = tuple[str | int, ...]
 Positions = dict[Path_, tuple[int, int]]
@@ -100,22 +100,16 @@ def read_text(text: str, file: str) -> Document:
 
 
 def read_file(path: str | Path, display: str | None = None) -> Document:
-    """Read and parse a scenario file, refusing files over `MAX_BYTES` before parsing."""
-    p = Path(path)
+    """Read and parse a scenario file named on the command line or passed to ``load``.
+
+    The reading rules (regular files only, at most `MAX_BYTES`) are `confine.read_text_file`'s;
+    a refusal is reported against the file itself.
+    """
     name = display or str(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise ScenarioError(
-                [Problem(name, 0, 0, "", f"file is {size} bytes; the limit is {MAX_BYTES}")]
-            )
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ScenarioError([Problem(name, 0, 0, "", f"cannot read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(name, 0, 0, "", f"not UTF-8 text: {exc.reason}")]) from None
+        text = read_text_file(Path(path))
+    except FileRefused as exc:
+        raise ScenarioError([Problem(name, 0, 0, "", exc.describe("the file"))]) from None
     return read_text(text, name)
 
 

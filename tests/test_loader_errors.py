@@ -22,7 +22,7 @@ summary: A scenario for loader tests.
 horizon: 30
 sources:
   - id: seed
-    file: {SEED}
+    file: seeds/{SEED.name}
 parties:
   - id: israel
     name: Israel
@@ -63,6 +63,9 @@ transitions:
 
 
 def write(tmp_path: Path, text: str, name: str = "x.yaml") -> Path:
+    """Write the scenario in ``tmp_path`` with a copy of the seed (its project root)."""
+    (tmp_path / "seeds").mkdir(exist_ok=True)
+    shutil.copy(SEED, tmp_path / "seeds")
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
@@ -141,7 +144,10 @@ def test_oversized_file_is_refused_before_parsing(
 ) -> None:
     path = write(tmp_path, MINIMAL + "#" * 1_000_001)
     found = problems(path)
-    assert found == [f"scenarios/x.yaml: file is {path.stat().st_size} bytes; the limit is 1000000"]
+    assert found == [
+        "scenarios/x.yaml: the file is larger than 1,000,000 bytes, the limit for files read "
+        "(MAX_BYTES); split it or shorten it"
+    ]
     assert main([str(path)]) == 2
     assert "Traceback" not in capsys.readouterr().err
 
@@ -227,7 +233,7 @@ def test_file_that_is_not_utf8_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
     path = tmp_path / "latin1.yaml"
     path.write_bytes(MINIMAL.replace("Tiny", "Tr\u00eave").encode("latin-1"))
     assert main([str(path)]) == 2
-    assert f"{path}: not UTF-8 text" in capsys.readouterr().err
+    assert f"{path}: the file is not UTF-8 text" in capsys.readouterr().err
 
 
 def test_anchors_are_refused(tmp_path: Path) -> None:

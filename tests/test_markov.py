@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+import shutil
 import sys
 import time
 from fractions import Fraction
@@ -361,7 +362,8 @@ def test_cli_reports_a_start_that_breaks_a_rule(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = {**EVERY_ENDING, "invariants": [{"id": "never", "holds": "v > 0", "assumption": "t"}]}
-    data["sources"] = [{"id": "seed", "file": str(ROOT / "seeds" / Path(SEED_FILE).name)}]
+    shutil.copy(ROOT / "seeds" / Path(SEED_FILE).name, tmp_path)  # sources stay in the root
+    data["sources"] = [{"id": "seed", "file": Path(SEED_FILE).name}]
     path = tmp_path / "bad_start.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert main([str(path), "--exact", "--json"]) == 0

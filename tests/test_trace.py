@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,9 @@ initial: talking
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
+    """Write a file; a scenario's seed path becomes relative (load it with root=ROOT)."""
     path = tmp_path / name
+    text = text.replace(f"file: {SEED}", f"file: {os.path.relpath(SEED, tmp_path)}")
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -155,7 +158,7 @@ def test_a_sentence_is_reported_with_the_element_that_quotes_it(
 def test_a_quote_across_two_sentences_cites_both(tmp_path: Path) -> None:
     quote = "told Reuters. “There is no progress yet.”"  # across a paragraph break
     path = write(tmp_path, "span.yaml", scenario_text(quote))
-    result = trace([load(path)], load_coverage())
+    result = trace([load(path, root=ROOT)], load_coverage())
     (seed,) = result.seeds
     first, second = number_of("who asked not to be named"), number_of("There is no progress yet")
     assert second == first + 1
@@ -171,7 +174,7 @@ def test_a_quote_across_two_sentences_cites_both(tmp_path: Path) -> None:
 
 def test_a_quote_found_twice_cites_each_sentence(tmp_path: Path) -> None:
     path = write(tmp_path, "twice.yaml", scenario_text("in the Cairo talks"))
-    (seed,) = trace([load(path)]).seeds
+    (seed,) = trace([load(path, root=ROOT)]).seeds
     expected = tuple(sorted(s.number for s in SENTENCES if "in the Cairo talks" in s.text))
     assert len(expected) > 1
     assert seed.citations[0].sentences == expected
@@ -249,14 +252,14 @@ def test_a_scenario_citing_one_sentence_leaves_the_others_uncited(
     expected = [s for s in SENTENCES if s.number not in left_out | {cited}]
     assert len(expected) == len(SENTENCES) - len(left_out) - 1
 
-    status, record = run_json(capsys, str(path))
+    status, record = run_json(capsys, str(path), "--root", str(ROOT))
     assert status == 1 and record["exit_status"] == 1 and not record["ok"]
     (seed,) = record["seeds"]
     assert [s["number"] for s in seed["uncited"]] == [s.number for s in expected]
     assert seed["cited"] == 1 and seed["citable"] == len(expected) + 1
     assert seed["sentences"][cited - 1]["cited_by"] == ["one_sentence: parties[0] (party_0)"]
 
-    status, text = run(capsys, str(path))
+    status, text = run(capsys, str(path), "--root", str(ROOT))
     assert status == 1
     summary = normalise(text.split("=== Summary", 1)[1])
     assert f"Citable sentences no element cites ({len(expected)})" in summary
@@ -277,7 +280,7 @@ def test_every_sentence_cited_or_left_out_exits_0(
         if s.number != number_of(quote)
     )
     coverage = write(tmp_path, "coverage.yaml", f"seeds:\n  {SEED}:\n{entries}\n")
-    status, record = run_json(capsys, str(path), "--coverage", str(coverage))
+    status, record = run_json(capsys, str(path), "--root", str(ROOT), "--coverage", str(coverage))
     assert status == 0 and record["ok"]
     assert record["seeds"][0]["coverage_percent"] == 100.0
 
