@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import ScenarioError
+from .output import FORCE_HELP, OutputError
 from .scenario import ParameterError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
@@ -37,6 +38,11 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="override a parameter (repeatable); --list-parameters shows them",
     )
+
+
+def add_force_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--force``: the one switch that lets an entry replace existing output files."""
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
 def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
@@ -85,7 +91,7 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
                 file=sys.stderr,
             )
             return EXIT_INVALID
-        except ParameterError as exc:
+        except (ParameterError, OutputError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_INVALID
         except BrokenPipeError:  # e.g. piped into `head`

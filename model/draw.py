@@ -16,7 +16,6 @@ import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
@@ -344,8 +343,9 @@ def _arrow(points: tuple[tuple[float, float], ...], loop: bool, dashed: bool) ->
     )
 
 
-def save(figure: Figure, target: Path | io.BytesIO | io.StringIO, fmt: str) -> None:
-    """Save ``figure`` deterministically as ``fmt`` (png, svg or pdf)."""
+def save(figure: Figure, target: io.BytesIO, fmt: str) -> None:
+    """Save ``figure`` deterministically as ``fmt`` (png, svg or pdf) into a buffer; files are
+    written from the bytes by `model.output` (atomically, never over a file without --force)."""
     with style():
         figure.savefig(
             target,

@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PNG",
         help="with --sweep: draw the chart to this PNG file (never overwritten without --force)",
     )
-    what_if.add_argument("--force", action="store_true", help="let -o overwrite a file")
+    cli.add_force_option(what_if)
     parser.add_argument(
         "--list-parameters",
         action="store_true",
@@ -186,8 +186,13 @@ def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error(
             "--interactive steps through one run; it takes no --runs/--exact/--sweep/--json/--csv"
         )
-    if args.output and Path(args.output).exists() and not args.force:
-        parser.error(f"{args.output} exists; choose another file or add --force to replace it")
+    if args.output:
+        from .output import OutputError, check_target
+
+        try:  # before the sweep runs, not after (model/output.py)
+            check_target(Path(args.output), force=args.force)
+        except OutputError as exc:
+            parser.error(str(exc))
 
 
 @cli.guarded

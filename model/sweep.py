@@ -340,12 +340,15 @@ def plot_sweep(
     force: bool = False,
 ) -> Path:
     """Draw each ending's probability against the swept parameter, with its interval, and
-    write a PNG to ``path``. An existing file is never overwritten unless ``force``.
+    write a PNG to ``path`` atomically. An existing file is never overwritten unless ``force``
+    (`OutputError` otherwise).
 
     One parameter: one line per ending with a shaded 95% band. Two parameters: one panel
     per ending, the first parameter on the x axis and one line per value of the second.
     """
     from matplotlib.figure import Figure
+
+    from .output import write_bytes
 
     target = Path(path)
     names = swept_names(records)
@@ -414,9 +417,7 @@ def plot_sweep(
             fig.suptitle(title, fontsize="medium")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
-    with open(target, "wb" if force else "xb") as f:
-        f.write(buffer.getvalue())
-    return target
+    return write_bytes(target, buffer.getvalue(), force=force)
 
 
 def _style(

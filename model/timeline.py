@@ -304,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="file format (repeatable; default: png and svg)",
     )
+    cli.add_force_option(parser)
     return parser
 
 
@@ -317,18 +318,20 @@ def add_timeline_options(parser: argparse.ArgumentParser) -> None:
 
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
-    from .draw import save
+    from .draw import figure_bytes
     from .loader import load
+    from .output import check_targets, write_bytes
 
     args = build_parser().parse_args(argv)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path))
+    stem = Path(args.output) if args.output else Path(f"{scenario.id}-timeline")
+    outputs = list(dict.fromkeys(output_files(stem, args.format)))
+    check_targets(outputs, force=args.force)  # before the run is played and drawn
     run = play(scenario, args.seed, args.max_steps, cli.parse_sets(args.set))
     fig = draw_timeline(run)
-    stem = Path(args.output) if args.output else Path(f"{scenario.id}-timeline")
-    for out in output_files(stem, args.format):
-        save(fig, out, out.suffix[1:])
-        print(out)
+    for out in outputs:
+        print(write_bytes(out, figure_bytes(fig, out.suffix[1:]), force=args.force))
     return cli.EXIT_OK
 
 
