@@ -47,33 +47,37 @@ def add_force_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
 
 def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
     """The positional scenario file(s), with the shipped default named in the help."""
-    from .paths import DEFAULT_SCENARIO, SCENARIOS_DIR, display_path
+    from .paths import DEFAULT_SCENARIO, SCENARIOS_DIR, SHIPPED_HELP, display_path
 
     if many:
         parser.add_argument(
             "scenarios",
             nargs="*",
-            help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/)",
+            help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/); "
+            + SHIPPED_HELP,
         )
     else:
         parser.add_argument(
             "scenario",
             nargs="?",
-            help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)})",
+            help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)}); " + SHIPPED_HELP,
         )
 
 
 def scenario_files(given: list[str]) -> list[Path]:
     """The files named on the command line, or every shipped scenario."""
-    from .paths import SCENARIOS_DIR
+    from .paths import SCENARIOS_DIR, find_scenario
 
     if given:
-        return [Path(p) for p in given]
+        return [find_scenario(p) for p in given]
     return sorted(p for p in SCENARIOS_DIR.glob("*.yaml") if p.is_file())
 
 
 def scenario_path(value: str | None, default: Path) -> Path:
-    return Path(value) if value else default
+    """The scenario file named on the command line (or a shipped one it names), or ``default``."""
+    from .paths import find_scenario
+
+    return find_scenario(value) if value else default
 
 
 def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from . import expr
 from .compose import compose
 from .errors import Problem, ScenarioError
+from .paths import find_scenario
 from .provenance import SourceText
 from .scenario import BUILTINS, CompiledTransition, Scenario
 from .schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
@@ -30,7 +31,12 @@ _RESERVED_TRIGGER_PREFIXES = ("is_", "to_", "may_")  # methods `transitions` add
 
 
 def load(path: str | Path, display: str | None = None) -> Scenario:
-    """Load and check one scenario file; raise `ScenarioError` listing every problem."""
+    """Load and check one scenario file; raise `ScenarioError` listing every problem.
+
+    ``path`` is read relative to the working directory; when no such file exists and it names
+    a shipped scenario (``scenarios/x.yaml``, ``x.yaml`` or ``x``), that one is loaded.
+    """
+    path = find_scenario(path)
     doc = read_file(path, display)
     return load_document(doc, Path(path).resolve().parent)
 
