@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import ScenarioError
 from .output import FORCE_HELP, OutputError
 from .scenario import ParameterError
+from .textfmt import visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
 
@@ -96,7 +97,7 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
             )
             return EXIT_INVALID
         except (ParameterError, OutputError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {visible(str(exc), newlines=False)}", file=sys.stderr)
             return EXIT_INVALID
         except BrokenPipeError:  # e.g. piped into `head`
             return EXIT_OK

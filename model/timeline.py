@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import cli
 from .paths import DEFAULT_SCENARIO, display_path
+from .textfmt import drawable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -94,11 +95,13 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
             left=0.14, right=0.97, top=1 - 78 / height, bottom=42 / height, hspace=0.12
         )
 
-        title = scenario.spec.title
+        title = drawable(scenario.spec.title)  # user text: see textfmt.drawable
         fig.text(0.5, 1 - 8 / height, title, ha="center", va="top", **font_kwargs("title"))
         if subtitle is None:
             subtitle = run_summary(run)
-        fig.text(0.5, 1 - 28 / height, subtitle, ha="center", va="top", **font_kwargs("legend"))
+        fig.text(
+            0.5, 1 - 28 / height, drawable(subtitle), ha="center", va="top", **font_kwargs("legend")
+        )
 
         for ax in [ax_ev] + ([ax_var] if ax_var is not None else []):
             for i, band in enumerate(bands):
@@ -130,7 +133,7 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
             x0 = float(to_px((band.start, 0))[0])
             x1 = float(to_px((band.end + (pad if band.outcome else 0), 0))[0])
             t = ax_ev.annotate(
-                band.name,
+                drawable(band.name),
                 xy=(band.start, 1.0),
                 xycoords=("data", "axes fraction"),
                 xytext=(0, 6),
