@@ -103,3 +103,32 @@ def test_installed_simulate_check_trace_and_load_from_any_folder(
     loaded = _run([str(python), "-c", code], work, env)
     assert loaded.stdout.split() == ["cairo_three_stage_truce", "november_truce"], loaded.stderr
     assert list(work.iterdir()) == []  # nothing written into the working folder
+
+
+def test_a_path_in_the_working_directory_comes_before_a_shipped_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from model.loader import load
+    from model.paths import SCENARIOS_DIR, find_scenario
+
+    monkeypatch.chdir(tmp_path)
+    shipped = SCENARIOS_DIR / "november_truce.yaml"
+    for name in ("scenarios/november_truce.yaml", "november_truce.yaml", "november_truce"):
+        assert find_scenario(name) == shipped
+    assert load("november_truce").id == "november_truce"
+    for name in ("scenarios/missing.yaml", "../scenarios/november_truce.yaml", "/nope.yaml"):
+        assert find_scenario(name) == Path(name)  # left for the reader to report as missing
+    (tmp_path / "scenarios").mkdir()
+    local = tmp_path / "scenarios" / "november_truce.yaml"
+    local.write_text(shipped.read_text().replace("id: november_truce", "id: local_copy"))
+    assert find_scenario("scenarios/november_truce.yaml") == Path("scenarios/november_truce.yaml")
+
+
+def test_ci_uses_its_own_virtualenv_and_never_deletes_the_users() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = [line for line in ci.splitlines() if line and not line.startswith("#")]
+    assert not any(".venv" in line and "rm " in line for line in commands)
+    assert not any(line.startswith("rm ") for line in commands)
+    assert "python3 -m venv .ci-venv" in commands and ". .ci-venv/bin/activate" in commands
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert {".venv/", "site/", ".ci-venv/"} <= set(ignored)
