@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cli
-from .output import OutputError, write_bytes
+from .output import OutputError, check_target, write_bytes
 from .paths import DOCS_DIR, SCENARIOS_DIR
 from .textfmt import visible
 
@@ -428,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     docs_dir: Path | None = args.docs_dir
     if docs_dir is None:
         parser.error("the package is installed, not a source checkout: name --docs-dir")
+    if not args.check:  # the folder can be written: checked before the long build
+        check_target(docs_dir / MANIFEST, force=True)
     # A symbolic link in the way is reported before the long build; the rest after it.
     in_the_way = [
         reason

@@ -443,7 +443,8 @@ def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, Param
     limit = args.max_states if args.max_states is not None else DEFAULT_MAX_STATES
     result, reason = _exact_or_reason(scenario, params, limit)
     if result is None:
-        print(f"error: exact analysis {reason}; use --runs N for Monte Carlo", file=sys.stderr)
+        message = f"error: exact analysis {reason}; use --runs N for Monte Carlo"
+        print(visible(message, newlines=False), file=sys.stderr)
         return cli.EXIT_INVALID
     record = exact_record(scenario, params, result)
     _emit(args, record, format_exact, exact_csv)
@@ -668,7 +669,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
             progress=bar,
         )
     except IncompleteGraph as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(visible(f"error: {exc}", newlines=False), file=sys.stderr)
         return cli.EXIT_INVALID
     finally:
         bar.close()

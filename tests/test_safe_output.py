@@ -388,3 +388,16 @@ def test_docs_page_of_hostile_scenario_escapes_markdown_and_html() -> None:
     assert len(fences) % 2 == 0
     for svg in pictures.values():
         ET.fromstring(svg)
+
+
+def test_docs_folder_checked_before_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_build() -> dict[str, bytes]:
+        raise AssertionError("the pages were built before the folder was checked")
+
+    monkeypatch.setattr(docs, "build", no_build)
+    (tmp_path / "file").write_text("")
+    assert docs.main(["--docs-dir", str(tmp_path / "file" / "docs")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    assert _files(tmp_path) == {"file"}
