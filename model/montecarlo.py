@@ -200,7 +200,10 @@ class ScenarioSource:
 
     @classmethod
     def from_file(cls, path: str | Path, display: str | None = None) -> ScenarioSource:
-        return cls(path=str(Path(path).resolve()), display=display or str(path))
+        """The file as `load` finds it (a shipped scenario by name too), by absolute path."""
+        from .paths import find_scenario
+
+        return cls(path=str(find_scenario(path).resolve()), display=display or str(path))
 
     @classmethod
     def from_text(

@@ -109,6 +109,7 @@ def test_a_path_in_the_working_directory_comes_before_a_shipped_scenario(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from model.loader import load
+    from model.montecarlo import ScenarioSource
     from model.paths import SCENARIOS_DIR, find_scenario
 
     monkeypatch.chdir(tmp_path)
@@ -116,6 +117,7 @@ def test_a_path_in_the_working_directory_comes_before_a_shipped_scenario(
     for name in ("scenarios/november_truce.yaml", "november_truce.yaml", "november_truce"):
         assert find_scenario(name) == shipped
     assert load("november_truce").id == "november_truce"
+    assert ScenarioSource.from_file("scenarios/november_truce.yaml").path == str(shipped)
     for name in ("scenarios/missing.yaml", "../scenarios/november_truce.yaml", "/nope.yaml"):
         assert find_scenario(name) == Path(name)  # left for the reader to report as missing
     (tmp_path / "scenarios").mkdir()
