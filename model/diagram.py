@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     base = target.with_suffix("") if target.suffix[1:] in (*FORMATS, "mmd") else target
     outputs = [
         base.with_name(f"{base.name}.{'mmd' if f == 'mermaid' else f}")
-        for f in formats
+        for f in dict.fromkeys(formats)  # a format given twice is written once
         if f != "mermaid" or args.output
     ]
     # Checked before any drawing; each file is then written atomically, never over an
