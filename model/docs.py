@@ -59,7 +59,8 @@ def _md_header(source: str) -> str:
 def _svg_with_mark(svg: bytes, source: str) -> bytes:
     import matplotlib
 
-    mark = f"<!-- {MARK} from {source} (matplotlib {matplotlib.__version__}); do not edit -->\n"
+    shown = visible(source).replace("--", "- -")  # a file name must not end the XML comment
+    mark = f"<!-- {MARK} from {shown} (matplotlib {matplotlib.__version__}); do not edit -->\n"
     first, _, rest = svg.partition(b"\n")
     return first + b"\n" + mark.encode() + rest
 
