@@ -8,7 +8,6 @@ shortest sequence of events that leads to it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from . import cli
@@ -17,6 +16,7 @@ from .consistency import SEVERITY, check
 from .explore import DEFAULT_MAX_STATES
 from .loader import load
 from .paths import display_path
+from .textfmt import json_text
 
 EPILOG = f"""\
 finding kinds (severity): {", ".join(f"{k} ({v})" for k, v in SEVERITY.items())}.
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     status = cli.EXIT_FINDINGS if failed else cli.EXIT_OK
     if args.json:
         out = {"scenarios": records, "clean": not failed, "exit_status": status}
-        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(out) + "\n")
     else:
         sys.stdout.write(
             f"{len(records) - len(failed)} of {len(records)} check(s) clean "

@@ -6,6 +6,7 @@ from typing import Any
 
 from .consistency import CheckResult, Finding
 from .steps import fmt_value, step_line
+from .textfmt import visible
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def format_check_text(record: dict[str, Any]) -> str:
         lines.append(f"  {len(counted)} finding{'s' if len(counted) != 1 else ''}")
     elif record["complete"]:
         lines.append("  clean" + (f" ({len(expected)} expected finding(s))" if expected else ""))
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines)) + "\n"  # titles, messages and names are user text
 
 
 def _finding_lines(f: dict[str, Any], label: str) -> list[str]:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from .confine import FileRefused, check_regular
 from .errors import Problem, ScenarioError
+from .output import FORCE_HELP, OutputError
 from .scenario import ParameterError
+from .textfmt import visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
 
@@ -63,9 +65,14 @@ def add_root_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_force_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--force``: the one switch that lets an entry replace existing output files."""
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
+
+
 def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
     """The positional scenario file(s), with the shipped default named in the help, and --root."""
-    from .paths import DEFAULT_SCENARIO, SCENARIOS_DIR, display_path
+    from .paths import DEFAULT_SCENARIO, SCENARIOS_DIR, SHIPPED_HELP, display_path
 
     add_root_option(parser)
 
@@ -73,13 +80,14 @@ def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False
         parser.add_argument(
             "scenarios",
             nargs="*",
-            help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/)",
+            help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/); "
+            + SHIPPED_HELP,
         )
     else:
         parser.add_argument(
             "scenario",
             nargs="?",
-            help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)})",
+            help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)}); " + SHIPPED_HELP,
         )
 
 
@@ -97,11 +105,14 @@ def scenario_path(value: str | None, default: Path) -> Path:
 
 
 def checked_file(value: str) -> Path:
-    """A file named on the command line, refused early (exit 2) unless it is a regular file.
+    """A file named on the command line (or the shipped scenario it names), refused early
+    (exit 2) unless it is a regular file.
 
     Early, so that nothing (e.g. resolving a symbolic link loop for display) trips on it first.
     """
-    path = Path(value)
+    from .paths import find_scenario
+
+    path = find_scenario(value)
     try:
         check_regular(path)
     except FileRefused as exc:
@@ -124,8 +135,8 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
                 file=sys.stderr,
             )
             return EXIT_INVALID
-        except ParameterError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        except (ParameterError, OutputError) as exc:
+            print(f"error: {visible(str(exc), newlines=False)}", file=sys.stderr)
             return EXIT_INVALID
         except BrokenPipeError:  # e.g. piped into `head`
             return EXIT_OK

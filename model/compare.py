@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -45,6 +44,7 @@ from .paths import display_path
 from .scenario import ParameterError, ParamValue, Scenario
 from .schema import EnumVariable, IntVariable, ScenarioSpec, Transition
 from .steps import fmt_value, step_record
+from .textfmt import json_text, visible
 
 Status = Literal["only_in_a", "only_in_b", "different", "same"]
 
@@ -874,9 +874,9 @@ def main(argv: list[str] | None = None) -> int:
     result = compare(sa, sb, params_a, params_b, max_states=args.max_states)
     record = comparison_record(result)
     if args.json:
-        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(record) + "\n")
     else:
-        sys.stdout.write(format_comparison_text(record))
+        sys.stdout.write(visible(format_comparison_text(record)))
     return cli.EXIT_OK
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from . import cli
+from .output import check_targets, write_bytes, write_text
 from .paths import DEFAULT_SCENARIO, display_path
 
 EPILOG = """\
@@ -55,11 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="png, svg, pdf or mermaid (repeatable; default: png and svg). "
         "mermaid prints to standard output unless -o is given",
     )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace files that already exist (by default an existing file is never overwritten)",
-    )
+    cli.add_force_option(parser)
     parser.add_argument(
         "--timeline",
         action="store_true",
@@ -85,31 +82,24 @@ def main(argv: list[str] | None = None) -> int:
     base = target.with_suffix("") if target.suffix[1:] in (*FORMATS, "mmd") else target
     outputs = [
         base.with_name(f"{base.name}.{'mmd' if f == 'mermaid' else f}")
-        for f in formats
+        for f in dict.fromkeys(formats)  # a format given twice is written once
         if f != "mermaid" or args.output
     ]
-    existing = [str(o) for o in outputs if o.exists()]
-    if existing and not args.force:
-        print(
-            f"error: {', '.join(existing)} already exist(s); use --force to replace",
-            file=sys.stderr,
-        )
-        return cli.EXIT_INVALID
-    base.parent.mkdir(parents=True, exist_ok=True)
+    # Checked before any drawing; each file is then written atomically, never over an
+    # existing one without --force (model/output.py).
+    check_targets(outputs, force=args.force)
 
     if "mermaid" in formats:
         from .mermaid import to_mermaid
 
         text = to_mermaid(scenario)
         if args.output:
-            out = base.with_name(f"{base.name}.mmd")
-            out.write_text(text, encoding="utf-8")
-            print(out)
+            print(write_text(base.with_name(f"{base.name}.mmd"), text, force=args.force))
         else:
             sys.stdout.write(text)
     pictures = [f for f in formats if f != "mermaid"]
     if pictures:
-        from .draw import draw_diagram, save
+        from .draw import draw_diagram, figure_bytes
 
         if args.timeline:
             from .timeline import draw_timeline, play
@@ -120,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             figure = draw_diagram(scenario).figure
         for fmt in dict.fromkeys(pictures):
             out = base.with_name(f"{base.name}.{fmt}")
-            save(figure, out, fmt)
-            print(out)
+            print(write_bytes(out, figure_bytes(figure, fmt), force=args.force))
     return cli.EXIT_OK
 
 

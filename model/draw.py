@@ -16,7 +16,6 @@ import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
@@ -28,6 +27,7 @@ from matplotlib.text import Text
 
 from .diagram_model import Diagram, diagram_of
 from .layout import STYLES, Layout, Measure, TextItem, layout
+from .textfmt import drawable
 
 if TYPE_CHECKING:
     from matplotlib.backend_bases import RendererBase
@@ -114,7 +114,7 @@ class TextMeasure:
     def __call__(self, text: str, style_name: str) -> tuple[float, float]:
         key = (text, style_name)
         if key not in self._cache:
-            t = Text(0, 0, text, ha="center", va="center", multialignment="center")
+            t = Text(0, 0, drawable(text), ha="center", va="center", multialignment="center")
             t.update(font_kwargs(style_name))
             t.set_figure(self.figure)
             bbox = t.get_window_extent(self.renderer)
@@ -175,7 +175,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
             t = ax.text(
                 item.box.cx,
                 item.box.cy,
-                item.text,
+                drawable(item.text),  # measured the same way (TextMeasure)
                 ha="center",
                 va="center",
                 multialignment="left" if item.style == "edge" else "center",
@@ -344,8 +344,9 @@ def _arrow(points: tuple[tuple[float, float], ...], loop: bool, dashed: bool) ->
     )
 
 
-def save(figure: Figure, target: Path | io.BytesIO | io.StringIO, fmt: str) -> None:
-    """Save ``figure`` deterministically as ``fmt`` (png, svg or pdf)."""
+def save(figure: Figure, target: io.BytesIO, fmt: str) -> None:
+    """Save ``figure`` deterministically as ``fmt`` (png, svg or pdf) into a buffer; files are
+    written from the bytes by `model.output` (atomically, never over a file without --force)."""
     with style():
         figure.savefig(
             target,

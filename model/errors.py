@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .textfmt import visible
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -20,8 +22,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        # File names, paths and messages quote user text: shown with controls escaped, on
+        # one line, so that a scenario cannot act on the terminal through an error message.
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return visible(text, newlines=False)
 
 
 class ScenarioError(Exception):

@@ -20,6 +20,7 @@ from .compose import compose
 from .confine import FileRefused, choose_root, inside_root
 from .errors import Problem, ScenarioError
 from .limits import MAX_PASSAGE_SEARCHES, MAX_QUOTE_LENGTH
+from .paths import find_scenario
 from .provenance import SourceText
 from .scenario import BUILTINS, CompiledTransition, Scenario
 from .schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
@@ -38,7 +39,11 @@ def load(path: str | Path, display: str | None = None, root: str | Path | None =
     Files it names (includes, extends, sources) must be inside ``root``: by default the
     nearest folder above the file with ``pyproject.toml``, ``.git`` or ``seeds/`` in it,
     else the file's own folder (`confine.find_root`).
+
+    ``path`` is read relative to the working directory; when no such file exists and it names
+    a shipped scenario (``scenarios/x.yaml``, ``x.yaml`` or ``x``), that one is loaded.
     """
+    path = find_scenario(path)
     doc = read_file(path, display)
     return load_document(doc, Path(os.path.realpath(path)).parent, root)
 

@@ -12,6 +12,7 @@ import re
 
 from .diagram_model import Diagram, diagram_of
 from .scenario import Scenario
+from .textfmt import visible
 
 RESERVED = frozenset(
     {
@@ -27,9 +28,29 @@ def mermaid_id(state: str) -> str:
     return f"{state}_" if state.lower() in RESERVED else state
 
 
+_ENTITIES = {
+    "#": "#35;",  # starts an entity code itself
+    ":": "#58;",  # separates a state from its description
+    ";": "#59;",  # ends a statement
+    "%": "#37;",  # %% starts a comment or a %%{init}%% directive
+    "{": "#123;",
+    "}": "#125;",
+    "<": "#lt;",  # HTML in labels (<script>, <img onerror>)
+    ">": "#gt;",
+    "&": "#amp;",
+    '"': "#quot;",
+    "`": "#96;",  # a markdown string in labels; also keeps a ``` fence around the text intact
+}
+_SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+
+
 def _text(text: str) -> str:
-    """Description text without the characters that end a description in Mermaid."""
-    return re.sub(r"[:;#\n]+", ",", text).strip()
+    """User text for a Mermaid label or comment: on one line (every line break, ``\\r``,
+    U+2028 and U+2029 included), control and bidi characters shown as escapes, and the
+    characters Mermaid's syntax or HTML would act on written as Mermaid entity codes
+    (``#58;`` for ``:``), which Mermaid renders as the characters themselves."""
+    one_line = visible(" ".join(text.split()), newlines=False)
+    return _SPECIAL.sub(lambda m: _ENTITIES[m.group()], one_line)
 
 
 def edge_label(event: str, actor: str) -> str:

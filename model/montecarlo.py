@@ -203,8 +203,11 @@ class ScenarioSource:
     def from_file(
         cls, path: str | Path, display: str | None = None, root: str | Path | None = None
     ) -> ScenarioSource:
+        """The file as `load` finds it (a shipped scenario by name too), by absolute path."""
+        from .paths import find_scenario
+
         return cls(
-            path=str(Path(path).resolve()),
+            path=str(find_scenario(path).resolve()),
             display=display or str(path),
             root=None if root is None else str(root),
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from .engine import Run, Status, Step
 from .steps import fmt_value, stage_name, step_record
+from .textfmt import visible
 
 
 def _step(run: Run, step: Step) -> dict[str, Any]:
@@ -119,7 +120,7 @@ def format_text(record: dict[str, Any]) -> str:
     out.append(summary)
     if end["error"]:
         out.append(f"  {end['error']}")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out)) + "\n"  # titles, quotes and names are user text
 
 
 __all__ = ["format_text", "run_record"]

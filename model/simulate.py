@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from . import cli
 from .engine import Run
@@ -27,7 +26,7 @@ from .paths import DEFAULT_SCENARIO, display_path
 from .report import format_text, run_record
 from .scenario import ParamValue, Scenario
 from .steps import fmt_value
-from .textfmt import format_percent
+from .textfmt import VisibleWriter, format_percent, json_text, visible
 
 if TYPE_CHECKING:
     from .markov import ExactResult
@@ -139,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PNG",
         help="with --sweep: draw the chart to this PNG file (never overwritten without --force)",
     )
-    what_if.add_argument("--force", action="store_true", help="let -o overwrite a file")
+    cli.add_force_option(what_if)
     parser.add_argument(
         "--list-parameters",
         action="store_true",
@@ -186,8 +185,13 @@ def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error(
             "--interactive steps through one run; it takes no --runs/--exact/--sweep/--json/--csv"
         )
-    if args.output and Path(args.output).exists() and not args.force:
-        parser.error(f"{args.output} exists; choose another file or add --force to replace it")
+    if args.output:
+        from .output import OutputError, check_target
+
+        try:  # before the sweep runs, not after (model/output.py)
+            check_target(Path(args.output), force=args.force)
+        except OutputError as exc:
+            parser.error(str(exc))
 
 
 @cli.guarded
@@ -201,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario = load(path, display_path(path), args.root)
     sets = cli.parse_sets(args.set)
     if args.list_parameters:
-        sys.stdout.write(format_parameters(Run(scenario, sets)))
+        sys.stdout.write(visible(format_parameters(Run(scenario, sets))))
         return cli.EXIT_OK
     if args.sweep or args.runs is not None or args.exact:
         # No Run here: a start that breaks a rule is an ending the analysis reports.
@@ -218,12 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.interactive:
         from .interactive import Session, interact
 
-        return interact(Session(scenario, sets, args.seed, sys.stdout), input)
+        out = cast(TextIO, VisibleWriter(sys.stdout))  # user text, escaped
+        return interact(Session(scenario, sets, args.seed, out), input)
     run = Run(scenario, sets)
     status = run.play(args.seed, args.max_steps)
     record = run_record(run, seed=args.seed, max_steps=args.max_steps, status=status)
     if args.json:
-        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(record) + "\n")
     else:
         sys.stdout.write(format_text(record))
     return cli.EXIT_FINDINGS if status == "error" else cli.EXIT_OK
@@ -438,7 +443,8 @@ def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, Param
     limit = args.max_states if args.max_states is not None else DEFAULT_MAX_STATES
     result, reason = _exact_or_reason(scenario, params, limit)
     if result is None:
-        print(f"error: exact analysis {reason}; use --runs N for Monte Carlo", file=sys.stderr)
+        message = f"error: exact analysis {reason}; use --runs N for Monte Carlo"
+        print(visible(message, newlines=False), file=sys.stderr)
         return cli.EXIT_INVALID
     record = exact_record(scenario, params, result)
     _emit(args, record, format_exact, exact_csv)
@@ -447,11 +453,11 @@ def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, Param
 
 def _emit(args: argparse.Namespace, record: dict[str, Any], text: Any, table: Any) -> None:
     if args.json:
-        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(record) + "\n")
     elif args.csv:
-        sys.stdout.write(table(record))
+        sys.stdout.write(visible(table(record)))
     else:
-        sys.stdout.write(text(record))
+        sys.stdout.write(visible(text(record)))
 
 
 def monte_carlo_record(
@@ -663,7 +669,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
             progress=bar,
         )
     except IncompleteGraph as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(visible(f"error: {exc}", newlines=False), file=sys.stderr)
         return cli.EXIT_INVALID
     finally:
         bar.close()
@@ -672,9 +678,9 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
     header = _header(scenario, {k: v for k, v in base.items() if k not in names})
     if args.json:
         record = {**header, "sweep": names, "seed": args.seed, "records": records}
-        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(record) + "\n")
     elif args.csv:
-        sys.stdout.write(to_csv(records))
+        sys.stdout.write(visible(to_csv(records)))
     else:
         methods = {r["method"] for r in records}
         detail = "sweep of " + " × ".join(f"{a.name} ({len(a.values)} values)" for a in axes)
@@ -682,7 +688,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
             "exact" if methods == {"exact"} else f"seed {args.seed}, up to {args.max_steps} steps"
         )
         lines = _header_lines(header, detail)
-        sys.stdout.write("\n".join(lines) + "\n" + format_table(records))
+        sys.stdout.write(visible("\n".join(lines) + "\n" + format_table(records)))
         if methods != {"exact"}:
             sys.stdout.write("\nMonte Carlo cells: share [95% Wilson interval]\n")
     if args.output:

@@ -340,12 +340,16 @@ def plot_sweep(
     force: bool = False,
 ) -> Path:
     """Draw each ending's probability against the swept parameter, with its interval, and
-    write a PNG to ``path``. An existing file is never overwritten unless ``force``.
+    write a PNG to ``path`` atomically. An existing file is never overwritten unless ``force``
+    (`OutputError` otherwise).
 
     One parameter: one line per ending with a shaded 95% band. Two parameters: one panel
     per ending, the first parameter on the x axis and one line per value of the second.
     """
     from matplotlib.figure import Figure
+
+    from .output import write_bytes
+    from .textfmt import drawable
 
     target = Path(path)
     names = swept_names(records)
@@ -385,13 +389,13 @@ def plot_sweep(
         ax = fig.add_subplot()
         for ending in endings:
             x, p, lo, hi = series(ending)
-            (line,) = ax.plot(x, p, marker="o", label=label(*ending))
+            (line,) = ax.plot(x, p, marker="o", label=drawable(label(*ending)))
             if any(a != b for a, b in zip(lo, hi)):
                 ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
         _style(ax, x_name, xs, positions, numeric, y_label)
         ax.legend(fontsize="small")
         if title:
-            ax.set_title(title, fontsize="medium")
+            ax.set_title(drawable(title), fontsize="medium")
     else:
         seconds = list(dict.fromkeys(r[names[1]] for r in records))
         cols = min(3, len(endings))
@@ -406,17 +410,15 @@ def plot_sweep(
                 if any(a != b for a, b in zip(lo, hi)):
                     ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
             _style(ax, x_name, xs, positions, numeric, y_label)
-            ax.set_title(label(*ending), fontsize="medium")
+            ax.set_title(drawable(label(*ending)), fontsize="medium")
             ax.legend(fontsize="x-small")
         for k in range(len(endings), nrows * cols):
             axes[k // cols][k % cols].set_visible(False)
         if title:
-            fig.suptitle(title, fontsize="medium")
+            fig.suptitle(drawable(title), fontsize="medium")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
-    with open(target, "wb" if force else "xb") as f:
-        f.write(buffer.getvalue())
-    return target
+    return write_bytes(target, buffer.getvalue(), force=force)
 
 
 def _style(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import cli
 from .paths import DEFAULT_SCENARIO, display_path
+from .textfmt import drawable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -94,11 +95,13 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
             left=0.14, right=0.97, top=1 - 78 / height, bottom=42 / height, hspace=0.12
         )
 
-        title = scenario.spec.title
+        title = drawable(scenario.spec.title)  # user text: see textfmt.drawable
         fig.text(0.5, 1 - 8 / height, title, ha="center", va="top", **font_kwargs("title"))
         if subtitle is None:
             subtitle = run_summary(run)
-        fig.text(0.5, 1 - 28 / height, subtitle, ha="center", va="top", **font_kwargs("legend"))
+        fig.text(
+            0.5, 1 - 28 / height, drawable(subtitle), ha="center", va="top", **font_kwargs("legend")
+        )
 
         for ax in [ax_ev] + ([ax_var] if ax_var is not None else []):
             for i, band in enumerate(bands):
@@ -130,7 +133,7 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
             x0 = float(to_px((band.start, 0))[0])
             x1 = float(to_px((band.end + (pad if band.outcome else 0), 0))[0])
             t = ax_ev.annotate(
-                band.name,
+                drawable(band.name),
                 xy=(band.start, 1.0),
                 xycoords=("data", "axes fraction"),
                 xytext=(0, 6),
@@ -304,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="file format (repeatable; default: png and svg)",
     )
+    cli.add_force_option(parser)
     return parser
 
 
@@ -317,18 +321,20 @@ def add_timeline_options(parser: argparse.ArgumentParser) -> None:
 
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
-    from .draw import save
+    from .draw import figure_bytes
     from .loader import load
+    from .output import check_targets, write_bytes
 
     args = build_parser().parse_args(argv)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path), args.root)
+    stem = Path(args.output) if args.output else Path(f"{scenario.id}-timeline")
+    outputs = list(dict.fromkeys(output_files(stem, args.format)))
+    check_targets(outputs, force=args.force)  # before the run is played and drawn
     run = play(scenario, args.seed, args.max_steps, cli.parse_sets(args.set))
     fig = draw_timeline(run)
-    stem = Path(args.output) if args.output else Path(f"{scenario.id}-timeline")
-    for out in output_files(stem, args.format):
-        save(fig, out, out.suffix[1:])
-        print(out)
+    for out in outputs:
+        print(write_bytes(out, figure_bytes(fig, out.suffix[1:]), force=args.force))
     return cli.EXIT_OK
 
 

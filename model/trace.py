@@ -22,7 +22,6 @@ Library use::
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import textwrap
@@ -42,6 +41,7 @@ from .provenance import SourceText, normalise
 from .scenario import Scenario
 from .schema import Quote
 from .shape import schema_problems
+from .textfmt import json_text, visible
 from .yamlsource import Path_, format_path, read_file
 
 COVERAGE_FILE = SEEDS_DIR / "coverage.yaml"
@@ -752,9 +752,9 @@ def main(argv: list[str] | None = None) -> int:
     coverage = load_coverage(args.coverage)
     record = trace_record(trace(scenarios, coverage))
     if args.json:
-        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(record) + "\n")
     else:
-        sys.stdout.write(format_trace_text(record) + "\n")
+        sys.stdout.write(visible(format_trace_text(record)) + "\n")
     return int(record["exit_status"])
 
 

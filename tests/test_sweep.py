@@ -13,6 +13,7 @@ from conftest import ROOT
 from model.loader import load
 from model.markov import IncompleteGraph, analyse_scenario
 from model.montecarlo import ScenarioSource
+from model.output import OutputError
 from model.scenario import ParameterError
 from model.simulate import main
 from model.sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
@@ -106,7 +107,7 @@ def test_chart_is_written_once_unless_forced(tmp_path: Path) -> None:
     plot_sweep(records, target, title="test")
     assert target.read_bytes().startswith(PNG)
     target.write_bytes(b"keep me")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(OutputError):
         plot_sweep(records, target)
     assert target.read_bytes() == b"keep me"
     plot_sweep(records, target, force=True)
