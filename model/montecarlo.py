@@ -41,6 +41,7 @@ import hashlib
 import math
 import os
 import random
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -253,13 +254,17 @@ class Chunk:
     stop: int
 
 
-_WORKER_CACHE: dict[tuple[object, ...], RunOnce] = {}
+# A compiled runner keeps its own random generator and memo table, so it must never be shared
+# between threads (a thread-pool Executor runs several chunks at once in one process): the
+# cache is per thread.
+_WORKER = threading.local()
 
 
 def run_chunk(chunk: Chunk) -> Tally:
-    """Run one chunk in this process (loading the scenario once per process)."""
+    """Run one chunk in this process (loading the scenario once per process and thread)."""
+    cache: dict[tuple[object, ...], RunOnce] = _WORKER.__dict__.setdefault("cache", {})
     key = (chunk.source, chunk.fingerprint, chunk.params, chunk.max_steps, chunk.runner)
-    run_once = _WORKER_CACHE.get(key)
+    run_once = cache.get(key)
     if run_once is None:
         scenario = chunk.source.load()
         if fingerprint(scenario) != chunk.fingerprint:
@@ -267,10 +272,10 @@ def run_chunk(chunk: Chunk) -> Tally:
                 f"{chunk.source.display}: the scenario loaded in this worker differs from the "
                 "one the Monte Carlo was started with (was the file changed?)"
             )
-        if len(_WORKER_CACHE) >= 8:
-            _WORKER_CACHE.clear()
+        if len(cache) >= 8:
+            cache.clear()
         run_once = chunk.runner(scenario, dict(chunk.params), chunk.max_steps)
-        _WORKER_CACHE[key] = run_once
+        cache[key] = run_once
     return _tally(run_once, chunk.seed, range(chunk.start, chunk.stop))
 
 
