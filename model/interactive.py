@@ -8,7 +8,11 @@ end the session cleanly.
 
 from __future__ import annotations
 
+import os
 import random
+import select
+import signal
+import sys
 import textwrap
 from collections.abc import Callable
 from typing import TextIO
@@ -88,6 +92,39 @@ class Session:
 
     def random_step(self, events: list[Event]) -> None:
         self.fire(events[weighted_choice(self.rng, [e.weight for e in events])])
+
+
+def terminal_input() -> Callable[[str], str]:
+    """What reads the user's answers: `read_line` on a terminal, ``input`` otherwise."""
+    return read_line if sys.stdin.isatty() else input
+
+
+def read_line(prompt: str) -> str:
+    """``input`` for a terminal, without losing a Ctrl-C typed just as the prompt appears.
+
+    ``input`` writes the prompt and then blocks in ``read``; a SIGINT that arrives between
+    the two only sets Python's flag, and the read goes on until Enter. Here the signal also
+    writes to a wake-up pipe that ``select`` watches with the terminal, so Python's handler
+    runs (raising KeyboardInterrupt) whenever the signal comes. A terminal in line mode
+    answers each read with one line, so nothing is left in Python's buffer between calls.
+    """
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    previous = signal.set_wakeup_fd(wake_w)
+    try:
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        stdin = sys.stdin.fileno()
+        while stdin not in select.select([stdin, wake_r], [], [])[0]:
+            os.read(wake_r, 512)  # another signal, already handled: wait on
+        line = sys.stdin.readline()
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(wake_r)
+        os.close(wake_w)
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
 
 
 def interact(session: Session, read: Callable[[str], str]) -> int:

@@ -220,10 +220,10 @@ def main(argv: list[str] | None = None) -> int:
             print("\ninterrupted", file=sys.stderr)
             return 130
     if args.interactive:
-        from .interactive import Session, interact
+        from .interactive import Session, interact, terminal_input
 
         out = cast(TextIO, VisibleWriter(sys.stdout))  # user text, escaped
-        return interact(Session(scenario, sets, args.seed, out), input)
+        return interact(Session(scenario, sets, args.seed, out), terminal_input())
     run = Run(scenario, sets)
     status = run.play(args.seed, args.max_steps)
     record = run_record(run, seed=args.seed, max_steps=args.max_steps, status=status)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
-import pty
 import select
+import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 
@@ -71,30 +73,44 @@ def _read_until(fd: int, needle: bytes, timeout: float = 20.0) -> bytes:
 
 
 class _Terminal:
-    """``python -m model.simulate --interactive`` on a pty that is its controlling terminal."""
+    """``python -m model.simulate --interactive`` on a pty that is its controlling terminal.
+
+    The test keeps its own copy of the terminal's child end open: once every copy is closed,
+    Linux may answer reads of the parent end with EIO before the program's last output has
+    passed through the terminal (seen under load), and that output would be lost.
+    """
 
     def __init__(self) -> None:
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: becomes the program
-            os.chdir(ROOT)
-            os.execv(sys.executable, [sys.executable, "-m", "model.simulate", "--interactive"])
+        self.fd, self._child_end = os.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "model.simulate", "--interactive"],
+            stdin=self._child_end,
+            stdout=self._child_end,
+            stderr=self._child_end,
+            cwd=ROOT,
+            start_new_session=True,  # a session of its own, whose controlling terminal ...
+            preexec_fn=_take_terminal,  # ... is this pty, so Ctrl-C there sends it SIGINT
+        )
 
     def wait(self, timeout: float = 20.0) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status)
+            status = self.proc.poll()
+            if status is not None:
+                return status
             _read_until(self.fd, b"\0", 0.1)  # keep draining output
         raise TimeoutError("the interactive session did not end")
 
     def close(self) -> None:
-        try:
-            os.kill(self.pid, 9)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
         os.close(self.fd)
+        os.close(self._child_end)
+
+
+def _take_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def test_through_a_terminal_pick_and_end_of_input() -> None:
