@@ -23,3 +23,24 @@ MAX_LITERAL = 10**15
 
 MAX_EXPR_DEPTH = 60
 """Nesting depth of one expression."""
+
+# --- loader: structure and size of one file (issue 10) -----------------------------------
+# The shipped scenarios and mechanisms nest at most 7 levels deep, hold at most 13 entries in
+# one list and about 600 values per file; every limit below is far above that, so it stops
+# only hostile or generated input, and bounds the time and memory one file can cost.
+
+MAX_YAML_DEPTH = 32
+"""Nesting of lists and mappings in one file (4x the deepest shipped file). Reading is
+iterative, but later steps (validation, copying included entries) recurse once per level."""
+
+MAX_YAML_ITEMS = 10_000
+"""Items in one YAML list or keys in one mapping (states, transitions, ...). Above the
+largest generated test scenarios (6,000 transitions), far above the shipped ones (13)."""
+
+MAX_YAML_VALUES = 200_000
+"""Values (scalars, lists, mappings) in one file: bounds the memory of the data and of the
+position of every value (about 300 bytes each) whatever the shape of a 1 MB file."""
+
+MAX_KEY_LENGTH = 200
+"""Characters in a mapping key. Keys are field names and ids (ids have at most 64); the cap
+keeps a long key out of error messages and out of "did you mean" searches."""
