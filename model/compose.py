@@ -23,9 +23,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import Problem, ScenarioError
+from .limits import MAX_COMPOSED_ENTRIES, MAX_EXTENDS_DEPTH, MAX_INCLUDES
 from .paths import display_path
-from .schema import MechanismSpec
-from .shape import schema_problems
+from .schema import Include, MechanismSpec, ScenarioSpec
+from .shape import describe, schema_problems
 from .yamlsource import Document, Path_, format_path, read_file
 
 SECTIONS = ("sources", "parties", "variables", "parameters", "transitions", "invariants")
@@ -51,6 +52,7 @@ class ComposedDocument(Document):
         super().__init__(host.file, data, host.positions)
         self.host = host
         self.origins: dict[Path_, tuple[Document, Path_]] = {}
+        self.added = 0  # entries copied in from other files, bounded by MAX_COMPOSED_ENTRIES
 
     def locate(self, path: Path_) -> tuple[str, int, int, Path_]:
         for n in (4, 2):  # a requirement added to a transition, then a whole entry
@@ -59,18 +61,34 @@ class ComposedDocument(Document):
                 return doc.locate((*base, *path[n:]))
         return self.host.locate(path)
 
+    def grow(self, doc: Document, origin: Path_) -> None:
+        """Count one more entry copied from ``doc`` (at ``origin``); refuse past the limit."""
+        self.added += 1
+        if self.added > MAX_COMPOSED_ENTRIES:
+            raise ScenarioError(
+                [
+                    doc.problem(
+                        origin,
+                        f"composing this scenario adds more than {MAX_COMPOSED_ENTRIES} "
+                        "entries (the limit MAX_COMPOSED_ENTRIES): a slot bound to many states "
+                        "copies each of its transitions once per state",
+                    )
+                ]
+            )
+
 
 def compose(doc: Document, base_dir: Path, _seen: tuple[Path, ...] = ()) -> Document:
     """Merge the scenario ``doc`` extends and the mechanisms it includes into one document.
 
-    Returns ``doc`` unchanged when it has neither.
+    Returns ``doc`` unchanged when it has neither. Entries of the wrong shape are left for the
+    schema to report, except where composing needs them: the ``extends`` and ``includes``
+    values, and the sections entries are merged into, are checked here.
     """
     data = doc.data
     if not isinstance(data, dict) or not (data.get("includes") or data.get("extends")):
         return doc
+    _check_composition_fields(doc)
     includes = data.get("includes") or []
-    if not isinstance(includes, list) or not isinstance(data.get("extends") or "", str):
-        return doc  # the schema reports the wrong type
     merged = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("includes", "extends")}
     out = ComposedDocument(doc, merged)
     if data.get("extends"):
@@ -89,6 +107,53 @@ def compose(doc: Document, base_dir: Path, _seen: tuple[Path, ...] = ()) -> Docu
     return out
 
 
+def _check_composition_fields(doc: Document) -> None:
+    """Refuse what composition cannot work with: ``extends`` that is no file name, ``includes``
+    that is no list (or too long), and sections that are no lists (entries are added to them).
+    """
+    data: dict[str, Any] = doc.data
+    problems: list[Problem] = []
+    extends = data.get("extends")
+    if extends is not None and not isinstance(extends, str):
+        problems.append(
+            doc.problem(
+                ("extends",),
+                f"should be the name of a scenario file, found {describe(extends)}",
+            )
+        )
+    includes = data.get("includes")
+    if includes is not None and not isinstance(includes, list):
+        problems.append(
+            doc.problem(
+                ("includes",),
+                f"should be a list of mechanisms to include, found {describe(includes)}",
+            )
+        )
+    elif includes is not None and len(includes) > MAX_INCLUDES:
+        problems.append(
+            doc.problem(
+                ("includes",),
+                f"{len(includes)} includes; the limit is {MAX_INCLUDES} (MAX_INCLUDES)",
+            )
+        )
+    elif includes is not None:
+        for i, include in enumerate(includes):
+            try:
+                Include.model_validate(include)
+            except ValidationError as exc:
+                problems += schema_problems(doc, exc, Include, ("includes", i))
+    for section in dict.fromkeys((*SECTIONS, *_EXTENDED)):
+        if section in data and not isinstance(data[section], list):
+            problems.append(
+                doc.problem(
+                    (section,),
+                    f"should be a list of entries, found {describe(data[section])}",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+
+
 def _extend(
     out: ComposedDocument,
     merged: dict[str, Any],
@@ -102,6 +167,16 @@ def _extend(
         raise ScenarioError(
             [out.host.problem(("extends",), "scenarios extend each other in a loop")]
         )
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            [
+                out.host.problem(
+                    ("extends",),
+                    f"more than {MAX_EXTENDS_DEPTH} scenarios extend one another in a chain "
+                    "(the limit MAX_EXTENDS_DEPTH)",
+                )
+            ]
+        )
     missing = [k for k in _OWN if k not in data]
     if missing:
         raise ScenarioError(
@@ -113,6 +188,7 @@ def _extend(
             ]
         )
     base = compose(read_file(path, display_path(path)), path.parent, (*seen, path))
+    _check_base(out.host, data["extends"], base)
     own = {k: v for k, v in merged.items()}
     merged.clear()
     for key, value in base.data.items():
@@ -124,6 +200,7 @@ def _extend(
             entry = copy.deepcopy(entry)
             if section == "sources":
                 entry["file"] = os.path.relpath(path.parent / entry["file"], base_dir.resolve())
+            out.grow(base, (section, k))
             out.origins[(section, k)] = (base, (section, k))
             merged.setdefault(section, []).append(entry)
     for key, value in own.items():
@@ -134,12 +211,34 @@ def _extend(
                 merged[key].append(entry)
         else:
             merged[key] = value
-    # Sources declared in both (same id, same file) are kept once.
+    # Sources declared in both (same id) are kept once.
     unique: list[Any] = []
+    ids: set[Any] = set()
     for entry in merged.get("sources", []):
-        if not any(isinstance(u, dict) and u.get("id") == entry.get("id") for u in unique):
+        key = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(key, str) or key not in ids:
             unique.append(entry)
+            ids.add(key)
     merged["sources"] = unique
+
+
+def _check_base(host: Document, name: str, base: Document) -> None:
+    """The scenario ``extends`` names, checked to be one: valid on its own, not a mechanism."""
+    data = base.data
+    if isinstance(data, dict) and "mechanism" in data:
+        raise ScenarioError(
+            [
+                host.problem(
+                    ("extends",),
+                    f"{name!r} is a mechanism file, not a scenario; list it under "
+                    "'includes:' (with its slots) to use it",
+                )
+            ]
+        )
+    try:
+        ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(schema_problems(base, exc, ScenarioSpec)) from None
 
 
 def _include(
@@ -147,10 +246,20 @@ def _include(
 ) -> list[Problem]:
     host = out.host
     where: Path_ = ("includes", i)
-    if not isinstance(include, dict) or not isinstance(include.get("file"), str):
-        return []  # the schema reports it
     path = base_dir / include["file"]
     mech_doc = read_file(path, display_path(path))
+    if (
+        isinstance(mech_doc.data, dict)
+        and "mechanism" not in mech_doc.data
+        and ("id" in mech_doc.data or "extends" in mech_doc.data)
+    ):
+        return [
+            host.problem(
+                (*where, "file"),
+                f"{include['file']!r} is a scenario, not a mechanism; a scenario builds on "
+                "another with 'extends:'",
+            )
+        ]
     try:
         mech = MechanismSpec.model_validate(mech_doc.data)
     except ValidationError as exc:
@@ -208,8 +317,14 @@ def _add_constraint(
     requirement = {k: copy.deepcopy(v) for k, v in constraint.items() if k != "on"}
     hits = 0
     for k, t in enumerate(merged["transitions"]):
-        if isinstance(t, dict) and t.get("trigger") in triggers:
-            t.setdefault("requires", []).append(requirement)
+        if (
+            isinstance(t, dict)
+            and t.get("trigger") in triggers
+            # A `requires:` that is no list is left for the schema to report.
+            and isinstance(t.setdefault("requires", []), list)
+        ):
+            out.grow(doc, origin)
+            t["requires"].append(copy.deepcopy(requirement))
             out.origins[("transitions", k, "requires", len(t["requires"]) - 1)] = (doc, origin)
             hits += 1
     if hits == 0:
@@ -262,6 +377,7 @@ def _append(
     doc: Document,
     origin: Path_,
 ) -> None:
+    out.grow(doc, origin)
     out.origins[(section, len(merged[section]))] = (doc, origin)
     merged[section].append(entry)
 
@@ -278,9 +394,9 @@ def _add_shared(
     for k, existing in enumerate(merged[section]):
         if isinstance(existing, dict) and existing.get("id") == entry.get("id"):
             if section == "sources":
-                same = (base_dir / existing["file"]).resolve() == (
-                    base_dir / entry["file"]
-                ).resolve()
+                same = isinstance(existing.get("file"), str) and (
+                    (base_dir / existing["file"]).resolve() == (base_dir / entry["file"]).resolve()
+                )
             else:
                 same = existing == entry
             if same:

@@ -12,10 +12,10 @@ quoted strings: ``return_north == 'monitored'``). ``bool`` is never an ``int`` h
 from __future__ import annotations
 
 import ast
-import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from .hints import Hints
 from .limits import MAX_EXPR_DEPTH as MAX_DEPTH
 from .limits import MAX_EXPR_LENGTH as MAX_LENGTH
 from .limits import MAX_LITERAL
@@ -43,6 +43,14 @@ _LIT = "string"  # a quoted name before we know which enumeration it belongs to
 
 class ExprError(Exception):
     """An expression is malformed or ill-typed; the message says what and where."""
+
+
+class _Unknown(ExprError):
+    """A name the type checker does not know; `typecheck` adds a "did you mean" hint."""
+
+    def __init__(self, message: str, name: str, candidates: Collection[str]) -> None:
+        super().__init__(message)
+        self.message, self.name, self.candidates = message, name, candidates
 
 
 # --- the tree ------------------------------------------------------------------------------
@@ -199,7 +207,7 @@ def _convert(node: ast.AST, depth: int) -> Expr:
                 raise ExprError(f"{fname}() needs at least one argument (no *args)")
             return Call(fname, tuple(_convert(a, d) for a in args))
         case ast.Call(func=ast.Name(id=fname)):
-            hint = _did_you_mean(fname, FUNCTIONS)
+            hint = Hints()(fname, FUNCTIONS)
             raise ExprError(f"function {fname!r} is not available; only min() and max(){hint}")
     if isinstance(node, ast.Call):
         node = node.func  # explain what is being called: an attribute, a lambda, ...
@@ -212,22 +220,27 @@ def _convert(node: ast.AST, depth: int) -> Expr:
 # --- types ---------------------------------------------------------------------------------
 
 
-def _did_you_mean(name: str, candidates: object) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1)  # type: ignore[call-overload]
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _show(t: Type) -> str:
     return str(t)
 
 
-def typecheck(expr: Expr, env: Mapping[str, Type], expected: Type | None = None) -> Type:
+def typecheck(
+    expr: Expr,
+    env: Mapping[str, Type],
+    expected: Type | None = None,
+    hints: Hints | None = None,
+) -> Type:
     """Return the type of ``expr`` given the names in ``env``; raise `ExprError` if ill-typed.
 
     ``expected`` is the type the context needs (a variable's type for an effect); it is how a
-    quoted name is checked against the enumeration it must belong to.
+    quoted name is checked against the enumeration it must belong to. ``hints`` is the
+    budget of "did you mean" hints of the file being loaded.
     """
-    t = _type(expr, env, expected if isinstance(expected, EnumType) else None)
+    try:
+        t = _type(expr, env, expected if isinstance(expected, EnumType) else None)
+    except _Unknown as exc:
+        hint = (hints or Hints())(exc.name, exc.candidates)
+        raise ExprError(exc.message + hint) from None
     if expected is not None:
         _require(t, expected, "the expression")
     return t
@@ -249,8 +262,7 @@ def _type(e: Expr, env: Mapping[str, Type], enum: EnumType | None = None) -> Typ
             if enum is None:
                 return _LIT
             if v not in enum.values:
-                hint = _did_you_mean(v, enum.values)
-                raise ExprError(f"{v!r} is not one of {enum.name}'s values{hint}")
+                raise _Unknown(f"{v!r} is not one of {enum.name}'s values", v, enum.values)
             return enum
         case Name(id=name):
             if name not in env:
@@ -262,7 +274,7 @@ def _type(e: Expr, env: Mapping[str, Type], enum: EnumType | None = None) -> Typ
                         f"unknown name {name!r}; to mean the value of {owners[0]}, quote it: "
                         f"'{name}' (in YAML: \"'{name}'\")"
                     )
-                raise ExprError(f"unknown name {name!r}{_did_you_mean(name, env)}")
+                raise _Unknown(f"unknown name {name!r}", name, env.keys())
             return env[name]
         case Unary(op="-", operand=x):
             _require(_type(x, env), INT, "the operand of unary '-'")

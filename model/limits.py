@@ -44,3 +44,26 @@ position of every value (about 300 bytes each) whatever the shape of a 1 MB file
 MAX_KEY_LENGTH = 200
 """Characters in a mapping key. Keys are field names and ids (ids have at most 64); the cap
 keeps a long key out of error messages and out of "did you mean" searches."""
+
+MAX_HINTS = 20
+"""'Did you mean' hints computed for one file (further problems come without a hint)."""
+
+MAX_HINT_CANDIDATES = 1_000
+"""Declared names a hint compares a misspelled name with; above this, no hint is given."""
+
+MAX_HINT_NAME = 100
+"""Characters of a name worth a hint; longer ones are not misspellings of an id (max 64)."""
+
+MAX_INCLUDES = 50
+"""Mechanisms one scenario includes (the shipped ones include at most 3); each is a file
+read and parsed."""
+
+MAX_EXTENDS_DEPTH = 8
+"""Scenarios in one chain of `extends:` (the shipped ones use 1); composition recurses once
+per link."""
+
+MAX_COMPOSED_ENTRIES = 20_000
+"""Entries composition copies into one scenario from its base and its mechanisms. A slot
+bound to N states copies each of its transitions N times, and a constraint adds a
+requirement to every transition with its trigger, so without a cap a 1 MB file could
+compose into millions of entries."""

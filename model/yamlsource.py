@@ -1,9 +1,12 @@
 """Read a scenario file into plain data plus the line and column of every value.
 
-PyYAML's composer builds a node tree with marks and constructs no Python objects, so nothing
-in the file can run. We convert nodes to data ourselves and refuse what a scenario never needs:
-tags other than the plain scalar/collection ones (``!!python/...``), anchors and aliases, and
-duplicate keys. Booleans follow YAML 1.2 (only ``true``/``false``), so ``no`` stays a string.
+We read PyYAML's event stream (which constructs no Python objects, so nothing in the file can
+run) and build the data ourselves, iteratively, refusing what a scenario never needs: tags
+other than the plain scalar/collection ones (``!!python/...``), aliases, merge keys and
+duplicate keys. Scalars follow the YAML 1.2 core schema: only ``true``/``false`` are booleans
+(so ``no`` stays a string), integers are decimal and bounded by `MAX_LITERAL`, and spellings
+YAML 1.1 also took as numbers (``1_000``, ``1:20``) are text. Nesting, list length, the number
+of values and key length are bounded by the limits in `model.limits`.
 """
 
 from __future__ import annotations
