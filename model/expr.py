@@ -346,6 +346,35 @@ def names(e: Expr) -> set[str]:
     raise AssertionError(e)  # pragma: no cover
 
 
+def max_digits(e: Expr) -> int:
+    """Decimal digits the value of ``e`` can need at most, each name standing for a value of
+    at most `MAX_LITERAL` (variable bounds, parameters and literals all are): a bound on the
+    size of every number evaluation can make, checked when a scenario loads."""
+    name = len(str(MAX_LITERAL))
+    match e:
+        case Const(value=bool() | str()):
+            return 1
+        case Const(value=int() as v):
+            return len(str(abs(v)))
+        case Name():
+            return name
+        case Unary(op="-", operand=x):
+            return max_digits(x)
+        case Binary(op="*", left=a, right=b):
+            return max_digits(a) + max_digits(b)
+        case Binary(op="//", left=a):
+            return max_digits(a)
+        case Binary(op="%", right=b):
+            return max_digits(b)
+        case Binary(left=a, right=b):
+            return max(max_digits(a), max_digits(b)) + 1
+        case IfExp(body=b, orelse=o):
+            return max(max_digits(b), max_digits(o))
+        case Call(args=args):
+            return max(max_digits(a) for a in args)
+    return 1  # booleans: comparisons, 'and', 'or', 'not'
+
+
 # --- evaluation ----------------------------------------------------------------------------
 
 Compiled = Callable[[Env], Value]

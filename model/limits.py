@@ -67,3 +67,8 @@ MAX_COMPOSED_ENTRIES = 20_000
 bound to N states copies each of its transitions N times, and a constraint adds a
 requirement to every transition with its trigger, so without a cap a 1 MB file could
 compose into millions of entries."""
+
+MAX_VALUE_DIGITS = 200
+"""Digits of the largest number an expression can compute, counting each name as a value
+of up to `MAX_LITERAL` (16 digits): a product of up to 12 names. Keeps every intermediate
+value cheap to compute and far below Python's limit on printing integers (4,300 digits)."""

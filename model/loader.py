@@ -6,7 +6,6 @@ line, column and field (``scenarios/x.yaml:23:5: transitions[3].guard: unknown n
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 from . import expr
 from .compose import compose
 from .errors import Problem, ScenarioError
+from .hints import Hints
+from .limits import MAX_LITERAL, MAX_VALUE_DIGITS
 from .provenance import SourceText
 from .scenario import BUILTINS, CompiledTransition, Scenario
 from .schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
@@ -58,6 +59,8 @@ class _Checker:
         self.spec = spec
         self.base_dir = base_dir
         self.problems: list[Problem] = []
+        self.hints = Hints()
+        self._triggers = Counter(t.trigger for t in spec.transitions)
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
@@ -125,10 +128,11 @@ class _Checker:
             "invariants",
         ):
             items = getattr(spec, section)
-            counts = Counter(item.id for item in items)
+            first: set[str] = set()
             for i, item in enumerate(items):
-                if counts[item.id] > 1 and [x.id for x in items].index(item.id) != i:
+                if item.id in first:
                     self.fail((section, i, "id"), f"{section} has more than one entry {item.id!r}")
+                first.add(item.id)
         names = [
             *((v.id, "variables", i) for i, v in enumerate(spec.variables)),
             *((p.id, "parameters", i) for i, p in enumerate(spec.parameters)),
@@ -152,9 +156,7 @@ class _Checker:
                 )
 
     def _unknown(self, what: str, name: str, known: Iterable[str]) -> str:
-        close = difflib.get_close_matches(name, list(known), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown {what} {name!r}{hint}"
+        return f"unknown {what} {name!r}{self.hints(name, known)}"
 
     # provenance
 
@@ -392,8 +394,7 @@ class _Checker:
     def _transition_name(self, i: int) -> str:
         """The trigger, qualified by source state when several transitions share it."""
         t = self.spec.transitions[i]
-        same = [u for u in self.spec.transitions if u.trigger == t.trigger]
-        if len(same) == 1:
+        if self._triggers[t.trigger] == 1:
             return t.trigger
         return f"{t.trigger}[{i}]"
 
@@ -409,7 +410,14 @@ class _Checker:
     ) -> expr.Compiled | None:
         try:
             tree = expr.parse(expr.text_of(value))
-            expr.typecheck(tree, env, expected)
+            expr.typecheck(tree, env, expected, self.hints)
+            digits = expr.max_digits(tree)
+            if digits > MAX_VALUE_DIGITS:
+                raise expr.ExprError(
+                    f"the expression can reach a number of {digits} digits (each name may "
+                    f"stand for up to {MAX_LITERAL}); the limit is {MAX_VALUE_DIGITS} "
+                    "digits (MAX_VALUE_DIGITS)"
+                )
         except expr.ExprError as exc:
             message = str(exc)
             if scope_note and message.startswith("unknown name"):
