@@ -37,9 +37,10 @@ MAX_YAML_ITEMS = 10_000
 """Items in one YAML list or keys in one mapping (states, transitions, ...). Above the
 largest generated test scenarios (6,000 transitions), far above the shipped ones (13)."""
 
-MAX_YAML_VALUES = 200_000
+MAX_YAML_VALUES = 100_000
 """Values (scalars, lists, mappings) in one file: bounds the memory of the data and of the
-position of every value (about 300 bytes each) whatever the shape of a 1 MB file."""
+position of every value (about 400 bytes each, 40 MB in all) whatever the shape of a 1 MB
+file. A scenario with 6,000 transitions holds about 70,000."""
 
 MAX_KEY_LENGTH = 200
 """Characters in a mapping key. Keys are field names and ids (ids have at most 64); the cap

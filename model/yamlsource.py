@@ -12,6 +12,7 @@ of values and key length are bounded by the limits in `model.limits`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -40,13 +41,13 @@ _MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader's parser with YAML 1.2 core-schema scalars: null, true/false, decimal
-    integers and floats. Everything else (``no``, ``1:20``, ``2024-04-08``, ``1_000``) is text.
-    Merge keys are still recognised, so that they can be refused."""
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core-schema scalars: null, true/false, decimal integers and floats. Everything
+    else (``no``, ``1:20``, ``2024-04-08``, ``1_000``) is text. Merge keys are still
+    recognised, so that they can be refused."""
 
 
-_Loader.yaml_implicit_resolvers = {}
+_Resolver.yaml_implicit_resolvers = {}
 for _tag, _rx, _first in (
     (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     (_BOOL, r"^(?:true|false)$", list("tf")),
@@ -60,7 +61,31 @@ for _tag, _rx, _first in (
     ),
     (_MERGE, r"^<<$", ["<"]),
 ):
-    _Loader.add_implicit_resolver(_tag, re.compile(_rx), _first)
+    _Resolver.add_implicit_resolver(_tag, re.compile(_rx), _first)
+
+
+class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
+    """PyYAML's pure-Python reader, scanner and parser: events only, no composer."""
+
+    def __init__(self, text: str) -> None:
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _Resolver.__init__(self)
+
+
+_Parser: Callable[[str], Any] = _PyParser
+try:  # libyaml's parser, when PyYAML was built with it: the same events, 20 times faster
+    from yaml._yaml import CParser
+
+    class _CParser(CParser, _Resolver):
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            _Resolver.__init__(self)
+
+    _Parser = _CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was installed
+    pass
 
 
 def format_path(path: Path_) -> str:
@@ -103,9 +128,10 @@ class Document:
 
 def read_text(text: str, file: str) -> Document:
     """Parse YAML (or JSON) text; raise `ScenarioError` naming each problem found."""
-    loader = _Loader(text)
     builder = _Builder(file)
+    loader: Any = None
     try:
+        loader = _Parser(text)
         data = builder.run(loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -113,6 +139,7 @@ def read_text(text: str, file: str) -> Document:
         message = exc.problem or exc.context or "cannot be parsed"
         raise ScenarioError([Problem(file, line, col, "", f"not valid YAML: {message}")]) from None
     except yaml.reader.ReaderError as exc:
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or " ")
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         problem = Problem(
@@ -120,13 +147,18 @@ def read_text(text: str, file: str) -> Document:
             line,
             col,
             "",
-            f"not valid YAML: control character U+{ord(str(exc.character)):04X} is not allowed",
+            f"not valid YAML: control character U+{code:04X} is not allowed",
         )
+        raise ScenarioError([problem]) from None
+    except UnicodeEncodeError as exc:  # a str from Python code, with a lone surrogate
+        line = text.count("\n", 0, exc.start) + 1
+        problem = Problem(file, line, 1, "", f"not valid text: {exc.reason}")
         raise ScenarioError([problem]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above has a place
         raise ScenarioError([Problem(file, 1, 1, "", f"not valid YAML: {exc}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if builder.problems:
         raise ScenarioError(builder.problems)
     return Document(file, data, builder.positions)
@@ -197,14 +229,14 @@ class _Builder:
         """A limit is reached: report it with what was found so far, and read no further."""
         raise ScenarioError([*self.problems, self._problem(at, path, message)])
 
-    def run(self, loader: _Loader) -> Any:
+    def run(self, loader: Any) -> Any:
         """Build the data of the stream's single document."""
         stack: list[_Frame] = []
         root: Any = None
         documents = 0
         skip = 0  # > 0: inside a refused value, counting its open collections
         while True:
-            event: yaml.Event = loader.get_event()  # type: ignore[no-untyped-call]
+            event: yaml.Event = loader.get_event()
             if isinstance(event, yaml.StreamEndEvent):
                 break
             if isinstance(event, yaml.DocumentStartEvent):
@@ -373,7 +405,7 @@ class _Builder:
 
 
 def _resolved_tag(
-    loader: _Loader, event: yaml.ScalarEvent | yaml.CollectionStartEvent
+    loader: _Resolver, event: yaml.ScalarEvent | yaml.CollectionStartEvent
 ) -> str | None:
     """The event's tag: as written, or resolved from a plain value as YAML 1.2 does."""
     if event.tag not in (None, "!"):
