@@ -317,16 +317,14 @@ def _add_constraint(
     requirement = {k: copy.deepcopy(v) for k, v in constraint.items() if k != "on"}
     hits = 0
     for k, t in enumerate(merged["transitions"]):
-        if (
-            isinstance(t, dict)
-            and t.get("trigger") in triggers
-            # A `requires:` that is no list is left for the schema to report.
-            and isinstance(t.setdefault("requires", []), list)
-        ):
-            out.grow(doc, origin)
-            t["requires"].append(copy.deepcopy(requirement))
-            out.origins[("transitions", k, "requires", len(t["requires"]) - 1)] = (doc, origin)
-            hits += 1
+        if not isinstance(t, dict) or t.get("trigger") not in triggers:
+            continue
+        hits += 1
+        if not isinstance(t.setdefault("requires", []), list):
+            continue  # the schema reports a `requires:` that is no list
+        out.grow(doc, origin)
+        t["requires"].append(copy.deepcopy(requirement))
+        out.origins[("transitions", k, "requires", len(t["requires"]) - 1)] = (doc, origin)
     if hits == 0:
         return [
             doc.problem(

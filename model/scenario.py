@@ -185,9 +185,11 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
         text = str(raw).strip()
         if not re.fullmatch(r"[-+]?[0-9]+", text):
             raise ParameterError(f"parameter {p.id!r} takes a whole number, not {_clip(raw)}")
-        # Check the length before converting: int() refuses texts over 4,300 digits.
-        big = len(text.lstrip("+-").lstrip("0")) > len(str(MAX_LITERAL))
-        value = 0 if big else int(text)
+        # Check the length before converting: int() refuses texts over 4,300 digits,
+        # leading zeros included.
+        digits = text.lstrip("+-").lstrip("0") or "0"
+        big = len(digits) > len(str(MAX_LITERAL))
+        value = 0 if big else (-int(digits) if text.startswith("-") else int(digits))
         big = big or abs(value) > MAX_LITERAL
     if big:
         raise ParameterError(

@@ -6,6 +6,7 @@ column and field path, plus a "did you mean" hint for unknown fields.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -74,7 +75,10 @@ def schema_problems(
             key = str(loc[-1])
             message = f"unknown field {key!r}{hint(key, sorted(_fields_at(model, loc[:-1])))}"
         else:
-            message = str(err["msg"]).removeprefix("Value error, ")
+            # "... a valid dictionary or instance of Party": the class name means nothing here.
+            message = re.sub(
+                r" or instance of \w+", "", str(err["msg"]).removeprefix("Value error, ")
+            )
             if kind not in ("value_error", "union_tag_invalid", "union_tag_not_found"):
                 message += f", found {describe(err.get('input'))}"
         grouped.setdefault((tuple(path), kind if kind != "missing" else str(leftover)), [])

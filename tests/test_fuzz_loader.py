@@ -275,27 +275,29 @@ def test_every_fixture_has_a_header() -> None:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
 def test_hostile_fixture(fixture: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Each kept crash now gives the expected problem, through `load` and the command line."""
+    """Each kept crash now gives the expected problem, through `load` and the command line.
+
+    Header lines: ``triggered`` (what it did before), ``expected`` (text of a problem),
+    optional ``absent`` (text no problem may have), ``needs`` (another fixture it refers to).
+    """
     header = fixture_header(fixture)
-    rel = header.get("as", f"scenarios/_hostile_{fixture.name}")
-    target = project / rel
-    original = target.read_bytes() if target.exists() else None
-    target.write_bytes(fixture.read_bytes())
-    scenario = header.get("load", rel)
+    written = [HOSTILE / name for name in header.get("needs", "").split()] + [fixture]
+    for path in written:
+        (project / "scenarios" / f"_hostile_{path.name}").write_bytes(path.read_bytes())
+    scenario = f"scenarios/_hostile_{fixture.name}"
     try:
         result = check_outcome(project, scenario)
         assert isinstance(result, ScenarioError), "the fixture loads"
         found = "\n".join(str(p) for p in result.problems)
         assert header["expected"] in found, found
+        assert "absent" not in header or header["absent"] not in found, found
         assert simulate_main([scenario]) == 2
         err = capsys.readouterr().err
         assert header["expected"] in err
         assert "Traceback" not in err
     finally:
-        if original is None:
-            target.unlink()
-        else:
-            target.write_bytes(original)
+        for path in written:
+            (project / "scenarios" / f"_hostile_{path.name}").unlink()
 
 
 # --- the largest inputs the limits allow ----------------------------------------------------
