@@ -347,32 +347,44 @@ def names(e: Expr) -> set[str]:
 
 
 def max_digits(e: Expr) -> int:
-    """Decimal digits the value of ``e`` can need at most, each name standing for a value of
-    at most `MAX_LITERAL` (variable bounds, parameters and literals all are): a bound on the
-    size of every number evaluation can make, checked when a scenario loads."""
-    name = len(str(MAX_LITERAL))
+    """Decimal digits the largest number computed in ``e`` (its value or any part of it) can
+    need, each name standing for a value of at most `MAX_LITERAL` (variable bounds,
+    parameters and literals all are): checked when a scenario loads, so that evaluation
+    never builds huge numbers."""
+    return _digits(e)[1]
+
+
+def _digits(e: Expr) -> tuple[int, int]:
+    """Digits of the value of ``e``, and the most digits of any value computed inside it."""
     match e:
-        case Const(value=bool() | str()):
-            return 1
-        case Const(value=int() as v):
-            return len(str(abs(v)))
+        case Const(value=int() as v) if not isinstance(v, bool):
+            n = len(str(abs(v)))
+            return n, n
+        case Const():
+            return 1, 1
         case Name():
-            return name
+            n = len(str(MAX_LITERAL))
+            return n, n
         case Unary(op="-", operand=x):
-            return max_digits(x)
-        case Binary(op="*", left=a, right=b):
-            return max_digits(a) + max_digits(b)
-        case Binary(op="//", left=a):
-            return max_digits(a)
-        case Binary(op="%", right=b):
-            return max_digits(b)
-        case Binary(left=a, right=b):
-            return max(max_digits(a), max_digits(b)) + 1
-        case IfExp(body=b, orelse=o):
-            return max(max_digits(b), max_digits(o))
+            return _digits(x)
+        case Binary(op=op, left=a, right=b):
+            (da, sa), (db, sb) = _digits(a), _digits(b)
+            value = {"*": da + db, "//": da, "%": db}.get(op, max(da, db) + 1)
+            return value, max(value, sa, sb)
+        case IfExp(test=t, body=b, orelse=o):
+            (_, st), (db, sb), (do, so) = _digits(t), _digits(b), _digits(o)
+            return max(db, do), max(st, sb, so)
         case Call(args=args):
-            return max(max_digits(a) for a in args)
-    return 1  # booleans: comparisons, 'and', 'or', 'not'
+            parts = [_digits(a) for a in args]
+            return max(d for d, _ in parts), max(s for _, s in parts)
+        case Unary(operand=x):
+            return 1, _digits(x)[1]
+        case BoolOp(values=items) | Compare(comparators=items):
+            seen = [_digits(x)[1] for x in items]
+            if isinstance(e, Compare):
+                seen.append(_digits(e.left)[1])
+            return 1, max(seen)
+    raise AssertionError(e)  # pragma: no cover - the tree is closed
 
 
 # --- evaluation ----------------------------------------------------------------------------
