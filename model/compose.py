@@ -23,7 +23,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import Problem, ScenarioError
-from .limits import MAX_COMPOSED_ENTRIES, MAX_EXTENDS_DEPTH, MAX_INCLUDES
+from .limits import (
+    MAX_COMPOSED_ENTRIES,
+    MAX_COMPOSED_VALUES,
+    MAX_EXTENDS_DEPTH,
+    MAX_INCLUDES,
+)
 from .paths import display_path
 from .schema import Include, MechanismSpec, ScenarioSpec
 from .shape import describe, schema_problems
@@ -45,14 +50,43 @@ _EXTENDED = (
 _OWN = ("id", "title", "summary")
 
 
+class _Reading:
+    """The files one composition reads: each once, and `MAX_COMPOSED_VALUES` values in all
+    (every file may hold up to `MAX_YAML_VALUES`, and a scenario names up to `MAX_INCLUDES`
+    mechanisms and a chain of `MAX_EXTENDS_DEPTH` bases, each with its own includes)."""
+
+    def __init__(self, first: Document) -> None:
+        self.values = len(first.positions)
+        self.files: dict[Path, Document] = {}
+
+    def read(self, path: Path, host: Document, where: Path_) -> Document:
+        key = path.resolve()
+        if key not in self.files:
+            doc = read_file(path, display_path(path))
+            self.values += len(doc.positions)
+            if self.values > MAX_COMPOSED_VALUES:
+                raise ScenarioError(
+                    [
+                        host.problem(
+                            where,
+                            f"the files this scenario is composed of hold more than "
+                            f"{MAX_COMPOSED_VALUES} values in all (the limit MAX_COMPOSED_VALUES)",
+                        )
+                    ]
+                )
+            self.files[key] = doc
+        return self.files[key]
+
+
 class ComposedDocument(Document):
     """A scenario document with included entries; positions resolve to their own files."""
 
-    def __init__(self, host: Document, data: Any) -> None:
+    def __init__(self, host: Document, data: Any, reading: _Reading) -> None:
         super().__init__(host.file, data, host.positions)
         self.host = host
         self.origins: dict[Path_, tuple[Document, Path_]] = {}
         self.added = 0  # entries copied in from other files, bounded by MAX_COMPOSED_ENTRIES
+        self.reading = reading
 
     def locate(self, path: Path_) -> tuple[str, int, int, Path_]:
         for n in (4, 2):  # a requirement added to a transition, then a whole entry
@@ -77,7 +111,12 @@ class ComposedDocument(Document):
             )
 
 
-def compose(doc: Document, base_dir: Path, _seen: tuple[Path, ...] = ()) -> Document:
+def compose(
+    doc: Document,
+    base_dir: Path,
+    _seen: tuple[Path, ...] = (),
+    _reading: _Reading | None = None,
+) -> Document:
     """Merge the scenario ``doc`` extends and the mechanisms it includes into one document.
 
     Returns ``doc`` unchanged when it has neither. Entries of the wrong shape are left for the
@@ -90,7 +129,7 @@ def compose(doc: Document, base_dir: Path, _seen: tuple[Path, ...] = ()) -> Docu
     _check_composition_fields(doc)
     includes = data.get("includes") or []
     merged = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("includes", "extends")}
-    out = ComposedDocument(doc, merged)
+    out = ComposedDocument(doc, merged, _reading or _Reading(doc))
     if data.get("extends"):
         _extend(out, merged, data, base_dir, _seen)
     touched = set(merged)
@@ -187,7 +226,9 @@ def _extend(
                 )
             ]
         )
-    base = compose(read_file(path, display_path(path)), path.parent, (*seen, path))
+    base = compose(
+        out.reading.read(path, out.host, ("extends",)), path.parent, (*seen, path), out.reading
+    )
     _check_base(out.host, data["extends"], base)
     own = {k: v for k, v in merged.items()}
     merged.clear()
@@ -247,7 +288,7 @@ def _include(
     host = out.host
     where: Path_ = ("includes", i)
     path = base_dir / include["file"]
-    mech_doc = read_file(path, display_path(path))
+    mech_doc = out.reading.read(path, host, (*where, "file"))
     if (
         isinstance(mech_doc.data, dict)
         and "mechanism" not in mech_doc.data

@@ -26,7 +26,7 @@ MAX_EXPR_DEPTH = 60
 
 # --- loader: structure and size of one file (issue 10) -----------------------------------
 # The shipped scenarios and mechanisms nest at most 7 levels deep, hold at most 13 entries in
-# one list and about 600 values per file; every limit below is far above that, so it stops
+# one list and about 330 values per file; every limit below is far above that, so it stops
 # only hostile or generated input, and bounds the time and memory one file can cost.
 
 MAX_YAML_DEPTH = 32
@@ -55,9 +55,8 @@ MAX_HINT_CANDIDATES = 1_000
 MAX_HINT_NAME = 100
 """Characters of a name worth a hint; longer ones are not misspellings of an id (max 64)."""
 
-MAX_INCLUDES = 50
-"""Mechanisms one scenario includes (the shipped ones include at most 3); each is a file
-read and parsed."""
+MAX_INCLUDES = 20
+"""Mechanisms one scenario includes (the shipped ones include at most 3)."""
 
 MAX_EXTENDS_DEPTH = 8
 """Scenarios in one chain of `extends:` (the shipped ones use 1); composition recurses once
@@ -73,3 +72,8 @@ MAX_VALUE_DIGITS = 200
 """Digits of the largest number an expression can compute, counting each name as a value
 of up to `MAX_LITERAL` (16 digits): a product of up to 12 names. Keeps every intermediate
 value cheap to compute and far below Python's limit on printing integers (4,300 digits)."""
+
+MAX_COMPOSED_VALUES = 300_000
+"""Values in all the files one scenario is composed of (itself, its bases, its mechanisms;
+a file included twice counts once): bounds the reading work of composition to about three
+files at `MAX_YAML_VALUES`. The shipped compositions hold about 1,000."""

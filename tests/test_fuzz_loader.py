@@ -65,6 +65,7 @@ HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 STATS = ROOT / ".hypothesis" / "fuzz-loader-inputs.json"
 
 INPUTS: Counter[str] = Counter()
+SLOWEST = [0.0]  # CPU seconds of the slowest load, for the record
 
 
 def fuzz(default: int, thorough: int) -> settings:
@@ -81,7 +82,8 @@ def _record(kind: str) -> None:
 
 def _write_stats() -> None:
     STATS.parent.mkdir(exist_ok=True)
-    STATS.write_text(json.dumps({"total": sum(INPUTS.values()), **INPUTS}, indent=1) + "\n")
+    stats = {"total": sum(INPUTS.values()), **INPUTS, "slowest_load_cpu_seconds": SLOWEST[0]}
+    STATS.write_text(json.dumps(stats, indent=1) + "\n")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -89,7 +91,10 @@ def _report_inputs(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     _write_stats()
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    line = f"loader fuzzing: {sum(INPUTS.values())} inputs tried {dict(INPUTS)}"
+    line = (
+        f"loader fuzzing: {sum(INPUTS.values())} inputs tried {dict(INPUTS)}; "
+        f"slowest load {SLOWEST[0]:.2f} s of CPU"
+    )
     if reporter is not None:
         reporter.write_line(line)
 
@@ -143,6 +148,7 @@ def check_outcome(project: Path, rel: str) -> Scenario | ScenarioError:
     except ScenarioError as exc:
         result = exc
     elapsed = time.process_time() - start
+    SLOWEST[0] = max(SLOWEST[0], elapsed)
     if isinstance(result, ScenarioError):
         check_problems(result, project)
     else:
