@@ -467,3 +467,34 @@ def test_expression_whose_value_could_have_too_many_digits(tmp_path: Path) -> No
         "guard: hostages_held > 0", f"guard: {product.removeprefix('hostages_held * ')} > 0"
     )
     assert load(write(tmp_path, ok)).id == "tiny"
+
+
+def test_values_of_all_composed_files_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import model.compose
+
+    monkeypatch.setattr(model.compose, "MAX_COMPOSED_VALUES", 500)
+    with pytest.raises(ScenarioError, match="more than 500 values in all"):
+        load(ROOT / "scenarios" / "positions_and_three_stage_truce.yaml")
+
+
+def test_a_file_composed_twice_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import model.compose
+
+    scenarios = _copy_project(tmp_path)
+    text = (scenarios / "monitored_return.yaml").read_text()
+    include = "  - file: mechanisms/monitored_return.yaml\n"
+    assert include in text
+    (scenarios / "twice.yaml").write_text(text.replace(include, include + include[:-1] + " \n"))
+    reads: list[Path] = []
+    real = model.compose.read_file
+
+    def counting(path: Path, display: str | None = None) -> object:
+        reads.append(path)
+        return real(path, display)
+
+    monkeypatch.setattr(model.compose, "read_file", counting)
+    with pytest.raises(ScenarioError):  # the second include binds no slots
+        load(scenarios / "twice.yaml")
+    assert len(reads) == 1
