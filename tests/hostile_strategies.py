@@ -59,13 +59,17 @@ def original_data(rel: str) -> Data:
 
 
 @functools.cache
-def including_scenario(mechanism: str) -> str:
-    """A shipped scenario that includes ``mechanism`` (to load after breaking it)."""
-    name = mechanism.removeprefix("scenarios/")
-    for rel in SCENARIO_FILES:
-        if f"file: {name}" in original_text(rel):
-            return rel
-    raise AssertionError(f"no shipped scenario includes {mechanism}")
+def users(rel: str) -> tuple[str, ...]:
+    """The shipped scenarios to load after breaking ``rel``: itself if it is a scenario, and
+    the first scenario that includes or extends it."""
+    name = rel.removeprefix("scenarios/")
+    own = () if rel in MECHANISM_FILES else (rel,)
+    for other in SCENARIO_FILES:
+        text = original_text(other)
+        if other != rel and (f"file: {name}" in text or f"extends: {name}" in text):
+            return (*own, other)
+    assert own, f"no shipped scenario includes {rel}"
+    return own
 
 
 # --- values ---------------------------------------------------------------------------------

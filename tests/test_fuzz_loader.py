@@ -42,11 +42,11 @@ from hostile_strategies import (
     SCENARIO_FILES,
     expression_data,
     hostile_expressions,
-    including_scenario,
     mutated_data,
     mutated_text,
     original_text,
     path_data,
+    users,
 )
 from hypothesis import event, given, settings
 
@@ -70,9 +70,13 @@ INPUTS: Counter[str] = Counter()
 SLOWEST = [0.0]  # CPU seconds of the slowest load, for the record
 
 
+SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
+"""Multiplies the thorough profile's example counts (e.g. FUZZ_SCALE=2 for an hour)."""
+
+
 def fuzz(default: int, thorough: int) -> settings:
     """Examples per test: a few in CI; under the thorough profile, a share of ~25 minutes."""
-    return settings(max_examples=thorough if THOROUGH else default)
+    return settings(max_examples=max(1, int(thorough * SCALE)) if THOROUGH else default)
 
 
 def _record(kind: str) -> None:
@@ -179,18 +183,17 @@ def check_outcome(project: Path, rel: str) -> Scenario | ScenarioError:
     return result
 
 
-def load_written(project: Path, rel: str, content: bytes) -> Scenario | ScenarioError:
-    """Write ``content`` over ``rel`` in the copy, load the scenario that uses it, restore."""
+def load_written(project: Path, rel: str, content: bytes) -> None:
+    """Write ``content`` over ``rel`` in the copy, load the scenarios that use it, restore."""
     target = project / rel
     original = target.read_bytes()
     target.write_bytes(content)
-    scenario = including_scenario(rel) if rel in MECHANISM_FILES else rel
     try:
-        result = check_outcome(project, scenario)
+        for scenario in users(rel):
+            result = check_outcome(project, scenario)
+            event("loads" if isinstance(result, Scenario) else "refused")
     finally:
         target.write_bytes(original)
-    event("loads" if isinstance(result, Scenario) else "refused")
-    return result
 
 
 def test_every_shipped_file_still_loads(project: Path) -> None:
@@ -200,7 +203,7 @@ def test_every_shipped_file_still_loads(project: Path) -> None:
     assert set(MECHANISM_FILES) <= set(ALL_FILES)
 
 
-@fuzz(default=40, thorough=12_000)
+@fuzz(default=40, thorough=16_000)
 @given(case=mutated_data())
 def test_mutated_data_loads_or_reports(project: Path, case: tuple[str, str]) -> None:
     rel, text = case
@@ -208,7 +211,7 @@ def test_mutated_data_loads_or_reports(project: Path, case: tuple[str, str]) -> 
     load_written(project, rel, text.encode("utf-8", errors="surrogatepass"))
 
 
-@fuzz(default=40, thorough=12_000)
+@fuzz(default=40, thorough=16_000)
 @given(case=mutated_text())
 def test_mutated_text_loads_or_reports(project: Path, case: tuple[str, bytes]) -> None:
     rel, raw = case
