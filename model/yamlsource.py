@@ -147,7 +147,8 @@ def read_text(text: str, file: str) -> Document:
             line,
             col,
             "",
-            f"not valid YAML: control character U+{code:04X} is not allowed",
+            f"not valid YAML: character U+{code:04X} is not allowed (a control or special "
+            "character); remove it",
         )
         raise ScenarioError([problem]) from None
     except UnicodeEncodeError as exc:  # a str from Python code, with a lone surrogate
