@@ -51,13 +51,12 @@ def schema_problems(
     exc: ValidationError,
     model: type[BaseModel],
     prefix: Path_ = (),
-    hints: Hints | None = None,
 ) -> list[Problem]:
     """One problem per field path, positioned in ``doc``; ``model`` gives field-name hints.
 
     ``prefix`` is where in ``doc`` the validated value is (e.g. ``("includes", 0)``).
     """
-    hint = hints or Hints()
+    hint = Hints()
     grouped: dict[tuple[Path_, str], list[str]] = {}
     for err in exc.errors(include_url=False):
         path: list[str | int] = list(prefix)
