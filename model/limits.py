@@ -77,3 +77,8 @@ MAX_COMPOSED_VALUES = 300_000
 """Values in all the files one scenario is composed of (itself, its bases, its mechanisms;
 a file included twice counts once): bounds the reading work of composition to about three
 files at `MAX_YAML_VALUES`. The shipped compositions hold about 1,000."""
+
+MAX_VARIANT_COMBINATIONS = 256
+"""Combinations of parameter variants in one scenario (the shipped ones have at most 2):
+`model.check` explores the scenario once for each, so 20 two-variant parameters would mean
+a million explorations."""

@@ -6,6 +6,7 @@ line, column and field (``scenarios/x.yaml:23:5: transitions[3].guard: unknown n
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ from . import expr
 from .compose import compose
 from .errors import Problem, ScenarioError
 from .hints import Hints
-from .limits import MAX_LITERAL, MAX_VALUE_DIGITS
+from .limits import MAX_LITERAL, MAX_VALUE_DIGITS, MAX_VARIANT_COMBINATIONS
 from .provenance import SourceText
 from .scenario import BUILTINS, CompiledTransition, Scenario
 from .schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
@@ -214,6 +215,14 @@ class _Checker:
 
     def _parameters(self) -> dict[str, expr.Type]:
         types: dict[str, expr.Type] = {}
+        combinations = math.prod(len(p.variants) for p in self.spec.parameters if p.variants)
+        if combinations > MAX_VARIANT_COMBINATIONS:
+            first = next(i for i, p in enumerate(self.spec.parameters) if p.variants)
+            self.fail(
+                ("parameters", first, "variants"),
+                f"the parameters' variants make {combinations} combinations, each checked on "
+                f"its own; the limit is {MAX_VARIANT_COMBINATIONS} (MAX_VARIANT_COMBINATIONS)",
+            )
         for i, p in enumerate(self.spec.parameters):
             types[p.id] = p.type
             values = [v.value for v in p.variants]

@@ -17,6 +17,7 @@ from model.limits import (
     MAX_HINT_CANDIDATES,
     MAX_HINTS,
     MAX_INCLUDES,
+    MAX_VARIANT_COMBINATIONS,
 )
 from model.loader import load
 from model.scenario import ParameterError
@@ -498,3 +499,22 @@ def test_a_file_composed_twice_is_read_once(
     with pytest.raises(ScenarioError):  # the second include binds no slots
         load(scenarios / "twice.yaml")
     assert len(reads) == 1
+
+
+def test_too_many_variant_combinations(tmp_path: Path) -> None:
+    variants = (
+        "    variants:\n"
+        "      - {value: true, label: yes, assumption: a}\n"
+        "      - {value: false, label: no, assumption: a}\n"
+    )
+    params = "".join(
+        f"  - id: p{i}\n    type: bool\n    default: true\n    assumption: a\n{variants}"
+        for i in range(9)  # 2**9 = 512 combinations
+    )
+    text = MINIMAL.replace("states:\n", f"parameters:\n{params}states:\n")
+    found = problems(write(tmp_path, text))
+    assert found == [
+        f"scenarios/x.yaml:{line_of(text, 'variants:')}:5: parameters[0].variants: the "
+        "parameters' variants make 512 combinations, each checked on its own; the limit is "
+        f"{MAX_VARIANT_COMBINATIONS} (MAX_VARIANT_COMBINATIONS)"
+    ]
