@@ -146,6 +146,13 @@ def parse(text: str) -> Expr:
     """Parse expression text into the project's tree, refusing anything outside the language."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if not text.isascii():
+        # Names and enumeration values are ASCII; Python would read 'ｈeld' as 'held' (NFKC).
+        char = next(c for c in text if not c.isascii())
+        raise ExprError(
+            f"character {char!r} (U+{ord(char):04X}) is not allowed: expressions are written "
+            "in ASCII (names use a-z, 0-9 and _)"
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:

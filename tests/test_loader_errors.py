@@ -518,3 +518,14 @@ def test_too_many_variant_combinations(tmp_path: Path) -> None:
         "parameters' variants make 512 combinations, each checked on its own; the limit is "
         f"{MAX_VARIANT_COMBINATIONS} (MAX_VARIANT_COMBINATIONS)"
     ]
+
+
+def test_expression_with_a_look_alike_letter_is_refused(tmp_path: Path) -> None:
+    # Python reads the fullwidth 'ｈ' as 'h' (NFKC), so this guard would silently name a
+    # variable; expressions are ASCII.
+    text = MINIMAL.replace("guard: hostages_held > 0", "guard: \uff48ostages_held > 0")
+    (found,) = problems(write(tmp_path, text))
+    assert found.endswith(
+        "transitions[0].guard: character '\uff48' (U+FF48) is not allowed: expressions are "
+        "written in ASCII (names use a-z, 0-9 and _)"
+    )
