@@ -203,7 +203,7 @@ def test_every_shipped_file_still_loads(project: Path) -> None:
     assert set(MECHANISM_FILES) <= set(ALL_FILES)
 
 
-@fuzz(default=40, thorough=16_000)
+@fuzz(default=40, thorough=25_000)
 @given(case=mutated_data())
 def test_mutated_data_loads_or_reports(project: Path, case: tuple[str, str]) -> None:
     rel, text = case
@@ -211,7 +211,7 @@ def test_mutated_data_loads_or_reports(project: Path, case: tuple[str, str]) -> 
     load_written(project, rel, text.encode("utf-8", errors="surrogatepass"))
 
 
-@fuzz(default=40, thorough=16_000)
+@fuzz(default=40, thorough=25_000)
 @given(case=mutated_text())
 def test_mutated_text_loads_or_reports(project: Path, case: tuple[str, bytes]) -> None:
     rel, raw = case
@@ -219,7 +219,7 @@ def test_mutated_text_loads_or_reports(project: Path, case: tuple[str, bytes]) -
     load_written(project, rel, raw)
 
 
-@fuzz(default=30, thorough=6_000)
+@fuzz(default=30, thorough=12_000)
 @given(case=expression_data())
 def test_hostile_expressions_in_files_load_or_report(project: Path, case: tuple[str, str]) -> None:
     rel, text = case
@@ -227,7 +227,7 @@ def test_hostile_expressions_in_files_load_or_report(project: Path, case: tuple[
     load_written(project, rel, text.encode("utf-8"))
 
 
-@fuzz(default=30, thorough=4_000)
+@fuzz(default=30, thorough=8_000)
 @given(case=path_data())
 def test_wrong_files_in_includes_extends_and_sources(project: Path, case: tuple[str, str]) -> None:
     rel, text = case
@@ -255,7 +255,7 @@ VALUES: dict[str, expr.Value] = {
 }
 
 
-@fuzz(default=200, thorough=100_000)
+@fuzz(default=200, thorough=80_000)
 @given(text=hostile_expressions())
 def test_hostile_expression_is_refused_or_evaluates(text: str) -> None:
     """Parsing, type checking and the digit bound refuse with `ExprError` only; what they
