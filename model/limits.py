@@ -24,7 +24,7 @@ MAX_LITERAL = 10**15
 MAX_EXPR_DEPTH = 60
 """Nesting depth of one expression."""
 
-# --- loader: structure and size of one file (issue 10) -----------------------------------
+# --- loader: size and structure of files, composition, hints, numbers (issue 10) ----------
 # The shipped scenarios and mechanisms nest at most 7 levels deep, hold at most 13 entries in
 # one list and about 330 values per file; every limit below is far above that, so it stops
 # only hostile or generated input, and bounds the time and memory one file can cost.
