@@ -24,9 +24,15 @@ from pydantic import ValidationError
 
 from .confine import FileRefused, inside_root, read_text_file
 from .errors import Problem, ScenarioError
+from .limits import (
+    MAX_COMPOSED_ENTRIES,
+    MAX_COMPOSED_VALUES,
+    MAX_EXTENDS_DEPTH,
+    MAX_INCLUDES,
+)
 from .paths import display_path
-from .schema import MechanismSpec
-from .shape import schema_problems
+from .schema import Include, MechanismSpec, ScenarioSpec
+from .shape import describe, schema_problems
 from .yamlsource import Document, Path_, format_path, read_text
 
 SECTIONS = ("sources", "parties", "variables", "parameters", "transitions", "invariants")
@@ -45,13 +51,49 @@ _EXTENDED = (
 _OWN = ("id", "title", "summary")
 
 
+class _Reading:
+    """The files one composition reads: each once, and `MAX_COMPOSED_VALUES` values in all
+    (every file may hold up to `MAX_YAML_VALUES`, and a scenario names up to `MAX_INCLUDES`
+    mechanisms and a chain of `MAX_EXTENDS_DEPTH` bases, each with its own includes)."""
+
+    def __init__(self, first: Document) -> None:
+        self.values = len(first.positions)
+        self.files: dict[Path, Document] = {}
+
+    def read(self, path: Path, name: str, host: Document, where: Path_) -> Document:
+        """Read and parse ``path`` (resolved, inside the root), which ``host`` names as ``name``
+        at ``where``; problems reading it are placed there."""
+        key = path
+        if key not in self.files:
+            try:
+                text = read_text_file(path)
+            except FileRefused as exc:
+                raise ScenarioError([host.problem(where, exc.describe(repr(name)))]) from None
+            doc = read_text(text, display_path(path))
+            self.values += len(doc.positions)
+            if self.values > MAX_COMPOSED_VALUES:
+                raise ScenarioError(
+                    [
+                        host.problem(
+                            where,
+                            f"the files this scenario is composed of hold more than "
+                            f"{MAX_COMPOSED_VALUES} values in all (the limit MAX_COMPOSED_VALUES)",
+                        )
+                    ]
+                )
+            self.files[key] = doc
+        return self.files[key]
+
+
 class ComposedDocument(Document):
     """A scenario document with included entries; positions resolve to their own files."""
 
-    def __init__(self, host: Document, data: Any) -> None:
+    def __init__(self, host: Document, data: Any, reading: _Reading) -> None:
         super().__init__(host.file, data, host.positions)
         self.host = host
         self.origins: dict[Path_, tuple[Document, Path_]] = {}
+        self.added = 0  # entries copied in from other files, bounded by MAX_COMPOSED_ENTRIES
+        self.reading = reading
 
     def locate(self, path: Path_) -> tuple[str, int, int, Path_]:
         for n in (4, 2):  # a requirement added to a transition, then a whole entry
@@ -60,21 +102,44 @@ class ComposedDocument(Document):
                 return doc.locate((*base, *path[n:]))
         return self.host.locate(path)
 
+    def grow(self, doc: Document, origin: Path_) -> None:
+        """Count one more entry copied from ``doc`` (at ``origin``); refuse past the limit."""
+        self.added += 1
+        if self.added > MAX_COMPOSED_ENTRIES:
+            raise ScenarioError(
+                [
+                    doc.problem(
+                        origin,
+                        f"composing this scenario adds more than {MAX_COMPOSED_ENTRIES} "
+                        "entries (the limit MAX_COMPOSED_ENTRIES): a slot bound to many states "
+                        "copies each of its transitions once per state",
+                    )
+                ]
+            )
 
-def compose(doc: Document, base_dir: Path, root: Path, _seen: tuple[Path, ...] = ()) -> Document:
+
+def compose(
+    doc: Document,
+    base_dir: Path,
+    root: Path,
+    _seen: tuple[Path, ...] = (),
+    _reading: _Reading | None = None,
+) -> Document:
     """Merge the scenario ``doc`` extends and the mechanisms it includes into one document.
 
     ``base_dir`` is the (resolved) folder of ``doc``; every file named must be inside ``root``
-    (see `confine.inside_root`). Returns ``doc`` unchanged when it has neither.
+    (see `confine.inside_root`). Returns ``doc`` unchanged when it has neither. Entries of the
+    wrong shape are left for the schema to report, except where composing needs them: the
+    ``extends`` and ``includes`` values, and the sections entries are merged into, are checked
+    here.
     """
     data = doc.data
     if not isinstance(data, dict) or not (data.get("includes") or data.get("extends")):
         return doc
+    _check_composition_fields(doc)
     includes = data.get("includes") or []
-    if not isinstance(includes, list) or not isinstance(data.get("extends") or "", str):
-        return doc  # the schema reports the wrong type
     merged = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("includes", "extends")}
-    out = ComposedDocument(doc, merged)
+    out = ComposedDocument(doc, merged, _reading or _Reading(doc))
     if data.get("extends"):
         _extend(out, merged, data, base_dir, root, _seen)
     touched = set(merged)
@@ -91,6 +156,53 @@ def compose(doc: Document, base_dir: Path, root: Path, _seen: tuple[Path, ...] =
     return out
 
 
+def _check_composition_fields(doc: Document) -> None:
+    """Refuse what composition cannot work with: ``extends`` that is no file name, ``includes``
+    that is no list (or too long), and sections that are no lists (entries are added to them).
+    """
+    data: dict[str, Any] = doc.data
+    problems: list[Problem] = []
+    extends = data.get("extends")
+    if extends is not None and not isinstance(extends, str):
+        problems.append(
+            doc.problem(
+                ("extends",),
+                f"should be the name of a scenario file, found {describe(extends)}",
+            )
+        )
+    includes = data.get("includes")
+    if includes is not None and not isinstance(includes, list):
+        problems.append(
+            doc.problem(
+                ("includes",),
+                f"should be a list of mechanisms to include, found {describe(includes)}",
+            )
+        )
+    elif includes is not None and len(includes) > MAX_INCLUDES:
+        problems.append(
+            doc.problem(
+                ("includes",),
+                f"{len(includes)} includes; the limit is {MAX_INCLUDES} (MAX_INCLUDES)",
+            )
+        )
+    elif includes is not None:
+        for i, include in enumerate(includes):
+            try:
+                Include.model_validate(include)
+            except ValidationError as exc:
+                problems += schema_problems(doc, exc, Include, ("includes", i))
+    for section in dict.fromkeys((*SECTIONS, *_EXTENDED)):
+        if section in data and not isinstance(data[section], list):
+            problems.append(
+                doc.problem(
+                    (section,),
+                    f"should be a list of entries, found {describe(data[section])}",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+
+
 def _extend(
     out: ComposedDocument,
     merged: dict[str, Any],
@@ -105,6 +217,16 @@ def _extend(
         raise ScenarioError(
             [out.host.problem(("extends",), "scenarios extend each other in a loop")]
         )
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            [
+                out.host.problem(
+                    ("extends",),
+                    f"more than {MAX_EXTENDS_DEPTH} scenarios extend one another in a chain "
+                    "(the limit MAX_EXTENDS_DEPTH)",
+                )
+            ]
+        )
     missing = [k for k in _OWN if k not in data]
     if missing:
         raise ScenarioError(
@@ -115,25 +237,14 @@ def _extend(
                 )
             ]
         )
-    base_doc = _read_named(out.host, ("extends",), data["extends"], path)
-    if not isinstance(base_doc.data, dict) or "mechanism" in base_doc.data:
-        found = (
-            "a mechanism"
-            if isinstance(base_doc.data, dict)
-            else "a list"
-            if isinstance(base_doc.data, list)
-            else "a single value"
-        )
-        raise ScenarioError(
-            [
-                out.host.problem(
-                    ("extends",),
-                    f"{data['extends']!r} is not a scenario (found {found}); extends names a "
-                    "scenario file, and a mechanism is added with includes",
-                )
-            ]
-        )
-    base = compose(base_doc, path.parent, root, (*seen, path))
+    base = compose(
+        out.reading.read(path, data["extends"], out.host, ("extends",)),
+        path.parent,
+        root,
+        (*seen, path),
+        out.reading,
+    )
+    _check_base(out.host, data["extends"], base)
     problems: list[Problem] = []
     own = {k: v for k, v in merged.items()}
     merged.clear()
@@ -148,6 +259,7 @@ def _extend(
                 if not _source_inside(entry, path.parent, root, base, (section, k), problems):
                     continue
                 entry["file"] = os.path.relpath(path.parent / entry["file"], base_dir)
+            out.grow(base, (section, k))
             out.origins[(section, k)] = (base, (section, k))
             merged.setdefault(section, []).append(entry)
     for key, value in own.items():
@@ -160,11 +272,14 @@ def _extend(
             merged[key] = value
     if problems:
         raise ScenarioError(problems)
-    # Sources declared in both (same id, same file) are kept once.
+    # Sources declared in both (same id) are kept once.
     unique: list[Any] = []
+    ids: set[Any] = set()
     for entry in merged.get("sources", []):
-        if not any(isinstance(u, dict) and u.get("id") == entry.get("id") for u in unique):
+        key = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(key, str) or key not in ids:
             unique.append(entry)
+            ids.add(key)
     merged["sources"] = unique
 
 
@@ -174,15 +289,6 @@ def _named_file(doc: Document, where: Path_, name: str, base_dir: Path, root: Pa
         return inside_root(name, base_dir, root)
     except FileRefused as exc:
         raise ScenarioError([doc.problem(where, exc.describe(repr(name)))]) from None
-
-
-def _read_named(doc: Document, where: Path_, name: str, path: Path) -> Document:
-    """Read and parse the file ``name`` (written at ``where`` in ``doc``) found at ``path``."""
-    try:
-        text = read_text_file(path)
-    except FileRefused as exc:
-        raise ScenarioError([doc.problem(where, exc.describe(repr(name)))]) from None
-    return read_text(text, display_path(path))
 
 
 def _source_inside(
@@ -199,6 +305,25 @@ def _source_inside(
     return True
 
 
+def _check_base(host: Document, name: str, base: Document) -> None:
+    """The scenario ``extends`` names, checked to be one: valid on its own, not a mechanism."""
+    data = base.data
+    if isinstance(data, dict) and "mechanism" in data:
+        raise ScenarioError(
+            [
+                host.problem(
+                    ("extends",),
+                    f"{name!r} is a mechanism file, not a scenario; list it under "
+                    "'includes:' (with its slots) to use it",
+                )
+            ]
+        )
+    try:
+        ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(schema_problems(base, exc, ScenarioSpec)) from None
+
+
 def _include(
     out: ComposedDocument,
     merged: dict[str, Any],
@@ -212,7 +337,19 @@ def _include(
     if not isinstance(include, dict) or not isinstance(include.get("file"), str):
         return []  # the schema reports it
     path = _named_file(host, (*where, "file"), include["file"], base_dir, root)
-    mech_doc = _read_named(host, (*where, "file"), include["file"], path)
+    mech_doc = out.reading.read(path, include["file"], host, (*where, "file"))
+    if (
+        isinstance(mech_doc.data, dict)
+        and "mechanism" not in mech_doc.data
+        and ("id" in mech_doc.data or "extends" in mech_doc.data)
+    ):
+        return [
+            host.problem(
+                (*where, "file"),
+                f"{include['file']!r} is a scenario, not a mechanism; a scenario builds on "
+                "another with 'extends:'",
+            )
+        ]
     try:
         mech = MechanismSpec.model_validate(mech_doc.data)
     except ValidationError as exc:
@@ -272,10 +409,14 @@ def _add_constraint(
     requirement = {k: copy.deepcopy(v) for k, v in constraint.items() if k != "on"}
     hits = 0
     for k, t in enumerate(merged["transitions"]):
-        if isinstance(t, dict) and t.get("trigger") in triggers:
-            t.setdefault("requires", []).append(requirement)
-            out.origins[("transitions", k, "requires", len(t["requires"]) - 1)] = (doc, origin)
-            hits += 1
+        if not isinstance(t, dict) or t.get("trigger") not in triggers:
+            continue
+        hits += 1
+        if not isinstance(t.setdefault("requires", []), list):
+            continue  # the schema reports a `requires:` that is no list
+        out.grow(doc, origin)
+        t["requires"].append(copy.deepcopy(requirement))
+        out.origins[("transitions", k, "requires", len(t["requires"]) - 1)] = (doc, origin)
     if hits == 0:
         return [
             doc.problem(
@@ -326,6 +467,7 @@ def _append(
     doc: Document,
     origin: Path_,
 ) -> None:
+    out.grow(doc, origin)
     out.origins[(section, len(merged[section]))] = (doc, origin)
     merged[section].append(entry)
 

@@ -12,10 +12,10 @@ quoted strings: ``return_north == 'monitored'``). ``bool`` is never an ``int`` h
 from __future__ import annotations
 
 import ast
-import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from .hints import Hints
 from .limits import MAX_EXPR_DEPTH as MAX_DEPTH
 from .limits import MAX_EXPR_LENGTH as MAX_LENGTH
 from .limits import MAX_LITERAL
@@ -43,6 +43,14 @@ _LIT = "string"  # a quoted name before we know which enumeration it belongs to
 
 class ExprError(Exception):
     """An expression is malformed or ill-typed; the message says what and where."""
+
+
+class _Unknown(ExprError):
+    """A name the type checker does not know; `typecheck` adds a "did you mean" hint."""
+
+    def __init__(self, message: str, name: str, candidates: Collection[str]) -> None:
+        super().__init__(message)
+        self.message, self.name, self.candidates = message, name, candidates
 
 
 # --- the tree ------------------------------------------------------------------------------
@@ -138,6 +146,13 @@ def parse(text: str) -> Expr:
     """Parse expression text into the project's tree, refusing anything outside the language."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if not text.isascii():
+        # Names and enumeration values are ASCII; Python would read 'ｈeld' as 'held' (NFKC).
+        char = next(c for c in text if not c.isascii())
+        raise ExprError(
+            f"character {char!r} (U+{ord(char):04X}) is not allowed: expressions are written "
+            "in ASCII (names use a-z, 0-9 and _)"
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
@@ -199,7 +214,7 @@ def _convert(node: ast.AST, depth: int) -> Expr:
                 raise ExprError(f"{fname}() needs at least one argument (no *args)")
             return Call(fname, tuple(_convert(a, d) for a in args))
         case ast.Call(func=ast.Name(id=fname)):
-            hint = _did_you_mean(fname, FUNCTIONS)
+            hint = Hints()(fname, FUNCTIONS)
             raise ExprError(f"function {fname!r} is not available; only min() and max(){hint}")
     if isinstance(node, ast.Call):
         node = node.func  # explain what is being called: an attribute, a lambda, ...
@@ -212,22 +227,27 @@ def _convert(node: ast.AST, depth: int) -> Expr:
 # --- types ---------------------------------------------------------------------------------
 
 
-def _did_you_mean(name: str, candidates: object) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1)  # type: ignore[call-overload]
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _show(t: Type) -> str:
     return str(t)
 
 
-def typecheck(expr: Expr, env: Mapping[str, Type], expected: Type | None = None) -> Type:
+def typecheck(
+    expr: Expr,
+    env: Mapping[str, Type],
+    expected: Type | None = None,
+    hints: Hints | None = None,
+) -> Type:
     """Return the type of ``expr`` given the names in ``env``; raise `ExprError` if ill-typed.
 
     ``expected`` is the type the context needs (a variable's type for an effect); it is how a
-    quoted name is checked against the enumeration it must belong to.
+    quoted name is checked against the enumeration it must belong to. ``hints`` is the
+    budget of "did you mean" hints of the file being loaded.
     """
-    t = _type(expr, env, expected if isinstance(expected, EnumType) else None)
+    try:
+        t = _type(expr, env, expected if isinstance(expected, EnumType) else None)
+    except _Unknown as exc:
+        hint = (hints or Hints())(exc.name, exc.candidates)
+        raise ExprError(exc.message + hint) from None
     if expected is not None:
         _require(t, expected, "the expression")
     return t
@@ -249,8 +269,7 @@ def _type(e: Expr, env: Mapping[str, Type], enum: EnumType | None = None) -> Typ
             if enum is None:
                 return _LIT
             if v not in enum.values:
-                hint = _did_you_mean(v, enum.values)
-                raise ExprError(f"{v!r} is not one of {enum.name}'s values{hint}")
+                raise _Unknown(f"{v!r} is not one of {enum.name}'s values", v, enum.values)
             return enum
         case Name(id=name):
             if name not in env:
@@ -262,7 +281,7 @@ def _type(e: Expr, env: Mapping[str, Type], enum: EnumType | None = None) -> Typ
                         f"unknown name {name!r}; to mean the value of {owners[0]}, quote it: "
                         f"'{name}' (in YAML: \"'{name}'\")"
                     )
-                raise ExprError(f"unknown name {name!r}{_did_you_mean(name, env)}")
+                raise _Unknown(f"unknown name {name!r}", name, env.keys())
             return env[name]
         case Unary(op="-", operand=x):
             _require(_type(x, env), INT, "the operand of unary '-'")
@@ -332,6 +351,47 @@ def names(e: Expr) -> set[str]:
         case IfExp(test=t, body=b, orelse=o):
             return names(t) | names(b) | names(o)
     raise AssertionError(e)  # pragma: no cover
+
+
+def max_digits(e: Expr) -> int:
+    """Decimal digits the largest number computed in ``e`` (its value or any part of it) can
+    need, each name standing for a value of at most `MAX_LITERAL` (variable bounds,
+    parameters and literals all are): checked when a scenario loads, so that evaluation
+    never builds huge numbers."""
+    return _digits(e)[1]
+
+
+def _digits(e: Expr) -> tuple[int, int]:
+    """Digits of the value of ``e``, and the most digits of any value computed inside it."""
+    match e:
+        case Const(value=int() as v) if not isinstance(v, bool):
+            n = len(str(abs(v)))
+            return n, n
+        case Const():
+            return 1, 1
+        case Name():
+            n = len(str(MAX_LITERAL))
+            return n, n
+        case Unary(op="-", operand=x):
+            return _digits(x)
+        case Binary(op=op, left=a, right=b):
+            (da, sa), (db, sb) = _digits(a), _digits(b)
+            value = {"*": da + db, "//": da, "%": db}.get(op, max(da, db) + 1)
+            return value, max(value, sa, sb)
+        case IfExp(test=t, body=b, orelse=o):
+            (_, st), (db, sb), (do, so) = _digits(t), _digits(b), _digits(o)
+            return max(db, do), max(st, sb, so)
+        case Call(args=args):
+            parts = [_digits(a) for a in args]
+            return max(d for d, _ in parts), max(s for _, s in parts)
+        case Unary(operand=x):
+            return 1, _digits(x)[1]
+        case BoolOp(values=items) | Compare(comparators=items):
+            seen = [_digits(x)[1] for x in items]
+            if isinstance(e, Compare):
+                seen.append(_digits(e.left)[1])
+            return 1, max(seen)
+    raise AssertionError(e)  # pragma: no cover - the tree is closed
 
 
 # --- evaluation ----------------------------------------------------------------------------

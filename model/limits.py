@@ -40,3 +40,62 @@ MAX_PASSAGE_SEARCHES = 20
 Each search costs time in proportion to the source's length; past this many the error still
 says the quote was not found, without a passage. Twenty covers any real editing session.
 """
+
+# --- loader: size and structure of files, composition, hints, numbers (issue 10) ----------
+# The shipped scenarios and mechanisms nest at most 7 levels deep, hold at most 13 entries in
+# one list and about 330 values per file; every limit below is far above that, so it stops
+# only hostile or generated input, and bounds the time and memory one file can cost.
+
+MAX_YAML_DEPTH = 32
+"""Nesting of lists and mappings in one file (4x the deepest shipped file). Reading is
+iterative, but later steps (validation, copying included entries) recurse once per level."""
+
+MAX_YAML_ITEMS = 10_000
+"""Items in one YAML list or keys in one mapping (states, transitions, ...). Above the
+largest generated test scenarios (6,000 transitions), far above the shipped ones (13)."""
+
+MAX_YAML_VALUES = 100_000
+"""Values (scalars, lists, mappings) in one file: bounds the memory of the data and of the
+position of every value (about 400 bytes each, 40 MB in all) whatever the shape of a 1 MB
+file. A scenario with 6,000 transitions holds about 70,000."""
+
+MAX_KEY_LENGTH = 200
+"""Characters in a mapping key. Keys are field names and ids (ids have at most 64); the cap
+keeps a long key out of error messages and out of "did you mean" searches."""
+
+MAX_HINTS = 20
+"""'Did you mean' hints computed for one file (further problems come without a hint)."""
+
+MAX_HINT_CANDIDATES = 1_000
+"""Declared names a hint compares a misspelled name with; above this, no hint is given."""
+
+MAX_HINT_NAME = 100
+"""Characters of a name worth a hint; longer ones are not misspellings of an id (max 64)."""
+
+MAX_INCLUDES = 20
+"""Mechanisms one scenario includes (the shipped ones include at most 3)."""
+
+MAX_EXTENDS_DEPTH = 8
+"""Scenarios in one chain of `extends:` (the shipped ones use 1); composition recurses once
+per link."""
+
+MAX_COMPOSED_ENTRIES = 20_000
+"""Entries composition copies into one scenario from its base and its mechanisms. A slot
+bound to N states copies each of its transitions N times, and a constraint adds a
+requirement to every transition with its trigger, so without a cap a 1 MB file could
+compose into millions of entries."""
+
+MAX_VALUE_DIGITS = 200
+"""Digits of the largest number an expression can compute, counting each name as a value
+of up to `MAX_LITERAL` (16 digits): a product of up to 12 names. Keeps every intermediate
+value cheap to compute and far below Python's limit on printing integers (4,300 digits)."""
+
+MAX_COMPOSED_VALUES = 300_000
+"""Values in all the files one scenario is composed of (itself, its bases, its mechanisms;
+a file included twice counts once): bounds the reading work of composition to about three
+files at `MAX_YAML_VALUES`. The shipped compositions hold about 1,000."""
+
+MAX_VARIANT_COMBINATIONS = 256
+"""Combinations of parameter variants in one scenario (the shipped ones have at most 2):
+`model.check` explores the scenario once for each, so 20 two-variant parameters would mean
+a million explorations."""

@@ -6,7 +6,7 @@ line, column and field (``scenarios/x.yaml:23:5: transitions[3].guard: unknown n
 
 from __future__ import annotations
 
-import difflib
+import math
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -19,7 +19,14 @@ from . import expr
 from .compose import compose
 from .confine import FileRefused, choose_root, inside_root
 from .errors import Problem, ScenarioError
-from .limits import MAX_PASSAGE_SEARCHES, MAX_QUOTE_LENGTH
+from .hints import Hints
+from .limits import (
+    MAX_LITERAL,
+    MAX_PASSAGE_SEARCHES,
+    MAX_QUOTE_LENGTH,
+    MAX_VALUE_DIGITS,
+    MAX_VARIANT_COMBINATIONS,
+)
 from .paths import find_scenario
 from .provenance import SourceText
 from .scenario import BUILTINS, CompiledTransition, Scenario
@@ -84,6 +91,8 @@ class _Checker:
         self.root = root
         self.problems: list[Problem] = []
         self.passage_searches = 0  # closest-passage hints given so far (MAX_PASSAGE_SEARCHES)
+        self.hints = Hints()
+        self._triggers = Counter(t.trigger for t in spec.transitions)
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
@@ -151,10 +160,11 @@ class _Checker:
             "invariants",
         ):
             items = getattr(spec, section)
-            counts = Counter(item.id for item in items)
+            first: set[str] = set()
             for i, item in enumerate(items):
-                if counts[item.id] > 1 and [x.id for x in items].index(item.id) != i:
+                if item.id in first:
                     self.fail((section, i, "id"), f"{section} has more than one entry {item.id!r}")
+                first.add(item.id)
         names = [
             *((v.id, "variables", i) for i, v in enumerate(spec.variables)),
             *((p.id, "parameters", i) for i, p in enumerate(spec.parameters)),
@@ -178,9 +188,7 @@ class _Checker:
                 )
 
     def _unknown(self, what: str, name: str, known: Iterable[str]) -> str:
-        close = difflib.get_close_matches(name, list(known), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown {what} {name!r}{hint}"
+        return f"unknown {what} {name!r}{self.hints(name, known)}"
 
     # provenance
 
@@ -247,6 +255,14 @@ class _Checker:
 
     def _parameters(self) -> dict[str, expr.Type]:
         types: dict[str, expr.Type] = {}
+        combinations = math.prod(len(p.variants) for p in self.spec.parameters if p.variants)
+        if combinations > MAX_VARIANT_COMBINATIONS:
+            first = next(i for i, p in enumerate(self.spec.parameters) if p.variants)
+            self.fail(
+                ("parameters", first, "variants"),
+                f"the parameters' variants make {combinations} combinations, each checked on "
+                f"its own; the limit is {MAX_VARIANT_COMBINATIONS} (MAX_VARIANT_COMBINATIONS)",
+            )
         for i, p in enumerate(self.spec.parameters):
             types[p.id] = p.type
             values = [v.value for v in p.variants]
@@ -427,8 +443,7 @@ class _Checker:
     def _transition_name(self, i: int) -> str:
         """The trigger, qualified by source state when several transitions share it."""
         t = self.spec.transitions[i]
-        same = [u for u in self.spec.transitions if u.trigger == t.trigger]
-        if len(same) == 1:
+        if self._triggers[t.trigger] == 1:
             return t.trigger
         return f"{t.trigger}[{i}]"
 
@@ -444,7 +459,14 @@ class _Checker:
     ) -> expr.Compiled | None:
         try:
             tree = expr.parse(expr.text_of(value))
-            expr.typecheck(tree, env, expected)
+            expr.typecheck(tree, env, expected, self.hints)
+            digits = expr.max_digits(tree)
+            if digits > MAX_VALUE_DIGITS:
+                raise expr.ExprError(
+                    f"the expression can reach a number of {digits} digits (each name may "
+                    f"stand for up to {MAX_LITERAL}); the limit is {MAX_VALUE_DIGITS} "
+                    "digits (MAX_VALUE_DIGITS)"
+                )
         except expr.ExprError as exc:
             message = str(exc)
             if scope_note and message.startswith("unknown name"):

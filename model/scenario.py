@@ -5,10 +5,12 @@ Built only by `model.loader`; everything downstream (engine, checks, reports) ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import expr
+from .limits import MAX_LITERAL
 from .provenance import SourceText
 from .schema import EnumVariable, IntVariable, Parameter, ScenarioSpec, Transition
 from .yamlsource import Document
@@ -162,10 +164,9 @@ def _variants(p: Parameter, params: Mapping[str, ParamValue]) -> list[tuple[str,
 
 
 def _hint(name: str, candidates: Mapping[str, object]) -> str:
-    import difflib
+    from .hints import Hints
 
-    close = difflib.get_close_matches(name, list(candidates), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return Hints()(name, candidates)
 
 
 def _coerce(p: Parameter, raw: object) -> ParamValue:
@@ -177,10 +178,24 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
         raise ParameterError(f"parameter {p.id!r} takes true or false, not {raw!r}")
     if isinstance(raw, bool):
         raise ParameterError(f"parameter {p.id!r} takes a whole number, not {raw!r}")
-    try:
-        value = int(raw) if isinstance(raw, int) else int(str(raw).strip())
-    except ValueError:
-        raise ParameterError(f"parameter {p.id!r} takes a whole number, not {raw!r}") from None
+    if isinstance(raw, int):
+        big = abs(raw) > MAX_LITERAL
+        value = raw
+    else:
+        text = str(raw).strip()
+        if not re.fullmatch(r"[-+]?[0-9]+", text):
+            raise ParameterError(f"parameter {p.id!r} takes a whole number, not {_clip(raw)}")
+        # Check the length before converting: int() refuses texts over 4,300 digits,
+        # leading zeros included.
+        digits = text.lstrip("+-").lstrip("0") or "0"
+        big = len(digits) > len(str(MAX_LITERAL))
+        value = 0 if big else (-int(digits) if text.startswith("-") else int(digits))
+        big = big or abs(value) > MAX_LITERAL
+    if big:
+        raise ParameterError(
+            f"parameter {p.id!r} takes a whole number between -{MAX_LITERAL} and {MAX_LITERAL} "
+            f"(MAX_LITERAL), not {_clip(raw)}"
+        )
     if (p.min is not None and value < p.min) or (p.max is not None and value > p.max):
         low = "" if p.min is None else f"at least {p.min}"
         high = "" if p.max is None else f"at most {p.max}"
@@ -188,3 +203,11 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
             f"parameter {p.id!r} must be {' and '.join(x for x in (low, high) if x)}, not {value}"
         )
     return value
+
+
+def _clip(raw: object) -> str:
+    """A value typed on the command line, for a message: its start when it is long."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > 10**40:
+        return f"a number of about {int(raw.bit_length() * 0.30103) + 1} digits"  # no str()
+    text = str(raw)
+    return repr(text) if len(text) <= 40 else f"{text[:30]!r}... ({len(text)} characters)"

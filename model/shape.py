@@ -6,33 +6,35 @@ column and field path, plus a "did you mean" hint for unknown fields.
 
 from __future__ import annotations
 
-import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem
+from .hints import Hints
 from .yamlsource import Document, Path_
 
 
-def _all_fields(model: type[BaseModel]) -> set[str]:
-    """Field names of a model and of every model inside it (for "did you mean" hints)."""
-    names: set[str] = set()
-    for sub in _submodels(model, set()):
-        names.update(sub.model_fields)
-    return names
+def _models_in(annotation: Any) -> set[type[BaseModel]]:
+    return {t for t in _types_in(annotation) if isinstance(t, type) and issubclass(t, BaseModel)}
 
 
-def _submodels(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[type[BaseModel]]:
-    if model in seen:
-        return seen
-    seen.add(model)
-    for f in model.model_fields.values():
-        for t in _types_in(f.annotation):
-            if isinstance(t, type) and issubclass(t, BaseModel):
-                _submodels(t, seen)
-    return seen
+def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> set[str]:
+    """Field names of the model(s) that can stand at ``loc`` (for "did you mean" hints).
+
+    Indexes are skipped; a part that is no field of the current models (a union's tag such
+    as ``int`` for variables) keeps them.
+    """
+    current = {model}
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        holders = [m.model_fields[part] for m in current if part in m.model_fields]
+        if holders:
+            current = set().union(*(_models_in(f.annotation) for f in holders))
+    return set().union(*(m.model_fields for m in current))
 
 
 def _types_in(annotation: Any) -> Iterable[Any]:
@@ -44,12 +46,20 @@ def _types_in(annotation: Any) -> Iterable[Any]:
         yield from _types_in(origin)
 
 
-def schema_problems(doc: Document, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
-    """One problem per field path, positioned in ``doc``; ``model`` gives field-name hints."""
-    fields = _all_fields(model)
+def schema_problems(
+    doc: Document,
+    exc: ValidationError,
+    model: type[BaseModel],
+    prefix: Path_ = (),
+) -> list[Problem]:
+    """One problem per field path, positioned in ``doc``; ``model`` gives field-name hints.
+
+    ``prefix`` is where in ``doc`` the validated value is (e.g. ``("includes", 0)``).
+    """
+    hint = Hints()
     grouped: dict[tuple[Path_, str], list[str]] = {}
     for err in exc.errors(include_url=False):
-        path: list[str | int] = []
+        path: list[str | int] = list(prefix)
         leftover: str | int | None = None
         loc = err["loc"]
         for i, part in enumerate(loc):
@@ -61,14 +71,15 @@ def schema_problems(doc: Document, exc: ValidationError, model: type[BaseModel])
         if kind == "missing":
             message = f"missing required field {leftover!r}"
         elif kind == "extra_forbidden":
-            key = str(path[-1])
-            close = difflib.get_close_matches(key, sorted(fields), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            message = f"unknown field {key!r}{hint}"
+            key = str(loc[-1])
+            message = f"unknown field {key!r}{hint(key, sorted(_fields_at(model, loc[:-1])))}"
         else:
-            message = str(err["msg"]).removeprefix("Value error, ")
+            # "... a valid dictionary or instance of Party": the class name means nothing here.
+            message = re.sub(
+                r" or instance of \w+", "", str(err["msg"]).removeprefix("Value error, ")
+            )
             if kind not in ("value_error", "union_tag_invalid", "union_tag_not_found"):
-                message += f", found {_show(err.get('input'))}"
+                message += f", found {describe(err.get('input'))}"
         grouped.setdefault((tuple(path), kind if kind != "missing" else str(leftover)), [])
         grouped[(tuple(path), kind if kind != "missing" else str(leftover))].append(message)
     problems = []
@@ -89,11 +100,14 @@ def _join(messages: list[str]) -> str:
     return "; ".join(messages)
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    kind = type(value).__name__
+def describe(value: Any) -> str:
+    """A found value for a message: short, with its type (``'soon' (str)``, ``a list``)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{text[:60]}{'...' if len(text) > 60 else ''} ({kind})"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (bool)"
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:60]!r}... ({len(value)} characters, str)"
+    return f"{value!r} ({type(value).__name__})"

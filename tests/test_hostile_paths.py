@@ -355,21 +355,6 @@ def test_absolute_include_extends_and_source_are_refused(proj: Path) -> None:
         assert f"{field}: " in found and "is an absolute path" in found, found
 
 
-@pytest.mark.parametrize(
-    ("content", "found"),
-    [("mechanism: m\ntitle: M\n", "a mechanism"), ("just text\n", "a single value")],
-)
-def test_extends_of_a_mechanism_or_a_scalar_file_is_a_problem(
-    proj: Path, content: str, found: str
-) -> None:
-    (proj / "scenarios" / "base.yaml").write_text(content)
-    text = scenario_text(head="extends: base.yaml\n")
-    assert problems(write(proj, text)) == [
-        f"scenarios/x.yaml:{line_of(text, 'extends')}:1: extends: 'base.yaml' is not a scenario "
-        f"(found {found}); extends names a scenario file, and a mechanism is added with includes"
-    ]
-
-
 def test_extends_of_etc_passwd_is_refused_without_a_crash(
     proj: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

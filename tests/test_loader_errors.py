@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 
 from model.errors import ScenarioError
+from model.hints import Hints
+from model.limits import (
+    MAX_COMPOSED_ENTRIES,
+    MAX_EXTENDS_DEPTH,
+    MAX_HINT_CANDIDATES,
+    MAX_HINTS,
+    MAX_INCLUDES,
+    MAX_VARIANT_COMBINATIONS,
+)
 from model.loader import load
+from model.scenario import ParameterError
 from model.simulate import main
+from model.yamlsource import read_text
 
 SEED = ROOT / "seeds" / "000_fe535af938dae792.txt"
 
@@ -226,7 +238,7 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
     line = line_of(text, "initial: [talking")
     assert found.startswith("scenarios/x.yaml:")
     assert int(found.split(":")[1]) > line
-    assert "not valid YAML: expected ',' or ']'" in found
+    assert "expected ',' or ']'" in found  # libyaml: "did not find expected ..."
 
 
 def test_file_that_is_not_utf8_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -333,3 +345,193 @@ def test_unbound_and_unknown_slots_are_reported(
         "mechanism 'monitored_return' has no slot 'pullback'; its slots: "
         "pull_back_phase, return_phase",
     ]
+
+
+# --- issue 10: hostile input (see also tests/test_fuzz_loader.py and tests/fixtures/hostile/) -
+
+
+def _tiny_with(tmp_path: Path, states: str, transitions: str) -> Path:
+    """MINIMAL with its states and transitions replaced."""
+    head = MINIMAL[: MINIMAL.index("states:\n")]
+    return write(tmp_path, f"{head}states:\n{states}initial: s0\ntransitions:\n{transitions}")
+
+
+def test_1000_misspelled_names_get_few_hints_quickly(tmp_path: Path) -> None:
+    states = "".join(f"  - {{id: s{i}, stage: talks, assumption: a}}\n" for i in range(1000))
+    transitions = "".join(
+        f"  - {{trigger: t{i}, source: s{i}, dest: s{i}x, actor: israel, assumption: a}}\n"
+        for i in range(1000)
+    )
+    path = _tiny_with(tmp_path, states, transitions)
+    start = time.process_time()
+    found = problems(path)
+    assert time.process_time() - start < 2.0
+    assert len(found) == 1000
+    assert all("unknown state" in p for p in found)
+    hinted = [p for p in found if "did you mean" in p]
+    assert 1 <= len(hinted) <= MAX_HINTS
+
+
+def test_no_hint_among_too_many_candidates() -> None:
+    hints = Hints()
+    names = [f"name_{i}" for i in range(MAX_HINT_CANDIDATES + 1)]
+    assert hints("name_1x", names) == ""
+    assert hints("name_1x", names[:10]) == " (did you mean 'name_1'?)"
+    assert hints("name_1", ["name_1"]) == ""  # never the name itself
+
+
+def test_hint_for_unknown_field_comes_from_the_model_at_that_place(tmp_path: Path) -> None:
+    # `quote` is a field of parties; `text` only of quotes: no hint from another model.
+    text = MINIMAL.replace("    role: party\n", "    role: party\n    qoute: x\n", 1)
+    (found,) = [p for p in problems(write(tmp_path, text)) if "qoute" in p]
+    assert found.endswith("unknown field 'qoute' (did you mean 'quote'?)")
+
+
+def test_huge_set_value_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--set", "batch_size=" + "9" * 5000]) == 2
+    err = capsys.readouterr().err
+    assert "takes a whole number between -1000000000000000 and 1000000000000000" in err
+    assert "Traceback" not in err
+
+
+def test_set_value_with_thousands_of_leading_zeros_is_a_number() -> None:
+    scenario = load(ROOT / "scenarios" / "cairo_three_stage_truce.yaml")
+    assert scenario.parameters({"batch_size": "0" * 5000 + "12"})["batch_size"] == 12
+
+
+@pytest.mark.parametrize("value", ["1_000", "1e3", "0x10", "\u0661\u0662", "12.0"])
+def test_set_value_must_be_decimal_digits(value: str) -> None:
+    scenario = load(ROOT / "scenarios" / "cairo_three_stage_truce.yaml")
+    with pytest.raises(ParameterError, match="takes a whole number"):
+        scenario.parameters({"batch_size": value})
+
+
+def test_yaml_12_numbers_only(tmp_path: Path) -> None:
+    doc = read_text("a: [1_000, 1:20, 0x1F, 2024-04-08, .inf, 1.5, 012, -0]", "x.yaml")
+    assert doc.data == {"a": ["1_000", "1:20", "0x1F", "2024-04-08", ".inf", 1.5, 12, 0]}
+
+
+def test_chain_of_extends_is_limited(tmp_path: Path) -> None:
+    for i in range(MAX_EXTENDS_DEPTH + 2):
+        (tmp_path / f"s{i}.yaml").write_text(
+            f"extends: s{i + 1}.yaml\nid: s{i}\ntitle: t\nsummary: s\n", encoding="utf-8"
+        )
+    with pytest.raises(ScenarioError, match="MAX_EXTENDS_DEPTH"):
+        load(tmp_path / "s0.yaml")
+
+
+def test_too_many_includes(tmp_path: Path) -> None:
+    scenarios = _copy_project(tmp_path)
+    text = (scenarios / "monitored_return.yaml").read_text()
+    include = "  - file: mechanisms/monitored_return.yaml\n"
+    many = text.replace("includes:\n", "includes:\n" + include * MAX_INCLUDES)
+    (scenarios / "many.yaml").write_text(many)
+    with pytest.raises(ScenarioError, match=f"the limit is {MAX_INCLUDES} \\(MAX_INCLUDES\\)"):
+        load(scenarios / "many.yaml")
+
+
+def test_composition_that_copies_too_many_transitions(tmp_path: Path) -> None:
+    # A mechanism step within a slot is copied once per state the slot is bound to.
+    scenarios = _copy_project(tmp_path)
+    n = MAX_COMPOSED_ENTRIES // 4 + 1
+    mechanism = (
+        "mechanism: many\ntitle: t\nsummary: s\n"
+        "sources: [{id: cairo_talks, file: ../../seeds/000_fe535af938dae792.txt}]\n"
+        "slots: [{id: here, description: d}]\ntransitions:\n"
+        + "".join(
+            f"  - {{trigger: m{i}, source: here, dest: here, actor: israel, assumption: a}}\n"
+            for i in range(4)
+        )
+    )
+    (scenarios / "mechanisms" / "many.yaml").write_text(mechanism)
+    states = "".join(f"  - {{id: s{i}, stage: talks, assumption: a}}\n" for i in range(n))
+    scenario = MINIMAL.replace(f"file: {SEED}", "file: ../seeds/000_fe535af938dae792.txt")
+    scenario = scenario[: scenario.index("states:\n")] + (
+        f"states:\n{states}initial: s0\nincludes:\n  - file: mechanisms/many.yaml\n"
+        f"    slots: {{here: [{', '.join(f's{i}' for i in range(n))}]}}\n"
+    )
+    (scenarios / "many.yaml").write_text(scenario)
+    with pytest.raises(ScenarioError, match="MAX_COMPOSED_ENTRIES"):
+        load(scenarios / "many.yaml")
+
+
+def test_unknown_field_never_hints_itself(tmp_path: Path) -> None:
+    text = MINIMAL.replace("    actor: israel\n", "    actor: israel\n    id: x\n")
+    (found,) = [p for p in problems(write(tmp_path, text)) if "'id'" in p]
+    assert "unknown field 'id'" in found
+    assert "did you mean 'id'" not in found
+
+
+def test_expression_whose_value_could_have_too_many_digits(tmp_path: Path) -> None:
+    product = " * ".join(["hostages_held"] * 13)  # 13 names of up to 16 digits: 208 digits
+    text = MINIMAL.replace("guard: hostages_held > 0", f"guard: {product} > 0")
+    (found,) = problems(write(tmp_path, text))
+    assert found.endswith(
+        "the expression can reach a number of 208 digits (each name may stand for up to "
+        "1000000000000000); the limit is 200 digits (MAX_VALUE_DIGITS)"
+    )
+    ok = MINIMAL.replace(
+        "guard: hostages_held > 0", f"guard: {product.removeprefix('hostages_held * ')} > 0"
+    )
+    assert load(write(tmp_path, ok)).id == "tiny"
+
+
+def test_values_of_all_composed_files_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import model.compose
+
+    monkeypatch.setattr(model.compose, "MAX_COMPOSED_VALUES", 500)
+    with pytest.raises(ScenarioError, match="more than 500 values in all"):
+        load(ROOT / "scenarios" / "positions_and_three_stage_truce.yaml")
+
+
+def test_a_file_composed_twice_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import model.compose
+
+    scenarios = _copy_project(tmp_path)
+    text = (scenarios / "monitored_return.yaml").read_text()
+    include = "  - file: mechanisms/monitored_return.yaml\n"
+    assert include in text
+    (scenarios / "twice.yaml").write_text(text.replace(include, include + include[:-1] + " \n"))
+    reads: list[Path] = []
+    real = model.compose.read_text_file
+
+    def counting(path: Path) -> str:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(model.compose, "read_text_file", counting)
+    with pytest.raises(ScenarioError):  # the second include binds no slots
+        load(scenarios / "twice.yaml")
+    assert len(reads) == 1
+
+
+def test_too_many_variant_combinations(tmp_path: Path) -> None:
+    variants = (
+        "    variants:\n"
+        "      - {value: true, label: yes, assumption: a}\n"
+        "      - {value: false, label: no, assumption: a}\n"
+    )
+    params = "".join(
+        f"  - id: p{i}\n    type: bool\n    default: true\n    assumption: a\n{variants}"
+        for i in range(9)  # 2**9 = 512 combinations
+    )
+    text = MINIMAL.replace("states:\n", f"parameters:\n{params}states:\n")
+    found = problems(write(tmp_path, text))
+    assert found == [
+        f"scenarios/x.yaml:{line_of(text, 'variants:')}:5: parameters[0].variants: the "
+        "parameters' variants make 512 combinations, each checked on its own; the limit is "
+        f"{MAX_VARIANT_COMBINATIONS} (MAX_VARIANT_COMBINATIONS)"
+    ]
+
+
+def test_expression_with_a_look_alike_letter_is_refused(tmp_path: Path) -> None:
+    # Python reads the fullwidth 'ｈ' as 'h' (NFKC), so this guard would silently name a
+    # variable; expressions are ASCII.
+    text = MINIMAL.replace("guard: hostages_held > 0", "guard: \uff48ostages_held > 0")
+    (found,) = problems(write(tmp_path, text))
+    assert found.endswith(
+        "transitions[0].guard: character '\uff48' (U+FF48) is not allowed: expressions are "
+        "written in ASCII (names use a-z, 0-9 and _)"
+    )
