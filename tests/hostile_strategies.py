@@ -13,10 +13,12 @@ attacker or a careless edit would:
   values: deep nesting, huge literals, division by zero, unknown and unicode names, every
   Python operator, lambda / attribute / call / comprehension attempts, token soup.
 
-Paths (includes, extends, sources) are relative names inside a temporary copy of the project:
-missing files, directories, the file itself, a mechanism where a scenario is expected and the
-other way round. No absolute paths, ``..`` escapes, FIFOs or devices: those are tested with
-path confinement and special files.
+Paths (includes, extends, sources) name things inside a temporary copy of the project that
+are not what is wanted (missing files, directories, the file itself, a mechanism where a
+scenario is expected and the other way round) and things a scenario may not name: absolute
+paths, ``..`` escapes out of the project, devices, a NUL byte, and the special files the
+`project` fixture of tests/test_fuzz_loader.py makes (`SPECIAL_FILES`: a FIFO, a symbolic
+link loop, a link to a secret file outside the project).
 """
 
 from __future__ import annotations
@@ -489,6 +491,13 @@ def _expression_paths(data: Data) -> list[PathT]:
     ]
 
 
+SECRET_FILE = "secret-outside.yaml"
+"""Made beside (outside) the project copy; its text must never appear in a message."""
+SECRET_TEXT = "not-for-the-user-0f3c"
+SPECIAL_FILES = ("fifo.yaml", "loop.yaml", "escape.yaml")
+"""Made in scenarios/ of the project copy: a FIFO, a link to itself, a link to the secret."""
+
+
 def path_candidates(rel: str) -> list[str]:
     """Relative names, from the directory of ``rel``, of things that are not what is wanted."""
     here = Path(rel).name
@@ -510,6 +519,16 @@ def path_candidates(rel: str) -> list[str]:
         "*",
         "?",
         "~",
+        "/etc/passwd",
+        "/dev/zero",
+        "/dev/stdin",
+        "/proc/self/environ",
+        "../" * 12 + "etc/passwd",
+        "../../" + SECRET_FILE,
+        "../../../" + SECRET_FILE,
+        "a\0b.yaml",
+        *SPECIAL_FILES,
+        *("../" + name for name in SPECIAL_FILES),
     ]
     if in_mechanisms:
         names += [p.removeprefix("scenarios/mechanisms/") for p in MECHANISM_FILES]

@@ -40,6 +40,8 @@ from hostile_strategies import (
     ALL_FILES,
     MECHANISM_FILES,
     SCENARIO_FILES,
+    SECRET_FILE,
+    SECRET_TEXT,
     expression_data,
     hostile_expressions,
     mutated_data,
@@ -110,6 +112,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     shutil.copytree(ROOT / "scenarios", root / "scenarios")
     shutil.copytree(ROOT / "seeds", root / "seeds")
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    (root.parent / SECRET_FILE).write_text(f"{SECRET_TEXT}: {SECRET_TEXT}\n")
+    os.mkfifo(root / "scenarios" / "fifo.yaml")
+    (root / "scenarios" / "loop.yaml").symlink_to("loop.yaml")
+    (root / "scenarios" / "escape.yaml").symlink_to(root.parent / SECRET_FILE)
     before = Path.cwd()
     os.chdir(root)
     try:
@@ -155,6 +161,7 @@ def check_outcome(project: Path, rel: str) -> Scenario | ScenarioError:
     SLOWEST[0] = max(SLOWEST[0], elapsed)
     if isinstance(result, ScenarioError):
         check_problems(result, project)
+        assert SECRET_TEXT not in str(result), "a message shows a file outside the project"
     else:
         assert isinstance(result, Scenario)
     assert elapsed < CPU_SECONDS, f"loading took {elapsed:.2f} s of CPU time"
