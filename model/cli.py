@@ -1,21 +1,72 @@
 """What every command-line entry shares: scenario arguments, `--set`, and exit statuses.
 
 Exit statuses: 0 success, 1 the command ran and found a problem in the model (a failed run,
-a finding), 2 the input was invalid (a bad scenario file, an unknown parameter). Invalid
-input never shows a traceback.
+a finding, an expression that cannot be evaluated at run time), 2 the input was invalid (a
+bad scenario file, an unknown parameter, an option out of range), 130 interrupted (Ctrl-C)
+and 143 terminated (SIGTERM). Nothing ever shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from .errors import ScenarioError
+from .errors import RunError, ScenarioError
 from .scenario import ParameterError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report Ctrl-C
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: unwind (ending worker processes, removing temporary files) and stop."""
+
+
+def integer(low: int, high: int, *, zero: str | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number in ``[low, high]``, with a message that says
+    which values are allowed (``zero`` says what 0 means when it is allowed specially)."""
+
+    def parse(text: str) -> int:
+        cleaned = text.strip()
+        if not cleaned.lstrip("+-").isdigit() or len(cleaned) > len(str(high)) + 1:
+            if cleaned.lstrip("+-").isdigit():
+                raise argparse.ArgumentTypeError(f"{_clip(text)} is larger than {high:,}")
+            raise argparse.ArgumentTypeError(f"expected a whole number, found {_clip(text)}")
+        value = int(cleaned)
+        if not low <= value <= high:
+            allowed = f"from {low:,} to {high:,}" + (f" (0: {zero})" if zero else "")
+            raise argparse.ArgumentTypeError(f"expected a whole number {allowed}, found {value:,}")
+        return value
+
+    parse.__name__ = "whole number"  # argparse names the type in its own messages
+    return parse
+
+
+def seed(text: str) -> int:
+    """An argparse ``type`` for a random seed: any whole number of at most 100 digits."""
+    cleaned = text.strip()
+    if not cleaned.lstrip("+-").isdigit() or len(cleaned) > 100:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of at most 100 digits, found {_clip(text)}"
+        )
+    return int(cleaned)
+
+
+def non_empty_path(text: str) -> str:
+    """An argparse ``type`` refusing an empty path (which would silently mean the default)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty; name a file")
+    return text
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, str]:
@@ -29,13 +80,16 @@ def parse_sets(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def add_set_option(parser: argparse.ArgumentParser) -> None:
+def add_set_option(
+    parser: argparse.ArgumentParser,
+    listed_by: str = "python -m model.simulate SCENARIO --list-parameters",
+) -> None:
     parser.add_argument(
         "--set",
         metavar="NAME=VALUE",
         action="append",
         default=[],
-        help="override a parameter (repeatable); --list-parameters shows them",
+        help=f"override a parameter (repeatable); {listed_by} lists them",
     )
 
 
@@ -71,11 +125,23 @@ def scenario_path(value: str | None, default: Path) -> Path:
 
 
 def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
-    """Turn invalid-input exceptions into messages on stderr and exit status 2."""
+    """Turn invalid-input exceptions into messages on stderr and exit status 2, a run error
+    into its place in the scenario file and status 1, Ctrl-C and SIGTERM into one line and
+    status 130 or 143 (after unwinding: worker processes ended, temporary files removed)."""
 
     def wrapper(argv: list[str] | None = None) -> int:
+        previous = _on_sigterm()
         try:
             return main(argv)
+        except KeyboardInterrupt:
+            print("\ninterrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Terminated:
+            print("terminated", file=sys.stderr)
+            return 128 + signal.SIGTERM
+        except RunError as exc:  # the start, or an expression, breaks a rule of the scenario
+            print(exc.problem if exc.problem is not None else f"error: {exc}", file=sys.stderr)
+            return EXIT_FINDINGS
         except ScenarioError as exc:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
@@ -90,5 +156,23 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
             return EXIT_INVALID
         except BrokenPipeError:  # e.g. piped into `head`
             return EXIT_OK
+        finally:
+            if previous is not _NOT_INSTALLED:
+                signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
     return wrapper
+
+
+_NOT_INSTALLED = object()
+
+
+def _on_sigterm() -> Any:
+    """Make SIGTERM raise `Terminated` while an entry runs; returns the handler to restore
+    (`_NOT_INSTALLED` outside the main thread, where Python allows no handler)."""
+    if threading.current_thread() is not threading.main_thread():
+        return _NOT_INSTALLED
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    return signal.signal(signal.SIGTERM, handler)

@@ -41,6 +41,8 @@ import hashlib
 import math
 import os
 import random
+import signal
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -50,6 +52,7 @@ from statistics import NormalDist
 from typing import Literal, Protocol
 
 from .errors import RunError
+from .limits import MAX_CHUNKS, MAX_JOBS_PER_CPU
 from .loader import load, load_text
 from .scenario import ParamValue, Scenario
 from .semantics import Semantics, weighted_choice
@@ -430,7 +433,50 @@ Progress = Callable[[int, int], None]
 
 
 def default_jobs() -> int:
+    """The CPUs this process may use (``--jobs 0``, and the most ``--jobs`` allowed)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def max_jobs() -> int:
+    """The most worker processes a local pool may start: `MAX_JOBS_PER_CPU` per CPU."""
+    return MAX_JOBS_PER_CPU * default_jobs()
+
+
+def worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """A local process pool whose workers leave interrupts to this process and end with it.
+
+    Workers ignore SIGINT (Ctrl-C reaches the whole process group; this process handles it and
+    ends them, so no worker prints a traceback) and, on Linux, are sent SIGTERM by the kernel
+    when this process ends for any reason (``PR_SET_PDEATHSIG``), so none outlives it.
+    """
+    return ProcessPoolExecutor(
+        max_workers=min(jobs, max_jobs()), initializer=_worker_init, initargs=(os.getpid(),)
+    )
+
+
+def end_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
+    """Shut ``pool`` down; with ``kill`` (an interrupt, an error) end its workers at once
+    instead of waiting for the runs under way."""
+    if kill:
+        # `_processes` is the executor's table of its workers (CPython 3.8+); terminating them
+        # is the only way to stop a chunk under way.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_init(parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the parent ends us
+            pass
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(1)
 
 
 def monte_carlo(
@@ -487,8 +533,14 @@ def monte_carlo(
 
     if source is None:
         source = source_for(scenario)
+    Semantics(
+        scenario, values
+    )  # a stage length that cannot be evaluated raises here, not in a worker
     workers = jobs if executor is None else max(jobs, 1)
-    size = chunk_size or max(1, min(2000, math.ceil(runs / (8 * workers))))
+    # About 8 chunks a worker balance the work; at most MAX_CHUNKS chunks however many runs.
+    size = chunk_size or max(
+        1, math.ceil(runs / MAX_CHUNKS), min(2000, math.ceil(runs / (8 * workers)))
+    )
     chunks = [
         Chunk(
             source,
@@ -502,9 +554,10 @@ def monte_carlo(
         )
         for start in range(0, runs, size)
     ]
-    own = ProcessPoolExecutor(max_workers=jobs) if executor is None else None
+    own = worker_pool(min(jobs, len(chunks))) if executor is None else None
     pool = own if own is not None else executor
     assert pool is not None
+    finished = False
     try:
         futures: dict[Future[Tally], int] = {
             pool.submit(run_chunk, c): k for k, c in enumerate(chunks)
@@ -517,9 +570,10 @@ def monte_carlo(
             done += chunks[k].stop - chunks[k].start
             if progress is not None:
                 progress(done, runs)
+        finished = True
     finally:
         if own is not None:
-            own.shutdown(cancel_futures=True)
+            end_pool(own, kill=not finished)
     tally = Tally()
     for part in results:
         assert part is not None

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import cli
 from .engine import Run
+from .errors import RunError
+from .limits import MAX_RUNS, MAX_STATES, MAX_STEPS
 from .loader import load
 from .paths import DEFAULT_SCENARIO, display_path
 from .report import format_text, run_record
@@ -57,9 +59,12 @@ What-if analysis (docs/what-if.md):
 
 exit status: 0 the run finished (an outcome, the end of the modelled period, no possible
 event, or --max-steps), or the analysis was made (runs that broke a rule are counted in it);
-1 a single run's step broke a bound or an invariant of the scenario; 2 invalid input (the
-scenario file, a --set or --sweep value, an option), reported as file:line:col: field:
-message, or --exact on a scenario larger than --max-states.
+1 a single run broke a bound or an invariant of the scenario, or met an expression that
+cannot be evaluated (a division by zero, a negative weight): the scenario loads but fails
+when run, as `python -m model.check` reports it (exit 1), and the place in the file is
+printed as file:line:col: field: message; 2 invalid input (the scenario file, a --set or
+--sweep value, an option out of range), reported as file:line:col: field: message, or
+--exact on a scenario larger than --max-states; 130 interrupted (Ctrl-C), 143 terminated.
 
 examples:
   python -m model.simulate
@@ -87,13 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_scenario_argument(parser)
     parser.add_argument(
         "--seed",
-        type=int,
+        type=cli.seed,
         default=DEFAULT_SEED,
         help=f"random seed for the choices (default: {DEFAULT_SEED}, a run of the default scenario "
         "that passes through all three stages; other seeds end otherwise, e.g. --seed 0)",
     )
     parser.add_argument(
-        "--max-steps", type=int, default=500, metavar="N", help="stop after N steps (default: 500)"
+        "--max-steps",
+        type=cli.integer(0, MAX_STEPS),
+        default=500,
+        metavar="N",
+        help=f"stop after N steps (default: 500; at most {MAX_STEPS:,})",
     )
     cli.add_set_option(parser)
     parser.add_argument("--json", action="store_true", help="print the run as JSON instead of text")
@@ -105,14 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what_if = parser.add_argument_group("what-if analysis (see below)")
     what_if.add_argument(
-        "--runs", type=int, metavar="N", help="Monte Carlo: run the scenario N times"
+        "--runs",
+        type=cli.integer(1, MAX_RUNS),
+        metavar="N",
+        help=f"Monte Carlo: run the scenario N times (at most {MAX_RUNS:,})",
     )
     what_if.add_argument(
         "--jobs",
-        type=int,
+        type=cli.integer(0, 10_000, zero="one per CPU"),
         default=1,
         metavar="J",
-        help="worker processes for --runs and --sweep (default 1; 0: one per CPU); "
+        help="worker processes for --runs and --sweep (default 1; 0: one per CPU; never more "
+        "than the CPUs this process may use: a larger J is lowered, with a note); "
         "the figures do not depend on it",
     )
     what_if.add_argument("--exact", action="store_true", help="exact probabilities of each ending")
@@ -125,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what_if.add_argument(
         "--max-states",
-        type=int,
+        type=cli.integer(0, MAX_STATES, zero="no exact values beside --runs"),
         metavar="N",
         help="explore at most N states for exact values (default: 200,000 for --exact and "
         f"--sweep, {MC_EXACT_MAX_STATES:,} beside --runs; 0: no exact values beside --runs)",
@@ -136,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     what_if.add_argument(
         "-o",
         "--output",
+        type=cli.non_empty_path,
         metavar="PNG",
         help="with --sweep: draw the chart to this PNG file (never overwritten without --force)",
     )
@@ -168,12 +182,6 @@ def format_parameters(run: Run) -> str:
 
 def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     analysis = args.runs is not None or args.exact or bool(args.sweep)
-    if args.runs is not None and args.runs < 1:
-        parser.error("--runs must be at least 1")
-    if args.jobs < 0:
-        parser.error("--jobs must be 0 (one per CPU) or more")
-    if args.max_states is not None and args.max_states < 0:
-        parser.error("--max-states must be 0 or more")
     if len(args.sweep) > 2:
         parser.error("--sweep takes one or two parameters")
     if args.csv and args.json:
@@ -194,8 +202,6 @@ def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.max_steps < 0:
-        parser.error("--max-steps must be 0 or more")
     _check_what_if(parser, args)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path))
@@ -205,27 +211,28 @@ def main(argv: list[str] | None = None) -> int:
         return cli.EXIT_OK
     if args.sweep or args.runs is not None or args.exact:
         # No Run here: a start that breaks a rule is an ending the analysis reports.
-        try:
-            if args.sweep:
-                return _sweep(args, scenario, path, sets)
-            params = scenario.parameters(sets)
-            if args.runs is not None:
-                return _monte_carlo(args, scenario, path, params)
-            return _exact(args, scenario, params)
-        except KeyboardInterrupt:
-            print("\ninterrupted", file=sys.stderr)
-            return 130
+        if args.sweep:
+            return _sweep(args, scenario, path, sets)
+        params = scenario.parameters(sets)
+        if args.runs is not None:
+            return _monte_carlo(args, scenario, path, params)
+        return _exact(args, scenario, params)
     if args.interactive:
         from .interactive import Session, interact
 
         return interact(Session(scenario, sets, args.seed, sys.stdout), input)
-    run = Run(scenario, sets)
-    status = run.play(args.seed, args.max_steps)
+    run = Run(scenario, sets)  # a start that breaks a rule: `cli.guarded` reports it, status 1
+    try:
+        status = run.play(args.seed, args.max_steps)
+    except RunError:  # an expression cannot be evaluated: the run ends there, as with a bound
+        status = "error"
     record = run_record(run, seed=args.seed, max_steps=args.max_steps, status=status)
     if args.json:
         sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(format_text(record))
+    if run.error is not None and run.error.problem is not None:
+        print(run.error.problem, file=sys.stderr)  # where to look in the scenario file
     return cli.EXIT_FINDINGS if status == "error" else cli.EXIT_OK
 
 
@@ -233,10 +240,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    if args.jobs == 0:
-        from .montecarlo import default_jobs
+    """Worker processes: --jobs, 0 meaning one per CPU, lowered (with a note) to the CPUs
+    this process may use."""
+    from .montecarlo import default_jobs, max_jobs
 
+    if args.jobs == 0:
         return default_jobs()
+    limit = max_jobs()
+    if args.jobs > limit:
+        print(
+            f"note: --jobs {args.jobs} is more than the {limit} CPU(s) this process may use; "
+            f"using {limit}",
+            file=sys.stderr,
+        )
+        return limit
     return int(args.jobs)
 
 

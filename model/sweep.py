@@ -25,26 +25,30 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .limits import MAX_SWEEP_POINTS
 from .markov import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph, analyse_scenario
 from .montecarlo import (
     Progress,
     RunnerFactory,
     ScenarioSource,
+    end_pool,
     fingerprint,
     monte_carlo,
     source_for,
+    worker_pool,
 )
 from .scenario import ParameterError, ParamValue, Scenario
 from .textfmt import format_percent
 
 SweepMethod = Literal["auto", "exact", "montecarlo"]
-MAX_POINTS = 10_000
+MAX_POINTS = MAX_SWEEP_POINTS
 Record = dict[str, Any]
 
 
@@ -99,6 +103,9 @@ def grid(
     for name in names:
         if name in base:
             raise ParameterError(f"{name!r} is both swept and set with --set")
+    count = math.prod(len(a.values) for a in axes)
+    if count > MAX_POINTS:  # checked before building any point
+        raise ParameterError(f"the sweep has {count:,} points; at most {MAX_POINTS:,}")
     points = []
     for combo in itertools.product(*(a.values for a in axes)):
         points.append(scenario.parameters({**base, **dict(zip(names, combo))}))
@@ -161,7 +168,8 @@ def sweep(
     names = [a.name for a in axes]
     own: ProcessPoolExecutor | None = None
     if executor is None and jobs > 1:
-        own = executor = ProcessPoolExecutor(max_workers=jobs)
+        own = executor = worker_pool(jobs)
+    finished = False
     try:
         exact: list[ExactResult | None] = [None] * len(points)
         if method != "montecarlo":
@@ -220,9 +228,10 @@ def sweep(
             done += 1
             if progress is not None:
                 progress(done, todo)
+        finished = True
     finally:
         if own is not None:
-            own.shutdown(cancel_futures=True)
+            end_pool(own, kill=not finished)
     return records
 
 
