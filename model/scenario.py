@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import expr
+from .errors import show_int
+from .limits import MAX_LITERAL
 from .provenance import SourceText
 from .schema import EnumVariable, IntVariable, Parameter, ScenarioSpec, Transition
 from .yamlsource import Document
@@ -88,14 +91,19 @@ class Scenario:
     def outcome_states(self) -> dict[str, str]:
         return {s.id: s.outcome for s in self.spec.states if s.outcome}
 
-    @property
+    @cached_property
     def _states(self) -> dict[str, tuple[str | None, str | None]]:
+        # Built once: stage_of runs at every step (a dict per call made 6,000 states slow).
         return {s.id: (s.stage, s.outcome) for s in self.spec.states}
+
+    @cached_property
+    def _stage_order(self) -> dict[str, int]:
+        return {s.id: i for i, s in enumerate(self.spec.stages)}
 
     def stage_index(self, stage: str | None) -> int:
         """Position of a stage in the declared order (outcome states without one: last)."""
-        order = [s.id for s in self.spec.stages]
-        return order.index(stage) if stage in order else len(order)
+        order = self._stage_order
+        return order[stage] if stage in order else len(order)
 
     def variant_choices(
         self, overrides: Mapping[str, object] | None = None
@@ -142,7 +150,7 @@ class Scenario:
             if name not in specs:
                 known = ", ".join(specs) or "none"
                 raise ParameterError(
-                    f"unknown parameter {name!r}{_hint(name, specs)}; this scenario has: {known}"
+                    f"unknown parameter {_clip(name)}{_hint(name, specs)}; this scenario has: {known}"
                 )
             values[name] = _coerce(specs[name], raw)
         return values
@@ -174,13 +182,26 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
             return raw
         if isinstance(raw, str) and raw.lower() in ("true", "false"):
             return raw.lower() == "true"
-        raise ParameterError(f"parameter {p.id!r} takes true or false, not {raw!r}")
+        raise ParameterError(f"parameter {p.id!r} takes true or false, not {_clip(str(raw))}")
     if isinstance(raw, bool):
         raise ParameterError(f"parameter {p.id!r} takes a whole number, not {raw!r}")
+    text = str(raw).strip() if not isinstance(raw, int) else ""
+    if len(text) > len(str(MAX_LITERAL)) + 1:  # checked before int(): no 5,000-digit parsing
+        raise ParameterError(
+            f"parameter {p.id!r} takes a whole number of at most {len(str(MAX_LITERAL))} "
+            f"digits, not {_clip(text)} ({len(text):,} characters; MAX_LITERAL in model/limits.py)"
+        )
     try:
-        value = int(raw) if isinstance(raw, int) else int(str(raw).strip())
+        value = raw if isinstance(raw, int) else int(text)
     except ValueError:
-        raise ParameterError(f"parameter {p.id!r} takes a whole number, not {raw!r}") from None
+        raise ParameterError(
+            f"parameter {p.id!r} takes a whole number, not {_clip(str(raw))}"
+        ) from None
+    if abs(value) > MAX_LITERAL:
+        raise ParameterError(
+            f"parameter {p.id!r} takes a whole number from {-MAX_LITERAL:,} to {MAX_LITERAL:,} "
+            f"(MAX_LITERAL in model/limits.py), not {show_int(value)}"
+        )
     if (p.min is not None and value < p.min) or (p.max is not None and value > p.max):
         low = "" if p.min is None else f"at least {p.min}"
         high = "" if p.max is None else f"at most {p.max}"
@@ -188,3 +209,8 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
             f"parameter {p.id!r} must be {' and '.join(x for x in (low, high) if x)}, not {value}"
         )
     return value
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """``text`` quoted for a message, shortened when long."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
