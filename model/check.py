@@ -15,6 +15,7 @@ from . import cli
 from .check_report import check_record, format_check_text
 from .consistency import SEVERITY, check
 from .explore import DEFAULT_MAX_STATES
+from .limits import MAX_STATES
 from .loader import load
 from .paths import display_path
 
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--max-states",
-        type=int,
+        type=cli.integer(1, MAX_STATES, limit="MAX_STATES"),
         default=DEFAULT_MAX_STATES,
         metavar="N",
         help=f"stop exploring after N states (default: {DEFAULT_MAX_STATES:,})",
@@ -67,8 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.max_states < 1:
-        parser.error("--max-states must be at least 1")
     overrides = cli.parse_sets(args.set)
     scenarios = [load(p, display_path(p)) for p in cli.scenario_files(args.scenarios)]
     records = []

@@ -28,19 +28,26 @@ class Terminated(Exception):
     """SIGTERM arrived: unwind (ending worker processes, removing temporary files) and stop."""
 
 
-def integer(low: int, high: int, *, zero: str | None = None) -> Callable[[str], int]:
+def integer(
+    low: int, high: int, *, zero: str | None = None, limit: str | None = None
+) -> Callable[[str], int]:
     """An argparse ``type`` for a whole number in ``[low, high]``, with a message that says
-    which values are allowed (``zero`` says what 0 means when it is allowed specially)."""
+    which values are allowed (``zero``: what 0 means; ``limit``: the name in model/limits.py
+    of the constant ``high`` is)."""
+    named = f" ({limit} in model/limits.py)" if limit else ""
 
     def parse(text: str) -> int:
         cleaned = text.strip()
-        if not cleaned.lstrip("+-").isdigit() or len(cleaned) > len(str(high)) + 1:
-            if cleaned.lstrip("+-").isdigit():
-                raise argparse.ArgumentTypeError(f"{_clip(text)} is larger than {high:,}")
+        digits = cleaned.lstrip("+-")
+        if not digits.isdigit():
             raise argparse.ArgumentTypeError(f"expected a whole number, found {_clip(text)}")
+        if len(digits) > len(str(high)) + 1:  # no need to read 5,000 digits to refuse them
+            raise argparse.ArgumentTypeError(
+                f"{_clip(text)} is out of range: at most {high:,}{named}"
+            )
         value = int(cleaned)
         if not low <= value <= high:
-            allowed = f"from {low:,} to {high:,}" + (f" (0: {zero})" if zero else "")
+            allowed = f"from {low:,} to {high:,}{named}" + (f"; 0: {zero}" if zero else "")
             raise argparse.ArgumentTypeError(f"expected a whole number {allowed}, found {value:,}")
         return value
 
@@ -101,12 +108,14 @@ def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False
         parser.add_argument(
             "scenarios",
             nargs="*",
+            type=non_empty_path,
             help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/)",
         )
     else:
         parser.add_argument(
             "scenario",
             nargs="?",
+            type=non_empty_path,
             help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)})",
         )
 

@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o",
         "--output",
+        type=cli.non_empty_path,
         metavar="FILE",
         help="where to write; its stem gets one file per format (default: the scenario id)",
     )
@@ -78,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     formats: list[str] = args.format or ["png", "svg"]
     if args.timeline and "mermaid" in formats:
         parser.error("--timeline draws a picture; --format mermaid is for the state diagram")
+    if args.set and not args.timeline:
+        # Parameters change a run, not the state diagram: an ignored --set would mislead.
+        parser.error(
+            "--set changes a simulated run; add --timeline (the state diagram is the "
+            "same for every parameter value)"
+        )
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path))
     default = f"{scenario.id}-timeline" if args.timeline else scenario.id

@@ -33,10 +33,10 @@ weights, and keeping every value this small keeps each printable (Python refuses
 integers of more than 4,300 digits) and arithmetic on them cheap. Above it the expression is
 reported as an evaluation error at its place in the file."""
 
-MAX_ENUMERATED_DOMAIN = 100_000
-"""Values of one integer variable the checker lists one by one (deciding whether a guard can
-ever be true). A variable with wider bounds is not enumerated: the check that would need it is
-skipped with a note. 100,000 ints cost a few megabytes; 0..10^9 would cost tens of gigabytes."""
+GUARD_DOMAIN_LIMIT = 200_000
+"""Combinations of values the checker tries, one by one, to decide whether a guard can ever be
+true (``guard_never_true``). Guards reading more are not decided, and the check says so in a
+note; variables' domains are never listed in memory (bounds 0..10^9 once cost gigabytes)."""
 
 MAX_RUNS = 10**8
 """Largest ``--runs``: 10^8 runs of a small scenario already take hours on one core; more would

@@ -150,7 +150,8 @@ class Scenario:
             if name not in specs:
                 known = ", ".join(specs) or "none"
                 raise ParameterError(
-                    f"unknown parameter {_clip(name)}{_hint(name, specs)}; this scenario has: {known}"
+                    f"unknown parameter {_clip(name)}{_hint(name, specs)}; "
+                    f"this scenario has: {known}"
                 )
             values[name] = _coerce(specs[name], raw)
         return values

@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-steps",
-        type=cli.integer(0, MAX_STEPS),
+        type=cli.integer(0, MAX_STEPS, limit="MAX_STEPS"),
         default=500,
         metavar="N",
         help=f"stop after N steps (default: 500; at most {MAX_STEPS:,})",
@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     what_if = parser.add_argument_group("what-if analysis (see below)")
     what_if.add_argument(
         "--runs",
-        type=cli.integer(1, MAX_RUNS),
+        type=cli.integer(1, MAX_RUNS, limit="MAX_RUNS"),
         metavar="N",
         help=f"Monte Carlo: run the scenario N times (at most {MAX_RUNS:,})",
     )
@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what_if.add_argument(
         "--max-states",
-        type=cli.integer(0, MAX_STATES, zero="no exact values beside --runs"),
+        type=cli.integer(0, MAX_STATES, zero="no exact values beside --runs", limit="MAX_STATES"),
         metavar="N",
         help="explore at most N states for exact values (default: 200,000 for --exact and "
         f"--sweep, {MC_EXACT_MAX_STATES:,} beside --runs; 0: no exact values beside --runs)",
