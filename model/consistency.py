@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import expr
-from .errors import EvaluationError, InvariantViolated, OutOfBounds
+from .errors import EvaluationError, InvariantViolated, OutOfBounds, Problem, RunError
 from .explore import DEFAULT_MAX_STATES, Edge, StateGraph, explore
 from .graphs import strongly_connected_components
 from .limits import GUARD_DOMAIN_LIMIT
@@ -169,6 +169,15 @@ def _reason(e: ExpectedFinding) -> str:
         return " ".join(e.assumption.split())
     assert e.quote is not None
     return "“" + " ".join(e.quote.text.split()) + "”"
+
+
+def _position(problem: Problem) -> str:
+    return f"{problem.file}:{problem.line}:{problem.col}"
+
+
+def _at(err: RunError, index: int, checks: _Checks) -> str:
+    """Where an evaluation error is: the expression itself when known, else its transition."""
+    return _position(err.problem) if err.problem is not None else checks.where_transition(index)
 
 
 def _where(scenario: Scenario, path: Path_) -> str:
@@ -374,7 +383,8 @@ class _Checks:
             type(err), "evaluation_error"
         )
         target = getattr(err, "invariant", None) or getattr(err, "variable", None) or "start"
-        return Finding(kind, target, f"the start already breaks a rule: {err}")
+        where = "" if err is None or err.problem is None else _position(err.problem)
+        return Finding(kind, target, f"the start already breaks a rule: {err}", where)
 
     def _step_errors(self) -> Iterable[Finding]:
         seen: dict[tuple[str, str], Finding] = {}
@@ -397,7 +407,7 @@ class _Checks:
                 message = str(err)
             else:
                 assert isinstance(err, EvaluationError)
-                kind, target, where = "evaluation_error", t.name, self.where_transition(t.index)
+                kind, target, where = "evaluation_error", t.name, _at(err, t.index, self)
                 message = str(err)
             key = (kind, target)
             if key in seen:
