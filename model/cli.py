@@ -9,6 +9,7 @@ and 143 terminated (SIGTERM). Nothing ever shows a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import threading
@@ -38,8 +39,8 @@ def integer(
 
     def parse(text: str) -> int:
         cleaned = text.strip()
-        digits = cleaned.lstrip("+-")
-        if not digits.isdigit():
+        digits = cleaned[1:] if cleaned[:1] in ("+", "-") else cleaned
+        if not _DIGITS.fullmatch(digits):
             raise argparse.ArgumentTypeError(f"expected a whole number, found {_clip(text)}")
         if len(digits) > len(str(high)) + 1:  # no need to read 5,000 digits to refuse them
             raise argparse.ArgumentTypeError(
@@ -58,7 +59,8 @@ def integer(
 def seed(text: str) -> int:
     """An argparse ``type`` for a random seed: any whole number of at most 100 digits."""
     cleaned = text.strip()
-    if not cleaned.lstrip("+-").isdigit() or len(cleaned) > 100:
+    digits = cleaned[1:] if cleaned[:1] in ("+", "-") else cleaned
+    if not _DIGITS.fullmatch(digits) or len(digits) > 100:
         raise argparse.ArgumentTypeError(
             f"expected a whole number of at most 100 digits, found {_clip(text)}"
         )
@@ -70,6 +72,14 @@ def non_empty_path(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("the path is empty; name a file")
     return text
+
+
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: "²".isdigit() is true, int("²") fails
+
+
+def non_empty_dir(text: str) -> Path:
+    """An argparse ``type`` for a folder: `non_empty_path`, as a `Path`."""
+    return Path(non_empty_path(text))
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -165,6 +175,10 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
             return EXIT_INVALID
         except BrokenPipeError:  # e.g. piped into `head`
             return EXIT_OK
+        except OSError as exc:  # a path the system refuses: a file where a folder should be...
+            where = f": {exc.filename}" if exc.filename is not None else ""
+            print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+            return EXIT_INVALID
         finally:
             if previous is not _NOT_INSTALLED:
                 signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)

@@ -297,7 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="write nothing; exit 1 if docs/ is out of date"
     )
     parser.add_argument(
-        "--docs-dir", type=Path, default=DOCS_DIR, metavar="DIR", help="where to write (docs/)"
+        "--docs-dir",
+        type=cli.non_empty_dir,
+        default=DOCS_DIR,
+        metavar="DIR",
+        help="where to write (docs/)",
     )
     return parser
 

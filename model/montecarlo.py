@@ -458,15 +458,24 @@ def end_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
     """Shut ``pool`` down; with ``kill`` (an interrupt, an error) end its workers at once
     instead of waiting for the runs under way."""
     if kill:
-        # `_processes` is the executor's table of its workers (CPython 3.8+); terminating them
-        # is the only way to stop a chunk under way.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
+        # `_processes` is the executor's table of its workers (CPython 3.8+); ending them is
+        # the only way to stop a chunk under way.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
             process.terminate()
+        for process in processes:
+            process.join(timeout=2)
+            if process.is_alive():  # pragma: no cover - SIGTERM is not ignored in workers
+                process.kill()
+                process.join()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's handlers; `cli` makes SIGTERM raise, which in a
+    # worker would unwind inside the pool's queue locks. Here SIGTERM simply ends it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         import ctypes
 
