@@ -26,8 +26,10 @@ model under `expected_findings`; they are shown as expected and do not fail the 
 one that is declared but not found is itself a finding.
 
 exit status: 0 every scenario is clean (or has only expected findings and notes); 1 some
-scenario has findings, or a search stopped at --max-states (a bounded search never reports a
-scenario clean); 2 invalid input.
+scenario has findings (an expression that cannot be evaluated is an evaluation_error finding,
+or, for a stage length, a file:line:col: field: message line), or a search stopped at
+--max-states (a bounded search never reports a scenario clean); 2 invalid input; 130
+interrupted (Ctrl-C).
 
 examples:
   python -m model.check

@@ -790,7 +790,8 @@ and its events; and the number of reachable states of each.
 --set-a and --set-b apply to one scenario and win over --set.
 
 exit status: 0 the scenarios were compared (differences are the result, not an error);
-2 invalid input (a scenario file, a parameter name or value).
+1 a scenario's start or stage length cannot be evaluated (file:line:col: field: message);
+2 invalid input (a scenario file, a parameter name or value); 130 interrupted (Ctrl-C).
 
 examples:
   python -m model.compare scenarios/a.yaml scenarios/b.yaml

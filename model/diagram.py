@@ -26,7 +26,8 @@ examples:
   python -m model.diagram scenarios/november_truce.yaml --format mermaid > nov.mmd
   python -m model.diagram scenarios/cairo_three_stage_truce.yaml --timeline --seed 15 -o run
 
-exit status: 0 written; 2 invalid input.
+exit status: 0 written; 1 the --timeline run cannot start or an expression cannot be
+evaluated (file:line:col: field: message); 2 invalid input.
 """
 
 FORMATS = ("png", "svg", "pdf", "mermaid")
