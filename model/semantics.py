@@ -128,13 +128,13 @@ class Semantics:
         self, t: CompiledTransition, env: Mapping[str, Value], exc: ArithmeticError
     ) -> EvaluationError:
         """The error of a guard that raised, placed at the condition that raised it."""
-        conditions: list[tuple[Path_, object]] = [(("guard",), t.spec.guard)]
+        conditions: list[tuple[Path_, str | bool | int]] = [(("guard",), t.spec.guard)]
         conditions += [(("requires", j, "holds"), r.holds) for j, r in enumerate(t.spec.requires)]
         field: Path_ = ("guard",)
         if len(conditions) > 1:  # find which one (only on this error path)
             for where, text in conditions:
                 try:
-                    expr.compile_expr(expr.parse(expr.text_of(text)))(env)  # type: ignore[arg-type]
+                    expr.compile_expr(expr.parse(expr.text_of(text)))(env)
                 except ArithmeticError:
                     field = where
                     break
@@ -143,11 +143,10 @@ class Semantics:
 
     def negative(self, t: CompiledTransition, what: str, value: int) -> EvaluationError:
         """The error of a negative weight or duration (``what``: "weight" or "days")."""
-        message = (
-            f"weight is negative ({value})"
-            if what == "weight"
-            else (f"duration is negative ({value} days)")
-        )
+        if what == "weight":
+            message = f"weight is negative ({value})"
+        else:
+            message = f"duration is negative ({value} days)"
         return self.located(
             EvaluationError(f"transition {t.name}", message), ("transitions", t.index, what)
         )

@@ -475,3 +475,20 @@ def test_numeric_option_out_of_range_is_refused_with_a_clear_message(
             "out of range: at most" in err
         ), err
         assert len(err) < 2000
+
+
+def test_requirement_that_cannot_be_evaluated_is_placed_at_the_requirement() -> None:
+    text = chain(1, lambda i: "go").replace(
+        "stages:", "parameters: [{id: n, default: 3, assumption: a}]\nstages:"
+    )
+    text = text.replace(
+        "{trigger: go,",
+        "{trigger: go, guard: n > 0, requires: [{holds: n // (n - 3) == 1, assumption: a}],",
+    )
+    scenario = load_text(text, "requires.yaml", HOSTILE)
+    with pytest.raises(EvaluationError) as info:
+        Run(scenario).play(0, 5)
+    problem = info.value.problem
+    assert problem is not None
+    assert (problem.file, problem.path) == ("requires.yaml", "transitions[0].requires[0].holds")
+    assert "division by zero" in problem.message
