@@ -43,6 +43,7 @@ import os
 import random
 import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -242,7 +243,16 @@ _WORKER_CACHE: dict[tuple[object, ...], RunOnce] = {}
 
 def run_chunk(chunk: Chunk) -> Tally:
     """Run one chunk in this process (loading the scenario once per process)."""
-    key = (chunk.source, chunk.fingerprint, chunk.params, chunk.max_steps, chunk.runner)
+    # Per thread: a run function keeps its random generator and memo graph between runs, so
+    # threads of one process (a ThreadPoolExecutor) must not share one.
+    key = (
+        chunk.source,
+        chunk.fingerprint,
+        chunk.params,
+        chunk.max_steps,
+        chunk.runner,
+        threading.get_ident(),
+    )
     run_once = _WORKER_CACHE.get(key)
     if run_once is None:
         scenario = chunk.source.load()

@@ -8,7 +8,8 @@ directory with stdout/stderr captured and stdin at end of file. The invariant:
 
 - the exit status is 0, 1 or 2 (argparse's own ``SystemExit(2)`` counts as 2);
 - no other exception, and no traceback text on stderr;
-- no file created or changed in the project tree (only in the temporary directory);
+- no file created or changed in the project tree while it runs (only in the temporary
+  directory);
 - each input within ``BUDGET`` seconds: by construction ``--runs`` stays small; the other
   numbers are bounded by the limits in model/limits.py.
 
@@ -270,9 +271,6 @@ def project_files() -> dict[str, int]:
     return out
 
 
-BEFORE = project_files()
-
-
 def no_input(prompt: object = "") -> str:
     raise EOFError  # stdin at end of file (--interactive)
 
@@ -280,6 +278,7 @@ def no_input(prompt: object = "") -> str:
 def run(main: Main, argv: list[str]) -> tuple[int, str, str]:
     """Run ``main(argv)`` in a fresh temporary directory; check the invariant; return
     (status, stdout, stderr)."""
+    before = project_files()
     out, err = io.StringIO(), io.StringIO()
     with (
         tempfile.TemporaryDirectory() as folder,
@@ -301,13 +300,10 @@ def run(main: Main, argv: list[str]) -> tuple[int, str, str]:
     assert "Traceback" not in stderr, (argv, stderr[-2000:])
     assert elapsed < BUDGET, (argv, elapsed)
     assert isinstance(status, int)
-    return status, out.getvalue(), stderr
-
-
-def assert_project_untouched() -> None:
     after = project_files()
-    changed = sorted(p for p in after if BEFORE.get(p) != after[p])
-    assert not changed, f"files created or changed in the project: {changed[:10]}"
+    changed = sorted(p for p in after if before.get(p) != after[p])
+    assert not changed, (argv, f"files created or changed in the project: {changed[:10]}")
+    return status, out.getvalue(), stderr
 
 
 # --- the fuzz tests, one per entry ---------------------------------------------------------------
@@ -317,49 +313,42 @@ def assert_project_untouched() -> None:
 @given(SIMULATE)
 def test_fuzz_simulate(argv: list[str]) -> None:
     run(simulate.main, argv)
-    assert_project_untouched()
 
 
 @settings(max_examples=EXAMPLES)
 @given(CHECK)
 def test_fuzz_check(argv: list[str]) -> None:
     run(check.main, argv)
-    assert_project_untouched()
 
 
 @settings(max_examples=SLOW)
 @given(DIAGRAM)
 def test_fuzz_diagram(argv: list[str]) -> None:
     run(diagram.main, argv)
-    assert_project_untouched()
 
 
 @settings(max_examples=SLOW)
 @given(TIMELINE)
 def test_fuzz_timeline(argv: list[str]) -> None:
     run(timeline.main, argv)
-    assert_project_untouched()
 
 
 @settings(max_examples=EXAMPLES)
 @given(TRACE)
 def test_fuzz_trace(argv: list[str]) -> None:
     run(trace.main, argv)
-    assert_project_untouched()
 
 
 @settings(max_examples=EXAMPLES)
 @given(COMPARE)
 def test_fuzz_compare(argv: list[str]) -> None:
     run(compare.main, argv)
-    assert_project_untouched()
 
 
 @settings(max_examples=SLOW)
 @given(DOCS)
 def test_fuzz_docs(argv: list[str]) -> None:
     run(docs.main, argv)
-    assert_project_untouched()
 
 
 # --- regression inputs (each once found a traceback, a hang or a silent default) ------------
@@ -394,4 +383,3 @@ REGRESSIONS: list[tuple[Main, list[str], int]] = [
 @pytest.mark.parametrize(("main", "argv", "status"), REGRESSIONS)
 def test_fuzz_regression(main: Main, argv: list[str], status: int) -> None:
     assert run(main, argv)[0] == status
-    assert_project_untouched()
