@@ -59,14 +59,19 @@ class Semantics:
         self._variable_pos = {v.id: i for i, v in enumerate(spec.variables)}
         stage_pos = {st.id: i for i, st in enumerate(spec.stages)}
         self._stage_days: dict[str | None, int | None] = {}
+        # A stage length that cannot be evaluated breaks the start: `initial` raises it, so
+        # the checker and the analyses report it as they report any start that breaks a rule.
+        self._start_error: RunError | None = None
         for stage, f in scenario.stage_days.items():
-            self._stage_days[stage] = (
-                None
-                if f is None
-                else self._int(
-                    f, self.params, f"stage {stage}: days", ("stages", stage_pos[stage], "days")
-                )
-            )
+            self._stage_days[stage] = None
+            if f is not None and self._start_error is None:
+                path = ("stages", stage_pos[stage], "days")
+                try:
+                    self._stage_days[stage] = self._int(
+                        f, self.params, f"stage {stage}: days", path
+                    )
+                except RunError as exc:
+                    self._start_error = exc
 
     # -- environments ------------------------------------------------------------------------
 
@@ -87,6 +92,8 @@ class Semantics:
 
     def initial(self) -> Snapshot:
         """The snapshot a run starts from; initial values are checked against bounds."""
+        if self._start_error is not None:
+            raise self._start_error
         values = []
         for name, f in self.scenario.initial_values:
             path = ("variables", self._variable_pos[name], "initial")
