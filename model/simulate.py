@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.interactive:
         from .interactive import Session, interact
 
-        return interact(Session(scenario, sets, args.seed, sys.stdout), input)
+        return interact(Session(scenario, sets, args.seed, sys.stdout, args.max_steps), input)
     run = Run(scenario, sets)  # a start that breaks a rule: `cli.guarded` reports it, status 1
     try:
         status = run.play(args.seed, args.max_steps)

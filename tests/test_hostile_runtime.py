@@ -257,10 +257,22 @@ def test_sigint_in_every_entry_is_one_line_and_130(
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
+    from model import docs as docs_cli
+    from model import trace as trace_cli
+
     monkeypatch.setattr("model.loader.load_document", interrupt)
-    for main in (simulate_cli.main, check_cli.main, diagram_cli.main, timeline_cli.main):
-        status, _out, err = run_cli(main, capsys)
-        assert (status, err.strip()) == (130, "interrupted")
+    scenario = str(ROOT / "scenarios" / "november_truce.yaml")
+    for main, args in (
+        (simulate_cli.main, []),
+        (check_cli.main, []),
+        (diagram_cli.main, []),
+        (timeline_cli.main, []),
+        (trace_cli.main, []),
+        (compare_cli.main, [scenario, scenario]),
+        (docs_cli.main, ["--check"]),
+    ):
+        status, _out, err = run_cli(main, capsys, *args)
+        assert (status, err.strip()) == (130, "interrupted"), main.__module__
 
 
 # --- 2. resource limits -----------------------------------------------------------------------
@@ -500,3 +512,26 @@ def test_requirement_that_cannot_be_evaluated_is_placed_at_the_requirement() -> 
     assert problem is not None
     assert (problem.file, problem.path) == ("requires.yaml", "transitions[0].requires[0].holds")
     assert "division by zero" in problem.message
+
+
+def test_interactive_hostile_answers_and_continue_is_bounded() -> None:
+    import io
+
+    from model.interactive import Session, interact
+
+    # A cycle of zero-day steps: "c" used to run for ever.
+    text = scenario_text(
+        ["a", "b"],
+        [
+            {"trigger": "there", "source": "a", "dest": "b"},
+            {"trigger": "back", "source": "b", "dest": "a"},
+        ],
+    )
+    scenario = load_text(text, "cycle.yaml", HOSTILE)
+    answers = iter(["²", "9" * 5000, "٣", "c", "q"])  # "²".isdigit() is true; int("²") fails
+    out = io.StringIO()
+    session = Session(scenario, {}, 0, out, max_steps=50)
+    assert interact(session, lambda prompt: next(answers)) == 0
+    assert out.getvalue().count("  ? number = fire that event") == 3
+    assert "stopped after 50 steps (--max-steps)" in out.getvalue()
+    assert len(session.run.history) == 50
