@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from .errors import RunError, ScenarioError
+from .errors import RunError, ScenarioError, clip
 from .scenario import ParameterError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
@@ -38,15 +38,8 @@ def integer(
     named = f" ({limit} in model/limits.py)" if limit else ""
 
     def parse(text: str) -> int:
-        cleaned = text.strip()
-        digits = cleaned[1:] if cleaned[:1] in ("+", "-") else cleaned
-        if not _DIGITS.fullmatch(digits):
-            raise argparse.ArgumentTypeError(f"expected a whole number, found {_clip(text)}")
-        if len(digits) > len(str(high)) + 1:  # no need to read 5,000 digits to refuse them
-            raise argparse.ArgumentTypeError(
-                f"{_clip(text)} is out of range: at most {high:,}{named}"
-            )
-        value = int(cleaned)
+        # No need to read 5,000 digits to refuse them: one more digit than `high` is enough.
+        value = _whole(text, len(str(high)) + 1, f"out of range: at most {high:,}{named}")
         if not low <= value <= high:
             allowed = f"from {low:,} to {high:,}{named}" + (f"; 0: {zero}" if zero else "")
             raise argparse.ArgumentTypeError(f"expected a whole number {allowed}, found {value:,}")
@@ -58,12 +51,17 @@ def integer(
 
 def seed(text: str) -> int:
     """An argparse ``type`` for a random seed: any whole number of at most 100 digits."""
+    return _whole(text, 100, "out of range: at most 100 digits")
+
+
+def _whole(text: str, max_digits: int, too_long: str) -> int:
+    """``text`` as a whole number (ASCII digits, an optional sign), or a message."""
     cleaned = text.strip()
     digits = cleaned[1:] if cleaned[:1] in ("+", "-") else cleaned
-    if not _DIGITS.fullmatch(digits) or len(digits) > 100:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of at most 100 digits, found {_clip(text)}"
-        )
+    if not _DIGITS.fullmatch(digits):
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {clip(text)}")
+    if len(digits) > max_digits:
+        raise argparse.ArgumentTypeError(f"{clip(text)} is {too_long}")
     return int(cleaned)
 
 
@@ -80,10 +78,6 @@ _DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: "²".isdigit() is true, in
 def non_empty_dir(text: str) -> Path:
     """An argparse ``type`` for a folder: `non_empty_path`, as a `Path`."""
     return Path(non_empty_path(text))
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, str]:

@@ -85,6 +85,11 @@ class EvaluationError(RunError):
         super().__init__("evaluation", f"{where}: {message}")
 
 
+def clip(text: str, limit: int = 40) -> str:
+    """``text`` quoted for a message, shortened when long (a hostile value is not echoed)."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
 def show_int(value: int) -> str:
     """``value`` as digits, or its size when it has too many digits to print in full."""
     if value.bit_length() < 100:  # at most 31 digits

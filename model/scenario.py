@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import expr
-from .errors import show_int
+from .errors import clip, show_int
 from .limits import MAX_LITERAL
 from .provenance import SourceText
 from .schema import EnumVariable, IntVariable, Parameter, ScenarioSpec, Transition
@@ -150,7 +150,7 @@ class Scenario:
             if name not in specs:
                 known = ", ".join(specs) or "none"
                 raise ParameterError(
-                    f"unknown parameter {_clip(name)}{_hint(name, specs)}; "
+                    f"unknown parameter {clip(name)}{_hint(name, specs)}; "
                     f"this scenario has: {known}"
                 )
             values[name] = _coerce(specs[name], raw)
@@ -183,20 +183,20 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
             return raw
         if isinstance(raw, str) and raw.lower() in ("true", "false"):
             return raw.lower() == "true"
-        raise ParameterError(f"parameter {p.id!r} takes true or false, not {_clip(str(raw))}")
+        raise ParameterError(f"parameter {p.id!r} takes true or false, not {clip(str(raw))}")
     if isinstance(raw, bool):
         raise ParameterError(f"parameter {p.id!r} takes a whole number, not {raw!r}")
     text = str(raw).strip() if not isinstance(raw, int) else ""
     if len(text) > len(str(MAX_LITERAL)) + 1:  # checked before int(): no 5,000-digit parsing
         raise ParameterError(
             f"parameter {p.id!r} takes a whole number of at most {len(str(MAX_LITERAL))} "
-            f"digits, not {_clip(text)} ({len(text):,} characters; MAX_LITERAL in model/limits.py)"
+            f"digits, not {clip(text)} ({len(text):,} characters; MAX_LITERAL in model/limits.py)"
         )
     try:
         value = raw if isinstance(raw, int) else int(text)
     except ValueError:
         raise ParameterError(
-            f"parameter {p.id!r} takes a whole number, not {_clip(str(raw))}"
+            f"parameter {p.id!r} takes a whole number, not {clip(str(raw))}"
         ) from None
     if abs(value) > MAX_LITERAL:
         raise ParameterError(
@@ -210,8 +210,3 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
             f"parameter {p.id!r} must be {' and '.join(x for x in (low, high) if x)}, not {value}"
         )
     return value
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    """``text`` quoted for a message, shortened when long."""
-    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
