@@ -27,7 +27,7 @@ import io
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -35,14 +35,15 @@ from typing import Any, Literal
 from .limits import MAX_SWEEP_POINTS
 from .markov import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph, analyse_scenario
 from .montecarlo import (
+    DeferredSignals,
     Progress,
     RunnerFactory,
     ScenarioSource,
-    end_pool,
     fingerprint,
+    gather,
     monte_carlo,
+    own_pool,
     source_for,
-    worker_pool,
 )
 from .scenario import ParameterError, ParamValue, Scenario
 from .textfmt import format_percent
@@ -166,72 +167,125 @@ def sweep(
         scenario = scenario.load()
     points = grid(scenario, axes, params)
     names = [a.name for a in axes]
-    own: ProcessPoolExecutor | None = None
     if executor is None and jobs > 1:
-        own = executor = worker_pool(jobs)
-    finished = False
-    try:
-        exact: list[ExactResult | None] = [None] * len(points)
-        if method != "montecarlo":
-            if executor is not None:
-                src = source or source_for(scenario)
-                digest = fingerprint(scenario)
-                futures = [
-                    executor.submit(_exact_point, src, digest, p, max_states) for p in points
-                ]
-                exact = [f.result() for f in futures]
-            else:
-                exact = [_exact_local(scenario, p, max_states) for p in points]
-            if method == "exact":
-                for p, r in zip(points, exact):
-                    if r is None:
-                        shown = ", ".join(f"{n}={p[n]}" for n in names)
-                        raise IncompleteGraph(
-                            f"at {shown} the scenario has more than {max_states:,} states; "
-                            "raise max_states or use Monte Carlo"
-                        )
-        records: list[Record] = []
-        todo = sum(1 for r in exact if r is None)
-        done = 0
-        for k in range(len(points)):
-            point = {n: points[k][n] for n in names}
-            result = exact[k]
-            if result is not None:
-                records += _exact_records(point, result)
-                continue
-            mc = monte_carlo(
+        with own_pool(jobs) as (pool, signals):
+            return _sweep_points(
                 scenario,
-                points[k],
-                runs=runs,
-                seed=seed,
-                max_steps=max_steps,
-                jobs=1,
-                executor=executor,
-                source=source,
-                runner=runner,
+                points,
+                names,
+                method,
+                runs,
+                seed,
+                max_steps,
+                max_states,
+                pool,
+                signals,
+                source,
+                runner,
+                progress,
             )
-            for e in mc.endings:
-                records.append(
-                    {
-                        **point,
-                        "kind": e.kind,
-                        "ending": e.name,
-                        "probability": e.share,
-                        "low": e.low,
-                        "high": e.high,
-                        "method": "montecarlo",
-                        "runs": mc.runs,
-                        "count": e.count,
-                        "expected_days": e.mean_days,
-                    }
-                )
-            done += 1
-            if progress is not None:
-                progress(done, todo)
-        finished = True
-    finally:
-        if own is not None:
-            end_pool(own, kill=not finished)
+    return _sweep_points(
+        scenario,
+        points,
+        names,
+        method,
+        runs,
+        seed,
+        max_steps,
+        max_states,
+        executor,
+        None,
+        source,
+        runner,
+        progress,
+    )
+
+
+def _sweep_points(
+    scenario: Scenario,
+    points: list[dict[str, ParamValue]],
+    names: list[str],
+    method: SweepMethod,
+    runs: int,
+    seed: int,
+    max_steps: int,
+    max_states: int,
+    executor: Executor | None,
+    signals: DeferredSignals | None,
+    source: ScenarioSource | None,
+    runner: RunnerFactory | None,
+    progress: Progress | None,
+) -> list[Record]:
+    """The body of `sweep`; with a local pool, ``signals`` lets interrupts stop it between
+    steps (`model.montecarlo.DeferredSignals`)."""
+    exact: list[ExactResult | None] = [None] * len(points)
+    if method != "montecarlo":
+        if executor is not None:
+            src = source or source_for(scenario)
+            digest = fingerprint(scenario)
+            futures = {
+                executor.submit(_exact_point, src, digest, p, max_states): k
+                for k, p in enumerate(points)
+            }
+            if signals is not None:
+
+                def collect(future: Future[ExactResult | None], k: int) -> None:
+                    exact[k] = future.result()
+
+                gather(futures, signals, collect)
+            else:
+                for future, k in futures.items():
+                    exact[k] = future.result()
+        else:
+            exact = [_exact_local(scenario, p, max_states) for p in points]
+        if method == "exact":
+            for p, r in zip(points, exact):
+                if r is None:
+                    shown = ", ".join(f"{n}={p[n]}" for n in names)
+                    raise IncompleteGraph(
+                        f"at {shown} the scenario has more than {max_states:,} states; "
+                        "raise max_states or use Monte Carlo"
+                    )
+    records: list[Record] = []
+    todo = sum(1 for r in exact if r is None)
+    done = 0
+    for k in range(len(points)):
+        point = {n: points[k][n] for n in names}
+        result = exact[k]
+        if result is not None:
+            records += _exact_records(point, result)
+            continue
+        mc = monte_carlo(
+            scenario,
+            points[k],
+            runs=runs,
+            seed=seed,
+            max_steps=max_steps,
+            jobs=1,
+            executor=executor,
+            source=source,
+            runner=runner,
+        )
+        if signals is not None:
+            signals.check()
+        for e in mc.endings:
+            records.append(
+                {
+                    **point,
+                    "kind": e.kind,
+                    "ending": e.name,
+                    "probability": e.share,
+                    "low": e.low,
+                    "high": e.high,
+                    "method": "montecarlo",
+                    "runs": mc.runs,
+                    "count": e.count,
+                    "expected_days": e.mean_days,
+                }
+            )
+        done += 1
+        if progress is not None:
+            progress(done, todo)
     return records
 
 

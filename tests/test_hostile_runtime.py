@@ -374,15 +374,23 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_signal_ends_the_worker_processes(sig: signal.Signals) -> None:
+@pytest.mark.parametrize(
+    ("sig", "work"),
+    [
+        (signal.SIGTERM, ["--runs", "50000000"]),
+        (signal.SIGINT, ["--runs", "50000000"]),
+        (signal.SIGTERM, ["--sweep", "batch_size=1:133:1", "--runs", "50000"]),
+    ],
+)
+def test_signal_ends_the_worker_processes(sig: signal.Signals, work: list[str]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "model.simulate", "--runs", "50000000", "--jobs", "2"],
+        [sys.executable, "-m", "model.simulate", *work, "--jobs", "2"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a shell job
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # a hang shows where, below
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(_children(proc.pid)) < 2:
@@ -394,7 +402,12 @@ def test_signal_ends_the_worker_processes(sig: signal.Signals) -> None:
         os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole group
     else:
         proc.send_signal(sig)
-    _, err = proc.communicate(timeout=20)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        _, err = proc.communicate()
+        raise AssertionError(f"no exit 20 s after the signal:\n{err[-6000:]}") from None
     assert proc.returncode == 128 + sig
     assert "Traceback" not in err
     assert err.strip() == ("terminated" if sig == signal.SIGTERM else "interrupted")
