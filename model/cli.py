@@ -143,6 +143,14 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
     status 130 or 143 (after unwinding: worker processes ended, temporary files removed)."""
 
     def wrapper(argv: list[str] | None = None) -> int:
+        dashes = _dashes_as_value(sys.argv[1:] if argv is None else argv)
+        if dashes is not None:
+            print(
+                f"error: {dashes}: '--' is not a value (argparse would pass an empty list); "
+                "give the option a value",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
         previous = _on_sigterm()
         try:
             return main(argv)
@@ -178,6 +186,19 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
                 signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
     return wrapper
+
+
+def _dashes_as_value(argv: Sequence[str]) -> str | None:
+    """The first ``--option=--`` or ``-o--`` before a bare ``--`` (argparse gives such an
+    option an empty list, not "--", and skips its ``type`` check), or None."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        long_form = arg.startswith("--") and arg.partition("=")[2] == "--"  # --runs=--
+        short_form = arg[:1] == "-" and arg[1:2] != "-" and arg[2:] in ("--", "=--")  # -o--
+        if long_form or short_form:
+            return clip(arg)
+    return None
 
 
 _NOT_INSTALLED = object()

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from model import check, compare, diagram, docs, simulate, timeline, trace
 
 Main = Callable[[list[str] | None], int]
-BUDGET = 30.0
+BUDGET = 60.0
 """CPU seconds one command line may take in this process (a full `model.docs` run, the
 slowest valid input, takes about 5). CPU time, not wall time, so a machine busy with other
 work does not fail the test; a hang is caught by ``HANG`` seconds of wall time."""
@@ -379,6 +379,10 @@ REGRESSIONS: list[tuple[Main, list[str], int]] = [
     (compare.main, [SCENARIO, SCENARIO, "--max-states", "-1"], 2),
     (trace.main, ["folder"], 2),
     (docs.main, ["--docs-dir", ""], 2),  # wrote the pages into the working directory
+    (compare.main, [SCENARIO, SCENARIO, "--max-states=--"], 2),  # argparse gave it []
+    (trace.main, [SCENARIO, "--coverage=--"], 2),
+    (simulate.main, ["--runs=--"], 2),
+    (simulate.main, ["-o--"], 2),  # ran the default scenario, ignoring -o
 ]
 
 
