@@ -55,7 +55,7 @@ show progress, few enough that building them costs nothing next to the runs."""
 
 MAX_JOBS_PER_CPU = 1
 """Worker processes per CPU this process may use: more workers than CPUs only share the same
-cores and cost memory; ``--jobs`` above it is refused with a message."""
+cores and cost memory; a larger ``--jobs`` is lowered to it, with a note on stderr."""
 
 MAX_SWEEP_POINTS = 10_000
 """Parameter combinations in one ``--sweep`` (each an exact analysis or 2,000 runs)."""
