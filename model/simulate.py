@@ -162,15 +162,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def format_parameters(run: Run) -> str:
-    lines = [f"parameters of {run.scenario.id} (override with --set NAME=VALUE):"]
-    for p in run.scenario.spec.parameters:
+def format_parameters(scenario: Scenario, params: dict[str, ParamValue]) -> str:
+    """The scenario's parameters with their values (no run: a start that breaks a rule does
+    not keep them from being listed)."""
+    lines = [f"parameters of {scenario.id} (override with --set NAME=VALUE):"]
+    for p in scenario.spec.parameters:
         bounds = (
             ""
             if p.type == "bool"
             else f" [{p.min if p.min is not None else ''}..{p.max if p.max is not None else ''}]"
         )
-        value = run.params[p.id]
+        value = params[p.id]
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         lines.append(f"  {p.id} = {shown}{bounds}  {p.description or ''}".rstrip())
         if p.quote is not None:
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario = load(path, display_path(path))
     sets = cli.parse_sets(args.set)
     if args.list_parameters:
-        sys.stdout.write(format_parameters(Run(scenario, sets)))
+        sys.stdout.write(format_parameters(scenario, scenario.parameters(sets)))
         return cli.EXIT_OK
     if args.sweep or args.runs is not None or args.exact:
         # No Run here: a start that breaks a rule is an ending the analysis reports.

@@ -175,6 +175,8 @@ def test_simulate_invariant_false_at_the_start(capsys: pytest.CaptureFixture[str
     status, out, _ = run_cli(check_cli.main, capsys, fixture(name))
     assert status == 1
     assert "invariant_violated: the start already breaks a rule" in out
+    status, out, _ = run_cli(simulate_cli.main, capsys, fixture(name), "--list-parameters")
+    assert status == 0 and "  n = 3 [0..10]" in out  # listing needs no valid start
 
 
 def test_simulate_huge_parameter_squared(capsys: pytest.CaptureFixture[str]) -> None:
