@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .errors import clip
 from .limits import MAX_SWEEP_POINTS
 from .markov import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph, analyse_scenario
 from .montecarlo import (
@@ -68,26 +69,26 @@ class Axis:
         name, spec = name.strip(), spec.strip()
         usage = "write NAME=START:STOP:STEP (e.g. batch_size=5:30:5) or NAME=V1,V2,..."
         if not sep or not name or not spec:
-            raise ParameterError(f"--sweep {text!r}: {usage}")
+            raise ParameterError(f"--sweep {clip(text, 80)}: {usage}")
         if ":" in spec:
             parts = spec.split(":")
             try:
                 start, stop, step = (int(p) for p in parts) if len(parts) == 3 else (0, 0, 0)
             except ValueError:
-                raise ParameterError(f"--sweep {text!r}: {usage}") from None
+                raise ParameterError(f"--sweep {clip(text, 80)}: {usage}") from None
             if len(parts) != 3 or step == 0 or (stop - start) * step < 0:
                 raise ParameterError(
-                    f"--sweep {text!r}: {usage}; STEP must not be 0 and must lead from START "
+                    f"--sweep {clip(text, 80)}: {usage}; STEP must not be 0 and must lead from START "
                     "to STOP"
                 )
             count = (stop - start) // step + 1
             if count > MAX_POINTS:
-                raise ParameterError(f"--sweep {text!r}: {count} values; at most {MAX_POINTS}")
+                raise ParameterError(f"--sweep {clip(text, 80)}: {count} values; at most {MAX_POINTS}")
             values = tuple(str(start + k * step) for k in range(count))
         else:
             values = tuple(v.strip() for v in spec.split(",") if v.strip())
             if not values:
-                raise ParameterError(f"--sweep {text!r}: {usage}")
+                raise ParameterError(f"--sweep {clip(text, 80)}: {usage}")
         return cls(name, values)
 
 
