@@ -78,12 +78,15 @@ class Axis:
                 raise ParameterError(f"--sweep {clip(text, 80)}: {usage}") from None
             if len(parts) != 3 or step == 0 or (stop - start) * step < 0:
                 raise ParameterError(
-                    f"--sweep {clip(text, 80)}: {usage}; STEP must not be 0 and must lead from START "
-                    "to STOP"
+                    f"--sweep {clip(text, 80)}: {usage}; STEP must not be 0 and must lead from "
+                    "START to STOP"
                 )
             count = (stop - start) // step + 1
             if count > MAX_POINTS:
-                raise ParameterError(f"--sweep {clip(text, 80)}: {count} values; at most {MAX_POINTS}")
+                raise ParameterError(
+                    f"--sweep {clip(text, 80)}: {count:,} values; at most {MAX_POINTS:,} "
+                    "(MAX_SWEEP_POINTS in model/limits.py)"
+                )
             values = tuple(str(start + k * step) for k in range(count))
         else:
             values = tuple(v.strip() for v in spec.split(",") if v.strip())
