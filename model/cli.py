@@ -75,6 +75,18 @@ def non_empty_path(text: str) -> str:
 _DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: "²".isdigit() is true, int("²") fails
 
 
+def output_file(text: str) -> str:
+    """An argparse ``type`` for ``-o``: a file name, not empty and not a folder (``.``, ``..``,
+    ``/``, ``out/``), whose stem the entries give their own suffixes."""
+    non_empty_path(text)
+    if text.endswith(("/", "\\")) or Path(text).name in ("", ".", ".."):
+        example = clip(text.rstrip("/") + "/out")
+        raise argparse.ArgumentTypeError(
+            f"{clip(text)} names a folder; name a file in it, e.g. {example}"
+        )
+    return text
+
+
 def non_empty_dir(text: str) -> Path:
     """An argparse ``type`` for a folder: `non_empty_path`, as a `Path`."""
     return Path(non_empty_path(text))

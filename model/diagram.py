@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o",
         "--output",
-        type=cli.non_empty_path,
+        type=cli.output_file,
         metavar="FILE",
         help="where to write; its stem gets one file per format (default: the scenario id)",
     )

@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     what_if.add_argument(
         "-o",
         "--output",
-        type=cli.non_empty_path,
+        type=cli.output_file,
         metavar="PNG",
         help="with --sweep: draw the chart to this PNG file (never overwritten without --force)",
     )

@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o",
         "--output",
-        type=cli.non_empty_path,
+        type=cli.output_file,
         metavar="FILE",
         help="output file (default: <scenario id>-timeline)",
     )

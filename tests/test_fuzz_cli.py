@@ -108,6 +108,12 @@ HOSTILE_TEXT = st.one_of(
 SMALL = st.integers(min_value=-3, max_value=60).map(str)
 NUMBER = st.one_of(SMALL, HOSTILE_TEXT)
 PATH = st.one_of(st.sampled_from(PATHS), HOSTILE_TEXT)
+# Where -o may write: relative paths (in the temporary directory). A path into the project
+# given with -o is the user's choice, not a fault, so absolute paths are left out here.
+OUT_PATH = st.one_of(
+    st.sampled_from([p for p in PATHS if not p.startswith("/")] + ["..", "x/", "out/..", "/"]),
+    HOSTILE_TEXT,
+)
 SET = st.one_of(
     st.builds(
         lambda name, value: f"{name}={value}",
@@ -202,7 +208,7 @@ SIMULATE = command_lines(
         ),
         "--max-states": (st.integers(0, 5000).map(str), NUMBER),
         "--csv": None,
-        "-o": (st.sampled_from(["chart.png", "out/chart.png"]), PATH),
+        "-o": (st.sampled_from(["chart.png", "out/chart.png"]), OUT_PATH),
         "--force": None,
         "--list-parameters": None,
     },
@@ -222,7 +228,7 @@ CHECK = command_lines(
     (st.lists(GOOD_PATH, min_size=1, max_size=2), st.lists(PATH, min_size=1, max_size=2)),
 )
 PICTURE: dict[str, Option] = {
-    "-o": (st.sampled_from(["pic", "out/pic.svg"]), PATH),
+    "-o": (st.sampled_from(["pic", "out/pic.svg"]), OUT_PATH),
     "--format": (st.sampled_from(["svg", "mermaid"]), HOSTILE_TEXT),
     "--force": None,
     "--seed": (st.integers().map(str), NUMBER),
@@ -383,6 +389,10 @@ REGRESSIONS: list[tuple[Main, list[str], int]] = [
     (trace.main, [SCENARIO, "--coverage=--"], 2),
     (simulate.main, ["--runs=--"], 2),
     (simulate.main, ["-o--"], 2),  # ran the default scenario, ignoring -o
+    (timeline.main, ["-o", "."], 2),  # ValueError: PosixPath('.') has an empty name
+    (diagram.main, ["-o", "/", "--format", "svg"], 2),
+    (diagram.main, ["-o", "..", "--format", "svg"], 2),  # wrote '...svg'
+    (simulate.main, [SCENARIO, "--sweep", "batch_size=1:2:1", "-o", "x/"], 2),
 ]
 
 
