@@ -8,6 +8,7 @@ The fixtures are in tests/fixtures/hostile/runtime/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
@@ -246,9 +247,10 @@ def test_sigint_during_check_or_compare(entry: str, args: list[str]) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.2)  # loaded, exploring (the whole run takes seconds)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    with _ended(proc):
+        time.sleep(1.2)  # loaded, exploring (the whole run takes seconds)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert err.strip() == "interrupted"
 
@@ -352,6 +354,21 @@ def test_jobs_beyond_the_machine_are_lowered(capsys: pytest.CaptureFixture[str])
     assert "--jobs" in simulate_cli.build_parser().format_help()
 
 
+@contextlib.contextmanager
+def _ended(proc: subprocess.Popen[str]) -> Iterator[None]:
+    """Whatever happens in the block, ``proc`` and its workers do not outlive the test."""
+    try:
+        yield
+    finally:
+        if proc.poll() is None:
+            workers = _children(proc.pid)
+            proc.kill()
+            proc.communicate()
+            for pid in workers:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+
 def _children(pid: int) -> list[int]:
     """Live child processes of ``pid``, from /proc."""
     out = []
@@ -394,22 +411,23 @@ def test_signal_ends_the_worker_processes(sig: signal.Signals, work: list[str]) 
         start_new_session=True,  # its own process group, as a shell job
         env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # a hang shows where, below
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(_children(proc.pid)) < 2:
-        time.sleep(0.05)
-    workers = _children(proc.pid)
-    assert len(workers) >= 2
-    time.sleep(0.5)
-    if sig == signal.SIGINT:
-        os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole group
-    else:
-        proc.send_signal(sig)
-    try:
-        _, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
-        _, err = proc.communicate()
-        raise AssertionError(f"no exit 20 s after the signal:\n{err[-6000:]}") from None
+    with _ended(proc):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(_children(proc.pid)) < 2:
+            time.sleep(0.05)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2
+        time.sleep(0.5)
+        if sig == signal.SIGINT:
+            os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole group
+        else:
+            proc.send_signal(sig)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            _, err = proc.communicate()
+            raise AssertionError(f"no exit 20 s after the signal:\n{err[-6000:]}") from None
     assert proc.returncode == 128 + sig
     assert "Traceback" not in err
     assert err.strip() == ("terminated" if sig == signal.SIGTERM else "interrupted")
