@@ -14,6 +14,7 @@ from . import cli
 from .check_report import check_record, format_check_text
 from .consistency import SEVERITY, check
 from .explore import DEFAULT_MAX_STATES
+from .limits import MAX_STATES
 from .loader import load
 from .paths import display_path
 from .textfmt import json_text
@@ -25,8 +26,10 @@ model under `expected_findings`; they are shown as expected and do not fail the 
 one that is declared but not found is itself a finding.
 
 exit status: 0 every scenario is clean (or has only expected findings and notes); 1 some
-scenario has findings, or a search stopped at --max-states (a bounded search never reports a
-scenario clean); 2 invalid input.
+scenario has findings (an expression that cannot be evaluated is an evaluation_error finding,
+or, for a stage length, a file:line:col: field: message line), or a search stopped at
+--max-states (a bounded search never reports a scenario clean); 2 invalid input; 130
+interrupted (Ctrl-C).
 
 examples:
   python -m model.check
@@ -46,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--max-states",
-        type=int,
+        type=cli.integer(1, MAX_STATES, limit="MAX_STATES"),
         default=DEFAULT_MAX_STATES,
         metavar="N",
         help=f"stop exploring after N states (default: {DEFAULT_MAX_STATES:,})",
@@ -67,8 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.max_states < 1:
-        parser.error("--max-states must be at least 1")
     overrides = cli.parse_sets(args.set)
     scenarios = [load(p, display_path(p), args.root) for p in cli.scenario_files(args.scenarios)]
     records = []

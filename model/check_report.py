@@ -42,6 +42,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
         "outcomes_reached": result.outcomes_reached,
         "clean": result.clean,
         "findings": [finding_record(f) for f in result.findings],
+        "notes": list(result.notes),
     }
 
 
@@ -78,6 +79,7 @@ def format_check_text(record: dict[str, Any]) -> str:
         lines += _finding_lines(f, "expected")
         lines.append(f"      why it is expected: {f['expected']}")
     counted = [f for f in open_ if f["severity"] != "note"]
+    lines += [f"  note: {note}" for note in record.get("notes", [])]
     if not record["complete"]:
         lines.append(
             f"  INCOMPLETE: the search stopped at {record['max_states']:,} states, so the "

@@ -1,24 +1,98 @@
 """What every command-line entry shares: scenario arguments, `--set`, and exit statuses.
 
 Exit statuses: 0 success, 1 the command ran and found a problem in the model (a failed run,
-a finding), 2 the input was invalid (a bad scenario file, an unknown parameter). Invalid
-input never shows a traceback.
+a finding, an expression that cannot be evaluated at run time), 2 the input was invalid (a
+bad scenario file, an unknown parameter, an option out of range), 130 interrupted (Ctrl-C)
+and 143 terminated (SIGTERM). Nothing ever shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from .confine import FileRefused, check_regular
-from .errors import Problem, ScenarioError
+from .errors import Problem, RunError, ScenarioError, clip
 from .output import FORCE_HELP, OutputError
 from .scenario import ParameterError
 from .textfmt import visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report Ctrl-C
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: unwind (ending worker processes, removing temporary files) and stop."""
+
+
+def integer(
+    low: int, high: int, *, zero: str | None = None, limit: str | None = None
+) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number in ``[low, high]``, with a message that says
+    which values are allowed (``zero``: what 0 means; ``limit``: the name in model/limits.py
+    of the constant ``high`` is)."""
+    named = f" ({limit} in model/limits.py)" if limit else ""
+
+    def parse(text: str) -> int:
+        # No need to read 5,000 digits to refuse them: one more digit than `high` is enough.
+        value = _whole(text, len(str(high)) + 1, f"out of range: at most {high:,}{named}")
+        if not low <= value <= high:
+            allowed = f"from {low:,} to {high:,}{named}" + (f"; 0: {zero}" if zero else "")
+            raise argparse.ArgumentTypeError(f"expected a whole number {allowed}, found {value:,}")
+        return value
+
+    parse.__name__ = "whole number"  # argparse names the type in its own messages
+    return parse
+
+
+def seed(text: str) -> int:
+    """An argparse ``type`` for a random seed: any whole number of at most 100 digits."""
+    return _whole(text, 100, "out of range: at most 100 digits")
+
+
+def _whole(text: str, max_digits: int, too_long: str) -> int:
+    """``text`` as a whole number (ASCII digits, an optional sign), or a message."""
+    cleaned = text.strip()
+    digits = cleaned[1:] if cleaned[:1] in ("+", "-") else cleaned
+    if not _DIGITS.fullmatch(digits):
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {clip(text)}")
+    if len(digits) > max_digits:
+        raise argparse.ArgumentTypeError(f"{clip(text)} is {too_long}")
+    return int(cleaned)
+
+
+def non_empty_path(text: str) -> str:
+    """An argparse ``type`` refusing an empty path (which would silently mean the default)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty; name a file")
+    return text
+
+
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: "²".isdigit() is true, int("²") fails
+
+
+def output_file(text: str) -> str:
+    """An argparse ``type`` for ``-o``: a file name, not empty and not a folder (``.``, ``..``,
+    ``/``, ``out/``), whose stem the entries give their own suffixes."""
+    non_empty_path(text)
+    if text.endswith(("/", "\\")) or Path(text).name in ("", ".", ".."):
+        example = clip(text.rstrip("/") + "/out")
+        raise argparse.ArgumentTypeError(
+            f"{clip(text)} names a folder; name a file in it, e.g. {example}"
+        )
+    return text
+
+
+def non_empty_dir(text: str) -> Path:
+    """An argparse ``type`` for a folder: `non_empty_path`, as a `Path`."""
+    return Path(non_empty_path(text))
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, str]:
@@ -32,13 +106,16 @@ def parse_sets(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def add_set_option(parser: argparse.ArgumentParser) -> None:
+def add_set_option(
+    parser: argparse.ArgumentParser,
+    listed_by: str = "python -m model.simulate SCENARIO --list-parameters",
+) -> None:
     parser.add_argument(
         "--set",
         metavar="NAME=VALUE",
         action="append",
         default=[],
-        help="override a parameter (repeatable); --list-parameters shows them",
+        help=f"override a parameter (repeatable); {listed_by} lists them",
     )
 
 
@@ -80,6 +157,7 @@ def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False
         parser.add_argument(
             "scenarios",
             nargs="*",
+            type=non_empty_path,
             help=f"scenario files (default: every file in {display_path(SCENARIOS_DIR)}/); "
             + SHIPPED_HELP,
         )
@@ -87,6 +165,7 @@ def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False
         parser.add_argument(
             "scenario",
             nargs="?",
+            type=non_empty_path,
             help=f"scenario file (default: {display_path(DEFAULT_SCENARIO)}); " + SHIPPED_HELP,
         )
 
@@ -121,11 +200,31 @@ def checked_file(value: str) -> Path:
 
 
 def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
-    """Turn invalid-input exceptions into messages on stderr and exit status 2."""
+    """Turn invalid-input exceptions into messages on stderr and exit status 2, a run error
+    into its place in the scenario file and status 1, Ctrl-C and SIGTERM into one line and
+    status 130 or 143 (after unwinding: worker processes ended, temporary files removed)."""
 
     def wrapper(argv: list[str] | None = None) -> int:
+        dashes = _dashes_as_value(sys.argv[1:] if argv is None else argv)
+        if dashes is not None:
+            print(
+                f"error: {dashes}: '--' is not a value (argparse would pass an empty list); "
+                "give the option a value",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        previous = _on_sigterm()
         try:
             return main(argv)
+        except KeyboardInterrupt:
+            print("\ninterrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Terminated:
+            print("terminated", file=sys.stderr)
+            return 128 + signal.SIGTERM
+        except RunError as exc:  # the start, or an expression, breaks a rule of the scenario
+            print(exc.problem if exc.problem is not None else f"error: {exc}", file=sys.stderr)
+            return EXIT_FINDINGS
         except ScenarioError as exc:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
@@ -140,5 +239,40 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
             return EXIT_INVALID
         except BrokenPipeError:  # e.g. piped into `head`
             return EXIT_OK
+        except OSError as exc:  # a path the system refuses: a file where a folder should be...
+            where = f": {exc.filename}" if exc.filename is not None else ""
+            print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+            return EXIT_INVALID
+        finally:
+            if previous is not _NOT_INSTALLED:
+                signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
     return wrapper
+
+
+def _dashes_as_value(argv: Sequence[str]) -> str | None:
+    """The first ``--option=--`` or ``-o--`` before a bare ``--`` (argparse gives such an
+    option an empty list, not "--", and skips its ``type`` check), or None."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        long_form = arg.startswith("--") and arg.partition("=")[2] == "--"  # --runs=--
+        short_form = arg[:1] == "-" and arg[1:2] != "-" and arg[2:] in ("--", "=--")  # -o--
+        if long_form or short_form:
+            return clip(arg)
+    return None
+
+
+_NOT_INSTALLED = object()
+
+
+def _on_sigterm() -> Any:
+    """Make SIGTERM raise `Terminated` while an entry runs; returns the handler to restore
+    (`_NOT_INSTALLED` outside the main thread, where Python allows no handler)."""
+    if threading.current_thread() is not threading.main_thread():
+        return _NOT_INSTALLED
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    return signal.signal(signal.SIGTERM, handler)

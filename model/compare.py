@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 from . import cli, expr
 from .explore import DEFAULT_MAX_STATES, StateGraph, explore
+from .limits import MAX_STATES
 from .loader import load
 from .paths import display_path
 from .scenario import ParameterError, ParamValue, Scenario
@@ -789,7 +790,8 @@ and its events; and the number of reachable states of each.
 --set-a and --set-b apply to one scenario and win over --set.
 
 exit status: 0 the scenarios were compared (differences are the result, not an error);
-2 invalid input (a scenario file, a parameter name or value).
+1 a scenario's start or stage length cannot be evaluated (file:line:col: field: message);
+2 invalid input (a scenario file, a parameter name or value); 130 interrupted (Ctrl-C).
 
 examples:
   python -m model.compare scenarios/a.yaml scenarios/b.yaml
@@ -806,13 +808,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("a", metavar="A", help="the first scenario file")
-    parser.add_argument("b", metavar="B", help="the second scenario file")
+    parser.add_argument("a", metavar="A", type=cli.non_empty_path, help="the first scenario file")
+    parser.add_argument("b", metavar="B", type=cli.non_empty_path, help="the second scenario file")
     cli.add_root_option(parser)
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.add_argument(
         "--max-states",
-        type=int,
+        type=cli.integer(1, MAX_STATES, limit="MAX_STATES"),
         default=DEFAULT_MAX_STATES,
         metavar="N",
         help=f"stop exploring each scenario after N states (default: {DEFAULT_MAX_STATES:,})",
@@ -855,8 +857,6 @@ def split_sets(
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.max_states < 1:
-        parser.error("--max-states must be at least 1")
     both = cli.parse_sets(args.set)
     only_a, only_b = cli.parse_sets(args.set_a), cli.parse_sets(args.set_b)
     path_a, path_b = cli.checked_file(args.a), cli.checked_file(args.b)

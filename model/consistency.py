@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import expr
-from .errors import EvaluationError, InvariantViolated, OutOfBounds
+from .errors import EvaluationError, InvariantViolated, OutOfBounds, Problem, RunError
 from .explore import DEFAULT_MAX_STATES, Edge, StateGraph, explore
 from .graphs import strongly_connected_components
+from .limits import GUARD_DOMAIN_LIMIT
 from .scenario import CompiledTransition, ParamValue, Scenario
 from .schema import EnumVariable, ExpectedFinding, IntVariable
 from .steps import step_record
@@ -58,8 +59,6 @@ STATIC_KINDS = frozenset(
         "unused_party",
     }
 )
-GUARD_DOMAIN_LIMIT = 200_000
-"""Guards whose inputs have more combinations than this are not decided statically."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,7 @@ class CheckResult:
     params: dict[str, ParamValue]
     graph: StateGraph
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # checks skipped, and why
 
     @property
     def complete(self) -> bool:
@@ -119,9 +119,11 @@ def check(
     findings = checker.static() + checker.dynamic()
     findings = [f for f in findings if f.kind not in ignore]
     findings = _match_expected(scenario, findings, ignore, graph.complete, graph.params)
+    # --ignore expected_finding_missing: _match_expected adds those, so filter again
+    findings = [f for f in findings if f.kind not in ignore]
     order = list(SEVERITY)
     findings.sort(key=lambda f: (f.expected is not None, order.index(f.kind), f.target))
-    return CheckResult(scenario, dict(graph.params), graph, findings)
+    return CheckResult(scenario, dict(graph.params), graph, findings, checker.notes)
 
 
 def _match_expected(
@@ -169,6 +171,15 @@ def _reason(e: ExpectedFinding) -> str:
     return "“" + " ".join(e.quote.text.split()) + "”"
 
 
+def _position(problem: Problem) -> str:
+    return f"{problem.file}:{problem.line}:{problem.col}"
+
+
+def _at(err: RunError, index: int, checks: _Checks) -> str:
+    """Where an evaluation error is: the expression itself when known, else its transition."""
+    return _position(err.problem) if err.problem is not None else checks.where_transition(index)
+
+
 def _where(scenario: Scenario, path: Path_) -> str:
     return scenario.document.where(path)
 
@@ -179,6 +190,7 @@ class _Checks:
         self.spec = scenario.spec
         self.graph = graph
         self.state_pos = {s.id: i for i, s in enumerate(self.spec.states)}
+        self.notes: list[str] = []  # what the checks could not do, for the report
 
     def where_state(self, state: str) -> str:
         return _where(self.scenario, ("states", self.state_pos[state]))
@@ -277,21 +289,28 @@ class _Checks:
     def _guards_never_true(self) -> Iterable[Finding]:
         """Guards false for every value the variables' bounds allow (where enumerable)."""
         sc, graph = self.scenario, self.graph
-        domains: dict[str, list[Any]] = {}
+        # Ranges, not lists: a domain is only walked when the combinations are few.
+        domains: dict[str, Sequence[Any]] = {}
+        sizes: dict[str, int] = {}
         for v in self.spec.variables:
             if isinstance(v, IntVariable):
-                domains[v.id] = list(range(v.min, v.max + 1))
+                domains[v.id] = range(v.min, v.max + 1)
+                sizes[v.id] = max(0, v.max - v.min + 1)  # len(range) overflows above 2^63
             elif isinstance(v, EnumVariable):
-                domains[v.id] = list(v.values)
+                domains[v.id] = v.values
+                sizes[v.id] = len(v.values)
             else:
-                domains[v.id] = [False, True]
-        clock = list(range(0, self.spec.horizon + 1))
+                domains[v.id] = (False, True)
+                sizes[v.id] = 2
+        clock = range(0, self.spec.horizon + 1)
         domains["day"] = domains["day_in_stage"] = clock
+        sizes["day"] = sizes["day_in_stage"] = len(clock)
+        undecided: list[str] = []
         for t in sc.transitions:
             names = sorted(set().union(*(expr.names(expr.parse(g)) for g in _guard_texts(t))))
             free = [n for n in names if n in domains]
-            sizes = [len(domains[n]) for n in free]
-            if _product(sizes) > GUARD_DOMAIN_LIMIT:
+            if _product(sizes[n] for n in free) > GUARD_DOMAIN_LIMIT:
+                undecided.append(t.name)
                 continue
             fixed: dict[str, Any] = dict(graph.params)
             stage_days = {
@@ -321,6 +340,14 @@ class _Checks:
                     f"allow: {' and '.join(_guard_texts(t))}",
                     self.where_transition(t.index),
                 )
+        if undecided:
+            shown = ", ".join(undecided[:5]) + (", ..." if len(undecided) > 5 else "")
+            self.notes.append(
+                f"guard_never_true was not decided for {len(undecided):,} transition(s) "
+                f"({shown}): their guards read more than {GUARD_DOMAIN_LIMIT:,} combinations of "
+                "values (GUARD_DOMAIN_LIMIT in model/limits.py); the exploration still reports "
+                "transitions that never fire (never_enabled)"
+            )
 
     # --- dynamic ----------------------------------------------------------------------------
 
@@ -356,7 +383,8 @@ class _Checks:
             type(err), "evaluation_error"
         )
         target = getattr(err, "invariant", None) or getattr(err, "variable", None) or "start"
-        return Finding(kind, target, f"the start already breaks a rule: {err}")
+        where = "" if err is None or err.problem is None else _position(err.problem)
+        return Finding(kind, target, f"the start already breaks a rule: {err}", where)
 
     def _step_errors(self) -> Iterable[Finding]:
         seen: dict[tuple[str, str], Finding] = {}
@@ -379,7 +407,7 @@ class _Checks:
                 message = str(err)
             else:
                 assert isinstance(err, EvaluationError)
-                kind, target, where = "evaluation_error", t.name, self.where_transition(t.index)
+                kind, target, where = "evaluation_error", t.name, _at(err, t.index, self)
                 message = str(err)
             key = (kind, target)
             if key in seen:

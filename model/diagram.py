@@ -27,7 +27,8 @@ examples:
   python -m model.diagram scenarios/november_truce.yaml --format mermaid > nov.mmd
   python -m model.diagram scenarios/cairo_three_stage_truce.yaml --timeline --seed 15 -o run
 
-exit status: 0 written; 2 invalid input.
+exit status: 0 written; 1 the --timeline run cannot start or an expression cannot be
+evaluated (file:line:col: field: message); 2 invalid input.
 """
 
 FORMATS = ("png", "svg", "pdf", "mermaid")
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o",
         "--output",
+        type=cli.output_file,
         metavar="FILE",
         help="where to write; its stem gets one file per format (default: the scenario id)",
     )
@@ -75,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     formats: list[str] = args.format or ["png", "svg"]
     if args.timeline and "mermaid" in formats:
         parser.error("--timeline draws a picture; --format mermaid is for the state diagram")
+    if args.set and not args.timeline:
+        # Parameters change a run, not the state diagram: an ignored --set would mislead.
+        parser.error(
+            "--set changes a simulated run; add --timeline (the state diagram is the "
+            "same for every parameter value)"
+        )
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path), args.root)
     default = f"{scenario.id}-timeline" if args.timeline else scenario.id

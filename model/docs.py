@@ -413,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--docs-dir",
-        type=Path,
+        type=cli.non_empty_dir,
         default=DOCS_DIR,
         metavar="DIR",
         help=f"where to write (default: the project's docs/, {DOCS_DIR}, whatever the working "

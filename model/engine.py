@@ -220,10 +220,18 @@ class Run:
         return timeline_svg(self)
 
     def play(self, seed: int | None = 0, max_steps: int = 1000) -> Status:
-        """Fire weighted random events until an outcome, a stop, or ``max_steps``."""
+        """Fire weighted random events until an outcome, a stop, or ``max_steps``.
+
+        An expression that cannot be evaluated while listing the events raises its
+        `EvaluationError`, which is also kept in ``error`` (the run's status is then "error").
+        """
         rng = random.Random(seed)
         while len(self.history) < max_steps:
-            events = self.enabled()
+            try:
+                events = self.enabled()
+            except RunError as exc:  # an expression cannot be evaluated: the run ends here
+                self.error = exc
+                raise
             if not events:
                 return self.status
             choice = events[weighted_choice(rng, [e.weight for e in events])]

@@ -38,11 +38,28 @@ class ScenarioError(Exception):
 
 
 class RunError(Exception):
-    """A run reached a step the scenario forbids (a bound or an invariant broken)."""
+    """A run reached a step the scenario forbids (a bound or an invariant broken).
 
-    def __init__(self, kind: str, message: str) -> None:
+    ``problem``, when the raiser knows it, is the same error at the place in the scenario
+    file of the expression concerned (``file:line:col: transitions[2].guard: ...``).
+    """
+
+    def __init__(self, kind: str, message: str, problem: Problem | None = None) -> None:
         self.kind = kind
+        self.problem = problem
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The subclasses' constructors take other arguments than the message: rebuild from
+        # the message and the attributes, so an error can cross to another process.
+        return (_restore, (type(self), str(self), dict(self.__dict__)))
+
+
+def _restore(cls: type[RunError], message: str, state: dict[str, object]) -> RunError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
 
 
 class OutOfBounds(RunError):
@@ -52,7 +69,8 @@ class OutOfBounds(RunError):
         self.where, self.variable, self.value = where, variable, value
         super().__init__(
             "out_of_bounds",
-            f"{where}: {variable} would become {value}, outside its bounds [{low}, {high}]",
+            f"{where}: {variable} would become {show_int(value)}, outside its bounds "
+            f"[{low}, {high}]",
         )
 
 
@@ -68,5 +86,28 @@ class EvaluationError(RunError):
     """An expression could not be evaluated (division by zero, a negative weight, ...)."""
 
     def __init__(self, where: str, message: str) -> None:
-        self.where = where
+        self.where, self.detail = where, message
         super().__init__("evaluation", f"{where}: {message}")
+
+
+def clip(text: str, limit: int = 40) -> str:
+    """``text`` quoted for a message, shortened when long (a hostile value is not echoed)."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 3] + '...'!r} ({len(text):,} characters)"
+
+
+def clip_value(raw: object) -> str:
+    """A value for a message: `show_int` for a whole number (never a 5,000-digit str()),
+    else `clip` of its text."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return show_int(raw)
+    return clip(str(raw))
+
+
+def show_int(value: int) -> str:
+    """``value`` as digits, or its size when it has too many digits to print in full."""
+    if value.bit_length() < 100:  # at most 31 digits
+        return str(value)
+    digits = int(value.bit_length() * 0.30103) + 1  # log10(2): the digit count, to within 1
+    return f"{'-' if value < 0 else ''}a number of about {digits:,} digits"

@@ -54,8 +54,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from . import expr
-from .errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
+from .errors import EvaluationError, RunError
 from .expr import Value
+from .limits import MAX_RUN_VALUE
 from .scenario import CompiledTransition, ParamValue, Scenario
 from .semantics import Semantics, Snapshot
 
@@ -533,33 +534,38 @@ class Table:
         cum: list[int] = []
         durations: list[int] = []
         total = 0
-        for c in self.table[node.state]:
-            if c.guard is not None:
-                try:
-                    ok = c.guard(x)
-                except ZeroDivisionError as exc:
-                    raise EvaluationError(f"transition {c.name}: guard", str(exc)) from None
-                if not ok:
+        try:
+            for c in self.table[node.state]:
+                if c.guard is not None and not c.guard(x):
                     continue
-            w = c.weight
-            if w is None:
-                w = _evaluate(c.weight_fn, x, f"transition {c.name}: weight")
-            if w <= 0:
-                if w < 0:
-                    raise EvaluationError(f"transition {c.name}", f"weight is negative ({w})")
-                continue
-            d = c.days
-            if d is None:
-                d = _evaluate(c.days_fn, x, f"transition {c.name}: days")
-            if d < 0:
-                raise EvaluationError(f"transition {c.name}", f"duration is negative ({d} days)")
-            if d > limit:
-                blocked = True
-                continue
-            cands.append(c)
-            total += w
-            cum.append(total)
-            durations.append(d)
+                w = c.weight
+                if w is None:
+                    w = c.weight_fn(x)  # type: ignore[misc]
+                if w <= 0:
+                    if w < 0:
+                        raise _Slow
+                    continue
+                if w > MAX_RUN_VALUE:
+                    raise _Slow
+                d = c.days
+                if d is None:
+                    d = c.days_fn(x)  # type: ignore[misc]
+                if d < 0:
+                    raise _Slow
+                if d > limit:
+                    if d > MAX_RUN_VALUE:
+                        raise _Slow
+                    blocked = True
+                    continue
+                cands.append(c)
+                total += w
+                cum.append(total)
+                durations.append(d)
+        except (ArithmeticError, _Slow):
+            # The engine lists the enabled events again and raises its own error, placed in
+            # the scenario file: errors are built in one place.
+            self.semantics.enabled(self.snapshot(node))
+            raise AssertionError("the engine found no error where the fast path did") from None
         if not cands:
             node.status = "horizon" if blocked else "stuck"
             return
@@ -574,33 +580,25 @@ class Table:
         """The node after the ``i``-th enabled transition of ``node`` (the engine's `apply`)."""
         c = node.cands[i]
         x = node.x
-        new: list[Any] = []
-        for e in c.effects:
-            try:
-                new.append(e.value(x))
-            except ZeroDivisionError as exc:
-                where = f"transition {c.name}: effect on {e.variable}"
-                return _Failure(c.index, EvaluationError(where, str(exc)))
-        values = list(node.values)
-        for e, v in zip(c.effects, new):
-            if e.bounds is not None:
-                low, high = e.bounds
-                if not low <= v <= high:
-                    error = OutOfBounds(f"transition {c.name}", e.variable, v, low, high)
-                    return _Failure(c.index, error)
-            values[e.slot] = v
-        day = node.day + node.days[i]
-        start = node.start if c.same_stage else day
-        after = tuple(values)
-        if self._invariants:
-            y = (*after, day, day - start)
-            for name, f in self._invariants:
-                try:
-                    ok = f(y)
-                except ZeroDivisionError as exc:
-                    return _Failure(c.index, EvaluationError(f"invariant {name}", str(exc)))
-                if not ok:
-                    return _Failure(c.index, InvariantViolated(name, f"transition {c.name}"))
+        try:
+            new = [e.value(x) for e in c.effects]
+            values = list(node.values)
+            for e, v in zip(c.effects, new):
+                if e.bounds is not None:
+                    low, high = e.bounds
+                    if not low <= v <= high:
+                        raise _Slow
+                values[e.slot] = v
+            day = node.day + node.days[i]
+            start = node.start if c.same_stage else day
+            after = tuple(values)
+            if self._invariants:
+                y = (*after, day, day - start)
+                for _, f in self._invariants:
+                    if not f(y):
+                        raise _Slow
+        except (ArithmeticError, _Slow):
+            return self._failure(node, c)
         if not self.memo:
             return self._node(c.dest, after, day, start)
         key = (c.dest, after, day, start)
@@ -608,6 +606,14 @@ class Table:
         if found is None:
             found = self._nodes[key] = self._node(c.dest, after, day, start)
         return found
+
+    def _failure(self, node: _Node, c: Candidate) -> _Failure:
+        """The engine's error for a step the fast path found failing (built in one place)."""
+        try:
+            self.semantics.apply(self.scenario.transitions[c.index], self.snapshot(node))
+        except RunError as exc:
+            return _Failure(c.index, exc)
+        raise AssertionError("the engine found no error where the fast path did")
 
     def snapshot(self, node: _Node) -> Snapshot:
         return Snapshot(self.states[node.state], node.values, node.day, node.start)
@@ -727,17 +733,21 @@ class Table:
                         if w < 0:
                             raise _Slow
                         continue
+                    if w > MAX_RUN_VALUE:
+                        raise _Slow
                     d = c[4]
                     if d is None:
                         d = c[5](x)
                         if d < 0:
                             raise _Slow
                     if d > limit:
+                        if d > MAX_RUN_VALUE:
+                            raise _Slow
                         blocked = True
                         continue
                     total += w
                     enabled.append((c, total, d))
-            except (ZeroDivisionError, _Slow):
+            except (ArithmeticError, _Slow):
                 error = self._node(state, values, day, start).error  # the engine's error
                 assert error is not None
                 failure = _Failure(None, error)
@@ -772,7 +782,7 @@ class Table:
                     for _, f in invariants:
                         if not f(y):
                             raise _Slow
-            except (ZeroDivisionError, _Slow):
+            except (ArithmeticError, _Slow):
                 node = self._node(state, values, day, start)
                 result = self._fire(node, node.indices.index(c[0]))
                 assert isinstance(result, _Failure)
@@ -908,16 +918,6 @@ class _StageSets(dict[int, tuple[str, ...]]):
         names = tuple(s for b, s in enumerate(self.stages) if mask >> b & 1)
         self[mask] = names
         return names
-
-
-def _evaluate(f: Fn | None, x: Sequence[Any], where: str) -> int:
-    assert f is not None
-    try:
-        value = f(x)
-    except ZeroDivisionError as exc:
-        raise EvaluationError(where, str(exc)) from None
-    assert isinstance(value, int) and not isinstance(value, bool)
-    return value
 
 
 def _drawer(rng: random.Random) -> Callable[[int], int]:

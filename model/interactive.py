@@ -38,10 +38,18 @@ def _source(event: Event) -> str:
 class Session:
     """An interactive run with undo (by replaying the events fired so far)."""
 
-    def __init__(self, scenario: Scenario, params: dict[str, str], seed: int, out: TextIO) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        params: dict[str, str],
+        seed: int,
+        out: TextIO,
+        max_steps: int = 500,
+    ) -> None:
         self.scenario, self.params, self.out = scenario, params, out
         self.rng = random.Random(seed)
         self.run = Run(scenario, params)
+        self.max_steps = max_steps  # where "c" stops: a cycle of zero-day steps never ends
 
     def show(self) -> list[Event]:
         run, w = self.run, self.out.write
@@ -146,9 +154,15 @@ def interact(session: Session, read: Callable[[str], str]) -> int:
             elif answer == "r" and events:
                 session.random_step(events)
             elif answer == "c":
-                while (events := session.run.enabled()) and session.run.error is None:
+                while (
+                    (events := session.run.enabled())
+                    and session.run.error is None
+                    and len(session.run.history) < session.max_steps
+                ):
                     session.random_step(events)
-            elif answer.isdigit() and 1 <= int(answer) <= len(events):
+                if events and session.run.error is None:
+                    out.write(f"  stopped after {session.max_steps} steps (--max-steps)\n")
+            elif answer.isdecimal() and len(answer) < 6 and 1 <= int(answer) <= len(events):
                 session.fire(events[int(answer) - 1])
             else:
                 out.write(f"  ? {HELP}\n")

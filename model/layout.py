@@ -17,7 +17,7 @@ left corner of the figure.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .diagram_model import Diagram, DiagramEdge, DiagramNode, EventLabel
@@ -274,24 +274,30 @@ def _acyclic(
     starts: Sequence[str], succ: dict[str, list[str]]
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Forward edges (all but the back edges of a depth-first search) and a finishing order."""
-    mark: dict[str, int] = {}
+    mark: dict[str, int] = {}  # 1: on the current path, 2: finished
     forward: dict[str, list[str]] = {s: [] for s in succ}
     topo: list[str] = []
-
-    def visit(s: str) -> None:
-        mark[s] = 1
-        for d in succ[s]:
-            if mark.get(d) == 1:
-                continue  # back edge: d is on the current path
-            forward[s].append(d)
-            if d not in mark:
-                visit(d)
-        mark[s] = 2
-        topo.append(s)
-
-    for s in starts:
-        if s not in mark:
-            visit(s)
+    # Iterative (an explicit stack of successor iterators): a chain of 1,000 states would
+    # pass Python's recursion limit. Visits edges in the order the recursive version did.
+    for root in starts:
+        if root in mark:
+            continue
+        mark[root] = 1
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(succ[root]))]
+        while work:
+            s, pending = work[-1]
+            for d in pending:
+                if mark.get(d) == 1:
+                    continue  # back edge: d is on the current path
+                forward[s].append(d)
+                if d not in mark:
+                    mark[d] = 1
+                    work.append((d, iter(succ[d])))
+                    break
+            else:
+                work.pop()
+                mark[s] = 2
+                topo.append(s)
     return forward, topo
 
 

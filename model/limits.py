@@ -99,3 +99,39 @@ MAX_VARIANT_COMBINATIONS = 256
 """Combinations of parameter variants in one scenario (the shipped ones have at most 2):
 `model.check` explores the scenario once for each, so 20 two-variant parameters would mean
 a million explorations."""
+
+# --- run time and command lines (simulate, check, explore, Monte Carlo) ----------------------
+
+MAX_RUN_VALUE = 10**30
+"""Largest weight or stage length an expression may give at run time. The product of two
+values at `MAX_LITERAL` still fits; larger numbers mean nothing as counts of people, days or
+weights, and keeping every value this small keeps each printable (Python refuses to print
+integers of more than 4,300 digits) and arithmetic on them cheap. Above it the expression is
+reported as an evaluation error at its place in the file."""
+
+GUARD_DOMAIN_LIMIT = 200_000
+"""Combinations of values the checker tries, one by one, to decide whether a guard can ever be
+true (``guard_never_true``). Guards reading more are not decided, and the check says so in a
+note; variables' domains are never listed in memory (bounds 0..10^9 once cost gigabytes)."""
+
+MAX_RUNS = 10**8
+"""Largest ``--runs``: 10^8 runs of a small scenario already take hours on one core; more would
+only look like a hang. The figures of 10^8 runs are as precise as a report can show."""
+
+MAX_STEPS = 10**6
+"""Largest ``--max-steps``: a run longer than a million steps is a cycle, not a negotiation."""
+
+MAX_STATES = 10**8
+"""Largest ``--max-states``: each explored snapshot costs a few hundred bytes, so 10^8 is tens
+of gigabytes, more than a machine running this has to give."""
+
+MAX_CHUNKS = 10_000
+"""Most chunks a Monte Carlo is cut into for worker processes: enough to balance the work and
+show progress, few enough that building them costs nothing next to the runs."""
+
+MAX_JOBS_PER_CPU = 1
+"""Worker processes per CPU this process may use: more workers than CPUs only share the same
+cores and cost memory; a larger ``--jobs`` is lowered to it, with a note on stderr."""
+
+MAX_SWEEP_POINTS = 10_000
+"""Parameter combinations in one ``--sweep`` (each an exact analysis or 2,000 runs)."""

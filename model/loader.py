@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from . import expr
 from .compose import compose
 from .confine import FileRefused, choose_root, inside_root
-from .errors import Problem, ScenarioError
+from .errors import Problem, ScenarioError, clip
 from .hints import Hints
 from .limits import (
     MAX_LITERAL,
@@ -28,7 +28,7 @@ from .limits import (
     MAX_VARIANT_COMBINATIONS,
 )
 from .paths import find_scenario
-from .provenance import SourceText
+from .provenance import SourceText, normalise
 from .scenario import BUILTINS, CompiledTransition, Scenario
 from .schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
 from .shape import schema_problems
@@ -242,7 +242,8 @@ class _Checker:
             )
             self.fail(
                 (*path, "text"),
-                f"quote not found in {text.path.name}: {_clip(quote.text)}; {explanation}",
+                f"quote not found in {text.path.name}: {clip(normalise(quote.text), 80)}; "
+                + explanation,
             )
         if quote.said_by is not None and not text.mentions(quote.said_by):
             self.fail(
@@ -492,11 +493,6 @@ def _quotes(node: Any, path: Path_) -> Iterable[tuple[Path_, Quote]]:
     elif isinstance(node, tuple):
         for i, item in enumerate(node):
             yield from _quotes(item, (*path, i))
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 __all__ = ["RESERVED_NAMES", "load", "load_document", "load_text"]

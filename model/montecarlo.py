@@ -41,20 +41,32 @@ import hashlib
 import math
 import os
 import random
+import signal
+import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from .errors import RunError
+from .limits import MAX_CHUNKS, MAX_JOBS_PER_CPU
 from .loader import load, load_text
 from .scenario import ParamValue, Scenario
 from .semantics import Semantics, weighted_choice
 
+T = TypeVar("T")
 EndStatus = Literal["outcome", "stuck", "horizon", "max_steps", "error"]
 NO_OUTCOME_STATUSES: tuple[EndStatus, ...] = ("stuck", "horizon", "max_steps", "error")
 Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
@@ -454,7 +466,129 @@ Progress = Callable[[int, int], None]
 
 
 def default_jobs() -> int:
+    """The CPUs this process may use (``--jobs 0``, and the most ``--jobs`` allowed)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def max_jobs() -> int:
+    """The most worker processes a local pool may start: `MAX_JOBS_PER_CPU` per CPU."""
+    return MAX_JOBS_PER_CPU * default_jobs()
+
+
+def worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """A local process pool whose workers leave interrupts to this process and end with it.
+
+    Workers ignore SIGINT (Ctrl-C reaches the whole process group; this process handles it and
+    ends them, so no worker prints a traceback) and, on Linux, are sent SIGTERM by the kernel
+    when this process ends for any reason (``PR_SET_PDEATHSIG``), so none outlives it.
+    """
+    return ProcessPoolExecutor(
+        max_workers=min(jobs, max_jobs()), initializer=_worker_init, initargs=(os.getpid(),)
+    )
+
+
+class DeferredSignals:
+    """Ctrl-C and SIGTERM noted while a local pool runs, and acted on at safe points.
+
+    Python raises KeyboardInterrupt (and `cli` raises on SIGTERM) wherever the main thread
+    happens to be; inside the pool's own code that can leave its locks held, and shutting it
+    down then hangs. While this is active the signal is only noted; `check` (called between
+    steps of our own code) stops the work, `own_pool` ends the workers, then the signal is
+    raised again for the handler in place before (KeyboardInterrupt, `cli.Terminated`, or
+    the default action).
+    """
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> DeferredSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._note)
+        return self
+
+    def _note(self, signum: int, frame: object) -> None:
+        if self.pending is None:
+            self.pending = signum
+
+    def check(self) -> None:
+        if self.pending is not None:
+            raise _Stop
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> bool:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        if self.pending is not None:
+            signal.raise_signal(self.pending)  # the handler restored above acts on it now
+        return kind is _Stop
+
+
+class _Stop(Exception):
+    """A noted signal: unwind out of the pool (`DeferredSignals`)."""
+
+
+@contextmanager
+def own_pool(jobs: int) -> Iterator[tuple[ProcessPoolExecutor, DeferredSignals]]:
+    """A `worker_pool` with interrupts deferred to safe points; its workers are ended at once
+    when the block is left early (an interrupt, an error) and shut down in order otherwise."""
+    with DeferredSignals() as signals:
+        pool = worker_pool(jobs)
+        finished = False
+        try:
+            yield pool, signals
+            finished = True
+        finally:
+            end_pool(pool, kill=not finished)
+
+
+def gather(
+    futures: Mapping[Future[T], int],
+    signals: DeferredSignals,
+    collect: Callable[[Future[T], int], None],
+) -> None:
+    """Hand each finished future to ``collect`` (with its index), checking for interrupts
+    every 0.2 s."""
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        signals.check()
+        for future in finished:
+            collect(future, futures[future])
+
+
+def end_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
+    """Shut ``pool`` down; with ``kill`` (an interrupt, an error) end its workers at once
+    instead of waiting for the runs under way."""
+    if kill:
+        # `_processes` is the executor's table of its workers (CPython 3.8+); ending them is
+        # the only way to stop a chunk under way.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=2)
+            if process.is_alive():  # pragma: no cover - SIGTERM is not ignored in workers
+                process.kill()
+                process.join()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_init(parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's handlers; `cli` makes SIGTERM raise, which in a
+    # worker would unwind inside the pool's queue locks. Here SIGTERM simply ends it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the parent ends us
+            pass
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(1)
 
 
 def monte_carlo(
@@ -512,7 +646,10 @@ def monte_carlo(
     if source is None:
         source = source_for(scenario)
     workers = jobs if executor is None else max(jobs, 1)
-    size = chunk_size or max(1, min(2000, math.ceil(runs / (8 * workers))))
+    # About 8 chunks a worker balance the work; at most MAX_CHUNKS chunks however many runs.
+    size = chunk_size or max(
+        1, math.ceil(runs / MAX_CHUNKS), min(2000, math.ceil(runs / (8 * workers)))
+    )
     chunks = [
         Chunk(
             source,
@@ -526,24 +663,27 @@ def monte_carlo(
         )
         for start in range(0, runs, size)
     ]
-    own = ProcessPoolExecutor(max_workers=jobs) if executor is None else None
-    pool = own if own is not None else executor
-    assert pool is not None
-    try:
-        futures: dict[Future[Tally], int] = {
-            pool.submit(run_chunk, c): k for k, c in enumerate(chunks)
-        }
-        results: list[Tally | None] = [None] * len(chunks)
-        done = 0
+    results: list[Tally | None] = [None] * len(chunks)
+    done = 0
+
+    def collect(future: Future[Tally], k: int) -> None:
+        nonlocal done
+        results[k] = future.result()
+        done += chunks[k].stop - chunks[k].start
+        if progress is not None:
+            progress(done, runs)
+
+    if executor is not None:
+        futures = {executor.submit(run_chunk, c): k for k, c in enumerate(chunks)}
         for future in as_completed(futures):
-            k = futures[future]
-            results[k] = future.result()
-            done += chunks[k].stop - chunks[k].start
-            if progress is not None:
-                progress(done, runs)
-    finally:
-        if own is not None:
-            own.shutdown(cancel_futures=True)
+            collect(future, futures[future])
+    else:
+        with own_pool(min(jobs, len(chunks))) as (pool, signals):
+            submitted = {}
+            for k, c in enumerate(chunks):
+                submitted[pool.submit(run_chunk, c)] = k
+                signals.check()
+            gather(submitted, signals, collect)
     tally = Tally()
     for part in results:
         assert part is not None

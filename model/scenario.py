@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import expr
+from .errors import clip, clip_value
 from .limits import MAX_LITERAL
 from .provenance import SourceText
 from .schema import EnumVariable, IntVariable, Parameter, ScenarioSpec, Transition
@@ -90,14 +92,19 @@ class Scenario:
     def outcome_states(self) -> dict[str, str]:
         return {s.id: s.outcome for s in self.spec.states if s.outcome}
 
-    @property
+    @cached_property
     def _states(self) -> dict[str, tuple[str | None, str | None]]:
+        # Built once: stage_of runs at every step (a dict per call made 6,000 states slow).
         return {s.id: (s.stage, s.outcome) for s in self.spec.states}
+
+    @cached_property
+    def _stage_order(self) -> dict[str, int]:
+        return {s.id: i for i, s in enumerate(self.spec.stages)}
 
     def stage_index(self, stage: str | None) -> int:
         """Position of a stage in the declared order (outcome states without one: last)."""
-        order = [s.id for s in self.spec.stages]
-        return order.index(stage) if stage in order else len(order)
+        order = self._stage_order
+        return order[stage] if stage in order else len(order)
 
     def variant_choices(
         self, overrides: Mapping[str, object] | None = None
@@ -144,7 +151,8 @@ class Scenario:
             if name not in specs:
                 known = ", ".join(specs) or "none"
                 raise ParameterError(
-                    f"unknown parameter {name!r}{_hint(name, specs)}; this scenario has: {known}"
+                    f"unknown parameter {clip(name)}{_hint(name, specs)}; "
+                    f"this scenario has: {known}"
                 )
             values[name] = _coerce(specs[name], raw)
         return values
@@ -175,7 +183,7 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
             return raw
         if isinstance(raw, str) and raw.lower() in ("true", "false"):
             return raw.lower() == "true"
-        raise ParameterError(f"parameter {p.id!r} takes true or false, not {raw!r}")
+        raise ParameterError(f"parameter {p.id!r} takes true or false, not {clip(str(raw))}")
     if isinstance(raw, bool):
         raise ParameterError(f"parameter {p.id!r} takes a whole number, not {raw!r}")
     if isinstance(raw, int):
@@ -184,7 +192,7 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
     else:
         text = str(raw).strip()
         if not re.fullmatch(r"[-+]?[0-9]+", text):
-            raise ParameterError(f"parameter {p.id!r} takes a whole number, not {_clip(raw)}")
+            raise ParameterError(f"parameter {p.id!r} takes a whole number, not {clip_value(raw)}")
         # Check the length before converting: int() refuses texts over 4,300 digits,
         # leading zeros included.
         digits = text.lstrip("+-").lstrip("0") or "0"
@@ -194,7 +202,7 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
     if big:
         raise ParameterError(
             f"parameter {p.id!r} takes a whole number between -{MAX_LITERAL} and {MAX_LITERAL} "
-            f"(MAX_LITERAL), not {_clip(raw)}"
+            f"(MAX_LITERAL), not {clip_value(raw)}"
         )
     if (p.min is not None and value < p.min) or (p.max is not None and value > p.max):
         low = "" if p.min is None else f"at least {p.min}"
@@ -203,11 +211,3 @@ def _coerce(p: Parameter, raw: object) -> ParamValue:
             f"parameter {p.id!r} must be {' and '.join(x for x in (low, high) if x)}, not {value}"
         )
     return value
-
-
-def _clip(raw: object) -> str:
-    """A value typed on the command line, for a message: its start when it is long."""
-    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > 10**40:
-        return f"a number of about {int(raw.bit_length() * 0.30103) + 1} digits"  # no str()
-    text = str(raw)
-    return repr(text) if len(text) <= 40 else f"{text[:30]!r}... ({len(text)} characters)"

@@ -15,10 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from random import Random
+from typing import TypeVar
 
-from .errors import EvaluationError, InvariantViolated, OutOfBounds
+from . import expr
+from .errors import EvaluationError, InvariantViolated, OutOfBounds, RunError, show_int
 from .expr import Compiled, Value
+from .limits import MAX_RUN_VALUE
 from .scenario import CompiledTransition, ParamValue, Scenario
+from .yamlsource import Path_
+
+E = TypeVar("E", bound=RunError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +54,24 @@ class Semantics:
         for t in scenario.transitions:
             for s in t.sources:
                 self._by_source.setdefault(s, []).append(t)
+        spec = scenario.spec
+        self._invariant_pos = {inv.id: i for i, inv in enumerate(spec.invariants)}
+        self._variable_pos = {v.id: i for i, v in enumerate(spec.variables)}
+        stage_pos = {st.id: i for i, st in enumerate(spec.stages)}
         self._stage_days: dict[str | None, int | None] = {}
+        # A stage length that cannot be evaluated breaks the start: `initial` raises it, so
+        # the checker and the analyses report it as they report any start that breaks a rule.
+        self._start_error: RunError | None = None
         for stage, f in scenario.stage_days.items():
-            self._stage_days[stage] = None if f is None else self._int(f, self.params, stage)
+            self._stage_days[stage] = None
+            if f is not None and self._start_error is None:
+                path = ("stages", stage_pos[stage], "days")
+                try:
+                    self._stage_days[stage] = self._int(
+                        f, self.params, f"stage {stage}: days", path
+                    )
+                except RunError as exc:
+                    self._start_error = exc
 
     # -- environments ------------------------------------------------------------------------
 
@@ -71,10 +92,13 @@ class Semantics:
 
     def initial(self) -> Snapshot:
         """The snapshot a run starts from; initial values are checked against bounds."""
+        if self._start_error is not None:
+            raise self._start_error
         values = []
         for name, f in self.scenario.initial_values:
-            v = f(self.params)
-            self._check_bounds("the initial values", name, v)
+            path = ("variables", self._variable_pos[name], "initial")
+            v = self._call(f, self.params, f"variable {name}: initial", path)
+            self._check_bounds("the initial values", name, v, path)
             values.append(v)
         snap = Snapshot(self.scenario.spec.initial, tuple(values), 0, 0)
         self.check_invariants(snap, "the start")
@@ -87,21 +111,69 @@ class Semantics:
         return self._by_source.get(state, [])
 
     def weight(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
-        w = self._int(t.weight, env, f"transition {t.name}: weight")
+        path = ("transitions", t.index, "weight")
+        w = self._int(t.weight, env, f"transition {t.name}: weight", path)
         if w < 0:
-            raise EvaluationError(f"transition {t.name}", f"weight is negative ({w})")
+            raise self.negative(t, "weight", w)
         return w
 
     def duration(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
-        d = self._int(t.days, env, f"transition {t.name}: days")
+        path = ("transitions", t.index, "days")
+        d = self._int(t.days, env, f"transition {t.name}: days", path)
         if d < 0:
-            raise EvaluationError(f"transition {t.name}", f"duration is negative ({d} days)")
+            raise self.negative(t, "days", d)
         return d
+
+    def guard(self, t: CompiledTransition, env: Mapping[str, Value]) -> bool:
+        """Whether the guard and every requirement of ``t`` hold."""
+        try:
+            return bool(t.guard(env))
+        except ZeroDivisionError as exc:
+            raise self.guard_error(t, env, exc) from None
+
+    def guard_error(
+        self, t: CompiledTransition, env: Mapping[str, Value], exc: ArithmeticError
+    ) -> EvaluationError:
+        """The error of a guard that raised, placed at the condition that raised it."""
+        conditions: list[tuple[Path_, str | bool | int]] = [(("guard",), t.spec.guard)]
+        conditions += [(("requires", j, "holds"), r.holds) for j, r in enumerate(t.spec.requires)]
+        field: Path_ = ("guard",)
+        if len(conditions) > 1:  # find which one (only on this error path)
+            for where, text in conditions:
+                try:
+                    expr.compile_expr(expr.parse(expr.text_of(text)))(env)
+                except ArithmeticError:
+                    field = where
+                    break
+        err = EvaluationError(f"transition {t.name}: guard", str(exc))
+        return self.located(err, ("transitions", t.index, *field))
+
+    def negative(self, t: CompiledTransition, what: str, value: int) -> EvaluationError:
+        """The error of a negative weight or duration (``what``: "weight" or "days")."""
+        if what == "weight":
+            message = f"weight is negative ({value})"
+        else:
+            message = f"duration is negative ({value} days)"
+        return self.located(
+            EvaluationError(f"transition {t.name}", message), ("transitions", t.index, what)
+        )
+
+    def located(self, err: E, path: Path_) -> E:
+        """``err`` with its `Problem` at ``path`` of the scenario file (returned for raising)."""
+        message = str(err)
+        if isinstance(err, EvaluationError):
+            message = (
+                f"cannot be evaluated at run time: {err.detail}; make the expression defined "
+                "for every value it can meet (`python -m model.check` shows the steps that "
+                "lead there)"
+            )
+        err.problem = self.scenario.document.problem(path, message)
+        return err
 
     def is_enabled(self, t: CompiledTransition, snap: Snapshot, env: Mapping[str, Value]) -> bool:
         if snap.state not in t.sources:
             return False
-        if not _call(t.guard, env, f"transition {t.name}: guard"):
+        if not self.guard(t, env):
             return False
         return self.weight(t, env) > 0 and snap.day + self.duration(t, env) <= self.horizon
 
@@ -109,7 +181,7 @@ class Semantics:
         """True when some transition's guard holds but its duration passes the horizon."""
         env = self.env(snap)
         return any(
-            _call(t.guard, env, f"transition {t.name}: guard")
+            self.guard(t, env)
             and self.weight(t, env) > 0
             and snap.day + self.duration(t, env) > self.horizon
             for t in self.candidates(snap.state)
@@ -129,10 +201,18 @@ class Semantics:
         env = self.env(snap)
         values = dict(zip(self.names, snap.values))
         new = {
-            name: _call(f, env, f"transition {t.name}: effect on {name}") for name, f in t.effects
+            name: self._call(
+                f,
+                env,
+                f"transition {t.name}: effect on {name}",
+                ("transitions", t.index, "effects", name),
+            )
+            for name, f in t.effects
         }
         for name, v in new.items():
-            self._check_bounds(f"transition {t.name}", name, v)
+            self._check_bounds(
+                f"transition {t.name}", name, v, ("transitions", t.index, "effects", name)
+            )
         values.update(new)
         day = snap.day + self.duration(t, env)
         same_stage = self.scenario.stage_of(t.dest) == self.scenario.stage_of(snap.state)
@@ -148,32 +228,42 @@ class Semantics:
     def check_invariants(self, snap: Snapshot, after: str) -> None:
         env = self.env(snap)
         for name, f in self.scenario.invariants:
-            if not _call(f, env, f"invariant {name}"):
-                raise InvariantViolated(name, after)
+            path = ("invariants", self._invariant_pos[name], "holds")
+            if not self._call(f, env, f"invariant {name}", path):
+                raise self.located(InvariantViolated(name, after), path)
 
     def is_outcome(self, snap: Snapshot) -> bool:
         return self.scenario.outcome_of(snap.state) is not None
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _check_bounds(self, where: str, name: str, value: Value) -> None:
+    def _check_bounds(self, where: str, name: str, value: Value, path: Path_) -> None:
         if name in self._bounds and not isinstance(value, bool):
             low, high = self._bounds[name]
             if not low <= int(value) <= high:
-                raise OutOfBounds(where, name, int(value), low, high)
+                raise self.located(OutOfBounds(where, name, int(value), low, high), path)
 
-    @staticmethod
-    def _int(f: Compiled, env: Mapping[str, Value], where: str | None) -> int:
-        value = _call(f, env, str(where))
+    def _call(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> Value:
+        try:
+            return f(env)
+        except ZeroDivisionError as exc:
+            raise self.located(EvaluationError(where, str(exc)), path) from None
+
+    def _int(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> int:
+        """An integer expression's value, refused above `MAX_RUN_VALUE`."""
+        value = self._call(f, env, where, path)
         assert isinstance(value, int) and not isinstance(value, bool)
+        if abs(value) > MAX_RUN_VALUE:
+            raise self.located(EvaluationError(where, too_large(value)), path)
         return value
 
 
-def _call(f: Compiled, env: Mapping[str, Value], where: str) -> Value:
-    try:
-        return f(env)
-    except ZeroDivisionError as exc:
-        raise EvaluationError(where, str(exc)) from None
+def too_large(value: int) -> str:
+    """The message for a weight or length beyond `MAX_RUN_VALUE`."""
+    return (
+        f"{show_int(value)} is beyond the limit of run-time values (MAX_RUN_VALUE = "
+        f"10^{len(str(MAX_RUN_VALUE)) - 1} in model/limits.py)"
+    )
 
 
 def weighted_choice(rng: Random, weights: Sequence[int]) -> int:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from . import cli
 from .engine import Run
+from .errors import RunError
+from .limits import MAX_RUNS, MAX_STATES, MAX_STEPS
 from .loader import load
 from .paths import DEFAULT_SCENARIO, display_path
 from .report import format_text, run_record
@@ -56,9 +58,12 @@ What-if analysis (docs/what-if.md):
 
 exit status: 0 the run finished (an outcome, the end of the modelled period, no possible
 event, or --max-steps), or the analysis was made (runs that broke a rule are counted in it);
-1 a single run's step broke a bound or an invariant of the scenario; 2 invalid input (the
-scenario file, a --set or --sweep value, an option), reported as file:line:col: field:
-message, or --exact on a scenario larger than --max-states.
+1 a single run broke a bound or an invariant of the scenario, or met an expression that
+cannot be evaluated (a division by zero, a negative weight): the scenario loads but fails
+when run, as `python -m model.check` reports it (exit 1), and the place in the file is
+printed as file:line:col: field: message; 2 invalid input (the scenario file, a --set or
+--sweep value, an option out of range), reported as file:line:col: field: message, or
+--exact on a scenario larger than --max-states; 130 interrupted (Ctrl-C), 143 terminated.
 
 examples:
   python -m model.simulate
@@ -86,13 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_scenario_argument(parser)
     parser.add_argument(
         "--seed",
-        type=int,
+        type=cli.seed,
         default=DEFAULT_SEED,
         help=f"random seed for the choices (default: {DEFAULT_SEED}, a run of the default scenario "
         "that passes through all three stages; other seeds end otherwise, e.g. --seed 0)",
     )
     parser.add_argument(
-        "--max-steps", type=int, default=500, metavar="N", help="stop after N steps (default: 500)"
+        "--max-steps",
+        type=cli.integer(0, MAX_STEPS, limit="MAX_STEPS"),
+        default=500,
+        metavar="N",
+        help=f"stop after N steps (default: 500; at most {MAX_STEPS:,})",
     )
     cli.add_set_option(parser)
     parser.add_argument("--json", action="store_true", help="print the run as JSON instead of text")
@@ -104,14 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what_if = parser.add_argument_group("what-if analysis (see below)")
     what_if.add_argument(
-        "--runs", type=int, metavar="N", help="Monte Carlo: run the scenario N times"
+        "--runs",
+        type=cli.integer(1, MAX_RUNS, limit="MAX_RUNS"),
+        metavar="N",
+        help=f"Monte Carlo: run the scenario N times (at most {MAX_RUNS:,})",
     )
     what_if.add_argument(
         "--jobs",
-        type=int,
+        type=cli.integer(0, 10_000, zero="one per CPU"),
         default=1,
         metavar="J",
-        help="worker processes for --runs and --sweep (default 1; 0: one per CPU); "
+        help="worker processes for --runs and --sweep (default 1; 0: one per CPU; never more "
+        "than the CPUs this process may use: a larger J is lowered, with a note); "
         "the figures do not depend on it",
     )
     what_if.add_argument("--exact", action="store_true", help="exact probabilities of each ending")
@@ -124,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what_if.add_argument(
         "--max-states",
-        type=int,
+        type=cli.integer(0, MAX_STATES, zero="no exact values beside --runs", limit="MAX_STATES"),
         metavar="N",
         help="explore at most N states for exact values (default: 200,000 for --exact and "
         f"--sweep, {MC_EXACT_MAX_STATES:,} beside --runs; 0: no exact values beside --runs)",
@@ -135,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     what_if.add_argument(
         "-o",
         "--output",
+        type=cli.output_file,
         metavar="PNG",
         help="with --sweep: draw the chart to this PNG file (never overwritten without --force)",
     )
@@ -147,15 +161,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def format_parameters(run: Run) -> str:
-    lines = [f"parameters of {run.scenario.id} (override with --set NAME=VALUE):"]
-    for p in run.scenario.spec.parameters:
+def format_parameters(scenario: Scenario, params: dict[str, ParamValue]) -> str:
+    """The scenario's parameters with their values (no run: a start that breaks a rule does
+    not keep them from being listed)."""
+    lines = [f"parameters of {scenario.id} (override with --set NAME=VALUE):"]
+    for p in scenario.spec.parameters:
         bounds = (
             ""
             if p.type == "bool"
             else f" [{p.min if p.min is not None else ''}..{p.max if p.max is not None else ''}]"
         )
-        value = run.params[p.id]
+        value = params[p.id]
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         lines.append(f"  {p.id} = {shown}{bounds}  {p.description or ''}".rstrip())
         if p.quote is not None:
@@ -167,12 +183,6 @@ def format_parameters(run: Run) -> str:
 
 def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     analysis = args.runs is not None or args.exact or bool(args.sweep)
-    if args.runs is not None and args.runs < 1:
-        parser.error("--runs must be at least 1")
-    if args.jobs < 0:
-        parser.error("--jobs must be 0 (one per CPU) or more")
-    if args.max_states is not None and args.max_states < 0:
-        parser.error("--max-states must be 0 or more")
     if len(args.sweep) > 2:
         parser.error("--sweep takes one or two parameters")
     if args.csv and args.json:
@@ -198,39 +208,39 @@ def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.max_steps < 0:
-        parser.error("--max-steps must be 0 or more")
     _check_what_if(parser, args)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path), args.root)
     sets = cli.parse_sets(args.set)
     if args.list_parameters:
-        sys.stdout.write(visible(format_parameters(Run(scenario, sets))))
+        sys.stdout.write(visible(format_parameters(scenario, scenario.parameters(sets))))
         return cli.EXIT_OK
     if args.sweep or args.runs is not None or args.exact:
         # No Run here: a start that breaks a rule is an ending the analysis reports.
-        try:
-            if args.sweep:
-                return _sweep(args, scenario, path, sets)
-            params = scenario.parameters(sets)
-            if args.runs is not None:
-                return _monte_carlo(args, scenario, path, params)
-            return _exact(args, scenario, params)
-        except KeyboardInterrupt:
-            print("\ninterrupted", file=sys.stderr)
-            return 130
+        if args.sweep:
+            return _sweep(args, scenario, path, sets)
+        params = scenario.parameters(sets)
+        if args.runs is not None:
+            return _monte_carlo(args, scenario, path, params)
+        return _exact(args, scenario, params)
     if args.interactive:
         from .interactive import Session, interact, terminal_input
 
         out = cast(TextIO, VisibleWriter(sys.stdout))  # user text, escaped
-        return interact(Session(scenario, sets, args.seed, out), terminal_input())
-    run = Run(scenario, sets)
-    status = run.play(args.seed, args.max_steps)
+        session = Session(scenario, sets, args.seed, out, args.max_steps)
+        return interact(session, terminal_input())
+    run = Run(scenario, sets)  # a start that breaks a rule: `cli.guarded` reports it, status 1
+    try:
+        status = run.play(args.seed, args.max_steps)
+    except RunError:  # an expression cannot be evaluated: the run ends there, as with a bound
+        status = "error"
     record = run_record(run, seed=args.seed, max_steps=args.max_steps, status=status)
     if args.json:
         sys.stdout.write(json_text(record) + "\n")
     else:
         sys.stdout.write(format_text(record))
+    if run.error is not None and run.error.problem is not None:
+        print(run.error.problem, file=sys.stderr)  # where to look in the scenario file
     return cli.EXIT_FINDINGS if status == "error" else cli.EXIT_OK
 
 
@@ -238,10 +248,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    if args.jobs == 0:
-        from .montecarlo import default_jobs
+    """Worker processes: --jobs, 0 meaning one per CPU, lowered (with a note) to the CPUs
+    this process may use."""
+    from .montecarlo import default_jobs, max_jobs
 
+    if args.jobs == 0:
         return default_jobs()
+    limit = max_jobs()
+    if args.jobs > limit:
+        print(
+            f"note: --jobs {args.jobs} is more than the {limit} CPU(s) this process may use; "
+            f"using {limit}",
+            file=sys.stderr,
+        )
+        return limit
     return int(args.jobs)
 
 

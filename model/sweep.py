@@ -25,26 +25,32 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .errors import clip
+from .limits import MAX_SWEEP_POINTS
 from .markov import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph, analyse_scenario
 from .montecarlo import (
+    DeferredSignals,
     Progress,
     RunnerFactory,
     ScenarioSource,
     fingerprint,
+    gather,
     monte_carlo,
+    own_pool,
     source_for,
 )
 from .scenario import ParameterError, ParamValue, Scenario
 from .textfmt import format_percent
 
 SweepMethod = Literal["auto", "exact", "montecarlo"]
-MAX_POINTS = 10_000
+MAX_POINTS = MAX_SWEEP_POINTS
 Record = dict[str, Any]
 
 
@@ -63,26 +69,29 @@ class Axis:
         name, spec = name.strip(), spec.strip()
         usage = "write NAME=START:STOP:STEP (e.g. batch_size=5:30:5) or NAME=V1,V2,..."
         if not sep or not name or not spec:
-            raise ParameterError(f"--sweep {text!r}: {usage}")
+            raise ParameterError(f"--sweep {clip(text, 80)}: {usage}")
         if ":" in spec:
             parts = spec.split(":")
             try:
                 start, stop, step = (int(p) for p in parts) if len(parts) == 3 else (0, 0, 0)
             except ValueError:
-                raise ParameterError(f"--sweep {text!r}: {usage}") from None
+                raise ParameterError(f"--sweep {clip(text, 80)}: {usage}") from None
             if len(parts) != 3 or step == 0 or (stop - start) * step < 0:
                 raise ParameterError(
-                    f"--sweep {text!r}: {usage}; STEP must not be 0 and must lead from START "
-                    "to STOP"
+                    f"--sweep {clip(text, 80)}: {usage}; STEP must not be 0 and must lead from "
+                    "START to STOP"
                 )
             count = (stop - start) // step + 1
             if count > MAX_POINTS:
-                raise ParameterError(f"--sweep {text!r}: {count} values; at most {MAX_POINTS}")
+                raise ParameterError(
+                    f"--sweep {clip(text, 80)}: {count:,} values; at most {MAX_POINTS:,} "
+                    "(MAX_SWEEP_POINTS in model/limits.py)"
+                )
             values = tuple(str(start + k * step) for k in range(count))
         else:
             values = tuple(v.strip() for v in spec.split(",") if v.strip())
             if not values:
-                raise ParameterError(f"--sweep {text!r}: {usage}")
+                raise ParameterError(f"--sweep {clip(text, 80)}: {usage}")
         return cls(name, values)
 
 
@@ -99,6 +108,9 @@ def grid(
     for name in names:
         if name in base:
             raise ParameterError(f"{name!r} is both swept and set with --set")
+    count = math.prod(len(a.values) for a in axes)
+    if count > MAX_POINTS:  # checked before building any point
+        raise ParameterError(f"the sweep has {count:,} points; at most {MAX_POINTS:,}")
     points = []
     for combo in itertools.product(*(a.values for a in axes)):
         points.append(scenario.parameters({**base, **dict(zip(names, combo))}))
@@ -159,70 +171,125 @@ def sweep(
         scenario = scenario.load()
     points = grid(scenario, axes, params)
     names = [a.name for a in axes]
-    own: ProcessPoolExecutor | None = None
     if executor is None and jobs > 1:
-        own = executor = ProcessPoolExecutor(max_workers=jobs)
-    try:
-        exact: list[ExactResult | None] = [None] * len(points)
-        if method != "montecarlo":
-            if executor is not None:
-                src = source or source_for(scenario)
-                digest = fingerprint(scenario)
-                futures = [
-                    executor.submit(_exact_point, src, digest, p, max_states) for p in points
-                ]
-                exact = [f.result() for f in futures]
-            else:
-                exact = [_exact_local(scenario, p, max_states) for p in points]
-            if method == "exact":
-                for p, r in zip(points, exact):
-                    if r is None:
-                        shown = ", ".join(f"{n}={p[n]}" for n in names)
-                        raise IncompleteGraph(
-                            f"at {shown} the scenario has more than {max_states:,} states; "
-                            "raise max_states or use Monte Carlo"
-                        )
-        records: list[Record] = []
-        todo = sum(1 for r in exact if r is None)
-        done = 0
-        for k in range(len(points)):
-            point = {n: points[k][n] for n in names}
-            result = exact[k]
-            if result is not None:
-                records += _exact_records(point, result)
-                continue
-            mc = monte_carlo(
+        with own_pool(jobs) as (pool, signals):
+            return _sweep_points(
                 scenario,
-                points[k],
-                runs=runs,
-                seed=seed,
-                max_steps=max_steps,
-                jobs=1,
-                executor=executor,
-                source=source,
-                runner=runner,
+                points,
+                names,
+                method,
+                runs,
+                seed,
+                max_steps,
+                max_states,
+                pool,
+                signals,
+                source,
+                runner,
+                progress,
             )
-            for e in mc.endings:
-                records.append(
-                    {
-                        **point,
-                        "kind": e.kind,
-                        "ending": e.name,
-                        "probability": e.share,
-                        "low": e.low,
-                        "high": e.high,
-                        "method": "montecarlo",
-                        "runs": mc.runs,
-                        "count": e.count,
-                        "expected_days": e.mean_days,
-                    }
-                )
-            done += 1
-            if progress is not None:
-                progress(done, todo)
-    finally:
-        if own is not None:
-            own.shutdown(cancel_futures=True)
+    return _sweep_points(
+        scenario,
+        points,
+        names,
+        method,
+        runs,
+        seed,
+        max_steps,
+        max_states,
+        executor,
+        None,
+        source,
+        runner,
+        progress,
+    )
+
+
+def _sweep_points(
+    scenario: Scenario,
+    points: list[dict[str, ParamValue]],
+    names: list[str],
+    method: SweepMethod,
+    runs: int,
+    seed: int,
+    max_steps: int,
+    max_states: int,
+    executor: Executor | None,
+    signals: DeferredSignals | None,
+    source: ScenarioSource | None,
+    runner: RunnerFactory | None,
+    progress: Progress | None,
+) -> list[Record]:
+    """The body of `sweep`; with a local pool, ``signals`` lets interrupts stop it between
+    steps (`model.montecarlo.DeferredSignals`)."""
+    exact: list[ExactResult | None] = [None] * len(points)
+    if method != "montecarlo":
+        if executor is not None:
+            src = source or source_for(scenario)
+            digest = fingerprint(scenario)
+            futures = {
+                executor.submit(_exact_point, src, digest, p, max_states): k
+                for k, p in enumerate(points)
+            }
+            if signals is not None:
+
+                def collect(future: Future[ExactResult | None], k: int) -> None:
+                    exact[k] = future.result()
+
+                gather(futures, signals, collect)
+            else:
+                for future, k in futures.items():
+                    exact[k] = future.result()
+        else:
+            exact = [_exact_local(scenario, p, max_states) for p in points]
+        if method == "exact":
+            for p, r in zip(points, exact):
+                if r is None:
+                    shown = ", ".join(f"{n}={p[n]}" for n in names)
+                    raise IncompleteGraph(
+                        f"at {shown} the scenario has more than {max_states:,} states; "
+                        "raise max_states or use Monte Carlo"
+                    )
+    records: list[Record] = []
+    todo = sum(1 for r in exact if r is None)
+    done = 0
+    for k in range(len(points)):
+        point = {n: points[k][n] for n in names}
+        result = exact[k]
+        if result is not None:
+            records += _exact_records(point, result)
+            continue
+        mc = monte_carlo(
+            scenario,
+            points[k],
+            runs=runs,
+            seed=seed,
+            max_steps=max_steps,
+            jobs=1,
+            executor=executor,
+            source=source,
+            runner=runner,
+        )
+        if signals is not None:
+            signals.check()
+        for e in mc.endings:
+            records.append(
+                {
+                    **point,
+                    "kind": e.kind,
+                    "ending": e.name,
+                    "probability": e.share,
+                    "low": e.low,
+                    "high": e.high,
+                    "method": "montecarlo",
+                    "runs": mc.runs,
+                    "count": e.count,
+                    "expected_days": e.mean_days,
+                }
+            )
+        done += 1
+        if progress is not None:
+            progress(done, todo)
     return records
 
 

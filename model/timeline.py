@@ -299,7 +299,11 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_scenario_argument(parser)
     add_timeline_options(parser)
     parser.add_argument(
-        "-o", "--output", metavar="FILE", help="output file (default: <scenario id>-timeline)"
+        "-o",
+        "--output",
+        type=cli.output_file,
+        metavar="FILE",
+        help="output file (default: <scenario id>-timeline)",
     )
     parser.add_argument(
         "--format",
@@ -312,9 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_timeline_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the run (default 0)")
+    from .limits import MAX_STEPS
+
     parser.add_argument(
-        "--max-steps", type=int, default=500, metavar="N", help="stop after N steps (default 500)"
+        "--seed", type=cli.seed, default=0, help="random seed of the run (default 0)"
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=cli.integer(0, MAX_STEPS, limit="MAX_STEPS"),
+        default=500,
+        metavar="N",
+        help=f"stop after N steps (default 500; at most {MAX_STEPS:,})",
     )
     cli.add_set_option(parser)
 

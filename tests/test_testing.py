@@ -136,7 +136,7 @@ def test_out_of_bounds_effect_names_the_transition() -> None:
 
 
 def test_bounds_are_checked_independently_of_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Semantics, "_check_bounds", lambda self, where, name, value: None)
+    monkeypatch.setattr(Semantics, "_check_bounds", lambda self, where, name, value, path: None)
     exc = failure(OUT_OF_BOUNDS)
     assert exc.events == ("double_release", "double_release")
     assert str(exc).startswith("released = 4 is outside its bounds [0, 3] after double_release")
