@@ -28,6 +28,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, Future
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -171,38 +172,25 @@ def sweep(
         scenario = scenario.load()
     points = grid(scenario, axes, params)
     names = [a.name for a in axes]
-    if executor is None and jobs > 1:
-        with own_pool(jobs) as (pool, signals):
-            return _sweep_points(
-                scenario,
-                points,
-                names,
-                method,
-                runs,
-                seed,
-                max_steps,
-                max_states,
-                pool,
-                signals,
-                source,
-                runner,
-                progress,
-            )
-    return _sweep_points(
-        scenario,
-        points,
-        names,
-        method,
-        runs,
-        seed,
-        max_steps,
-        max_states,
-        executor,
-        None,
-        source,
-        runner,
-        progress,
+    own: AbstractContextManager[tuple[Executor | None, DeferredSignals | None]] = (
+        own_pool(jobs) if executor is None and jobs > 1 else nullcontext((executor, None))
     )
+    with own as (pool, signals):
+        return _sweep_points(
+            scenario,
+            points,
+            names,
+            method,
+            runs,
+            seed,
+            max_steps,
+            max_states,
+            pool,
+            signals,
+            source,
+            runner,
+            progress,
+        )
 
 
 def _sweep_points(
