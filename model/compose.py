@@ -274,10 +274,12 @@ def _extend(
         raise ScenarioError(problems)
     # Sources declared in both (same id) are kept once.
     unique: list[Any] = []
-    ids: set[Any] = set()
+    ids: set[str] = set()
     for entry in merged.get("sources", []):
         key = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(key, str) or key not in ids:
+        if not isinstance(key, str):
+            unique.append(entry)  # the schema reports it
+        elif key not in ids:
             unique.append(entry)
             ids.add(key)
     merged["sources"] = unique
