@@ -452,6 +452,12 @@ def _bind(
             )
             continue
         bound[name] = [value] if isinstance(value, str) else list(value)
+        if not bound[name]:  # the slot's transitions would silently vanish
+            problems.append(
+                host.problem(
+                    (*where, kind, name), f"{what} {name!r} is bound to nothing; name {to}"
+                )
+            )
     for name in sorted(declared - set(bound)):
         problems.append(
             host.problem(

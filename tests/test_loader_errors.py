@@ -347,6 +347,25 @@ def test_unbound_and_unknown_slots_are_reported(
     ]
 
 
+def test_slot_bound_to_no_state_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty list once bound the slot to nothing and its transitions silently disappeared.
+    scenarios = _copy_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    scenario = scenarios / "cairo_three_stage_truce.yaml"
+    text = scenario.read_text()
+    scenario.write_text(text.replace("pull_back_phase: stage_2_in_force", "pull_back_phase: []"))
+    with pytest.raises(ScenarioError) as info:
+        load(scenario, "scenarios/cairo_three_stage_truce.yaml")
+    line = line_of(text, "pull_back_phase: stage_2_in_force")
+    col = text.splitlines()[line - 1].index("pull_back_phase") + 1
+    assert [str(p) for p in info.value.problems] == [
+        f"scenarios/cairo_three_stage_truce.yaml:{line}:{col}: includes[1].slots.pull_back_phase: "
+        "slot 'pull_back_phase' is bound to nothing; name a state",
+    ]
+
+
 # --- issue 10: hostile input (see also tests/test_fuzz_loader.py and tests/fixtures/hostile/) -
 
 
