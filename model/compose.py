@@ -95,12 +95,12 @@ class ComposedDocument(Document):
         self.added = 0  # entries copied in from other files, bounded by MAX_COMPOSED_ENTRIES
         self.reading = reading
 
-    def locate(self, path: Path_) -> tuple[str, int, int, Path_]:
+    def origin(self, path: Path_) -> tuple[Document, Path_]:
         for n in (4, 2):  # a requirement added to a transition, then a whole entry
             if len(path) >= n and path[:n] in self.origins:
                 doc, base = self.origins[path[:n]]
-                return doc.locate((*base, *path[n:]))
-        return self.host.locate(path)
+                return doc.origin((*base, *path[n:]))
+        return self.host.origin(path)
 
     def grow(self, doc: Document, origin: Path_) -> None:
         """Count one more entry copied from ``doc`` (at ``origin``); refuse past the limit."""

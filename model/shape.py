@@ -63,7 +63,7 @@ def schema_problems(
         leftover: str | int | None = None
         loc = err["loc"]
         for i, part in enumerate(loc):
-            if (*path, part) in doc.positions:
+            if doc.written((*path, part)):
                 path.append(part)
             elif i == len(loc) - 1:
                 leftover = part

@@ -111,10 +111,20 @@ class Document:
                 return self.positions[path[:n]]
         return (1, 1)
 
+    def origin(self, path: Path_) -> tuple[Document, Path_]:
+        """The file ``path`` is written in and its path there (itself, for a plain file)."""
+        return self, path
+
+    def written(self, path: Path_) -> bool:
+        """Whether ``path`` is written in the file (after composition: in its own file)."""
+        doc, local = self.origin(path)
+        return local in doc.positions
+
     def locate(self, path: Path_) -> tuple[str, int, int, Path_]:
         """File, line, column and field path (in that file) where ``path`` is written."""
-        line, col = self.position(path)
-        return self.file, line, col, path
+        doc, local = self.origin(path)
+        line, col = doc.position(local)
+        return doc.file, line, col, local
 
     def problem(self, path: Path_, message: str) -> Problem:
         file, line, col, local = self.locate(path)
