@@ -88,3 +88,21 @@ def test_write_check_and_cleanup(
     (tmp_path / "index.md").write_text("mine\n")
     assert docs.main(["--docs-dir", str(tmp_path)]) == 2
     assert (tmp_path / "index.md").read_text() == "mine\n"
+
+
+def test_limits_table_in_the_format_guide_matches_model_limits() -> None:
+    """docs/format.md states each limit's value beside its name; they must be the real ones."""
+    import re
+
+    from model import limits
+
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\|[^|\n]+\| ([^|\n]+?) \(`(MAX_\w+)`\) \|$", text, re.M)
+    assert len(rows) >= 15
+    for value, name in rows:
+        real = getattr(limits, name)
+        if name == "MAX_LITERAL":
+            assert value == "-10^15 to 10^15" and real == 10**15
+        else:
+            stated = int(re.match(r"[\d,]+", value).group().replace(",", ""))
+            assert stated == real, (name, value)
