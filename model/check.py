@@ -39,7 +39,7 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python -m model.check",
         description="Check scenarios for contradictions, dead ends and unreachable outcomes.",
         epilog=EPILOG,

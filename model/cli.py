@@ -95,6 +95,26 @@ def non_empty_dir(text: str) -> Path:
     return Path(non_empty_path(text))
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, refusing ``--`` where a single value belongs.
+
+    Python 3.11's argparse gives an option or a positional argument an empty list instead of
+    the text ``--`` (``--runs=--``, ``-o--``, ``A -- --``) and skips its ``type`` check, so
+    the list would reach code that expects a number or a path.
+    """
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            value = getattr(parsed, action.dest, None)
+            if type(action) is argparse._StoreAction and action.nargs is None and value == []:
+                name = "/".join(action.option_strings) or action.metavar or action.dest
+                self.error(f"argument {name}: '--' is not a value; give a value")
+        return parsed, extras
+
+
 def parse_sets(items: Sequence[str]) -> dict[str, str]:
     """``["a=1", "b=true"]`` -> ``{"a": "1", "b": "true"}``; values are checked by the scenario."""
     out: dict[str, str] = {}
@@ -205,14 +225,6 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
     status 130 or 143 (after unwinding: worker processes ended, temporary files removed)."""
 
     def wrapper(argv: list[str] | None = None) -> int:
-        dashes = _dashes_as_value(sys.argv[1:] if argv is None else argv)
-        if dashes is not None:
-            print(
-                f"error: {dashes}: '--' is not a value (argparse would pass an empty list); "
-                "give the option a value",
-                file=sys.stderr,
-            )
-            return EXIT_INVALID
         previous = _on_sigterm()
         try:
             return main(argv)
@@ -248,19 +260,6 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
                 signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
     return wrapper
-
-
-def _dashes_as_value(argv: Sequence[str]) -> str | None:
-    """The first ``--option=--`` or ``-o--`` before a bare ``--`` (argparse gives such an
-    option an empty list, not "--", and skips its ``type`` check), or None."""
-    for arg in argv:
-        if arg == "--":
-            return None
-        long_form = arg.startswith("--") and arg.partition("=")[2] == "--"  # --runs=--
-        short_form = arg[:1] == "-" and arg[1:2] != "-" and arg[2:] in ("--", "=--")  # -o--
-        if long_form or short_form:
-            return clip(arg)
-    return None
 
 
 _NOT_INSTALLED = object()

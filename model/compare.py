@@ -801,7 +801,7 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python -m model.compare",
         description="Compare two ceasefire-proposal scenarios: what differs in their "
         "definitions, and what that changes in the outcomes they can reach.",

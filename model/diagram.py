@@ -37,7 +37,7 @@ FORMATS = ("png", "svg", "pdf", "mermaid")
 def build_parser() -> argparse.ArgumentParser:
     from .timeline import add_timeline_options
 
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python -m model.diagram",
         description="Draw a scenario's state diagram (PNG, SVG, PDF or Mermaid text).",
         epilog=EPILOG,

@@ -402,7 +402,7 @@ def stale(files: dict[str, bytes], docs_dir: Path) -> tuple[list[str], list[str]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python -m model.docs",
         description="Write docs/index.md and a page per scenario (diagram, sample run, check).",
         epilog=EPILOG,

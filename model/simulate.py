@@ -82,7 +82,7 @@ SWEEP_DEFAULT_RUNS = 2000
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python -m model.simulate",
         description="Simulate a ceasefire-proposal scenario; print a sourced, step-by-step trace.",
         epilog=EPILOG,

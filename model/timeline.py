@@ -292,7 +292,7 @@ def timeline_png(run: Run) -> bytes:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python -m model.timeline",
         description="Draw a simulated run over days: stages, events by actor, counts.",
     )

@@ -725,7 +725,7 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python -m model.trace",
         description=(
             "Trace each sentence of the source to the scenario elements that quote it; "

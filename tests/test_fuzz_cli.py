@@ -389,6 +389,8 @@ REGRESSIONS: list[tuple[Main, list[str], int]] = [
     (trace.main, [SCENARIO, "--coverage=--"], 2),
     (simulate.main, ["--runs=--"], 2),
     (simulate.main, ["-o--"], 2),  # ran the default scenario, ignoring -o
+    (compare.main, [SCENARIO, "--", "--"], 2),  # B was [] (thorough run: TypeError)
+    (simulate.main, ["--", "--"], 2),
     (timeline.main, ["-o", "."], 2),  # ValueError: PosixPath('.') has an empty name
     (diagram.main, ["-o", "/", "--format", "svg"], 2),
     (diagram.main, ["-o", "..", "--format", "svg"], 2),  # wrote '...svg'
