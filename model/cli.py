@@ -108,8 +108,16 @@ class ArgumentParser(argparse.ArgumentParser):
     ) -> tuple[argparse.Namespace, list[str]]:
         parsed, extras = super().parse_known_args(args, namespace)
         for action in self._actions:
+            if action.nargs is not None:
+                continue
             value = getattr(parsed, action.dest, None)
-            if type(action) is argparse._StoreAction and action.nargs is None and value == []:
+            if type(action) is argparse._StoreAction:
+                values = [value]
+            elif type(action) is argparse._AppendAction:  # --set=-- appends []
+                values = list(value or [])
+            else:
+                continue
+            if [] in values:
                 name = "/".join(action.option_strings) or action.metavar or action.dest
                 self.error(f"argument {name}: '--' is not a value; give a value")
         return parsed, extras

@@ -391,6 +391,8 @@ REGRESSIONS: list[tuple[Main, list[str], int]] = [
     (simulate.main, ["-o--"], 2),  # ran the default scenario, ignoring -o
     (compare.main, [SCENARIO, "--", "--"], 2),  # B was [] (thorough run: TypeError)
     (simulate.main, ["--", "--"], 2),
+    (compare.main, [".", "--set=--", "-1"], 2),  # appended [] to --set (thorough run)
+    (simulate.main, ["--set=--"], 2),
     (timeline.main, ["-o", "."], 2),  # ValueError: PosixPath('.') has an empty name
     (diagram.main, ["-o", "/", "--format", "svg"], 2),
     (diagram.main, ["-o", "..", "--format", "svg"], 2),  # wrote '...svg'
