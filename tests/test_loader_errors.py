@@ -326,19 +326,28 @@ def test_error_inside_an_included_mechanism_names_that_file_and_line(
     ]
 
 
-def test_unbound_and_unknown_slots_are_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _truce_slot_binding_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, binding: str
+) -> tuple[list[str], int, int]:
+    """Problems of the three-stage truce with its pull-back slot binding replaced, and the
+    line and column of that binding."""
     scenarios = _copy_project(tmp_path)
     monkeypatch.chdir(tmp_path)
     scenario = scenarios / "cairo_three_stage_truce.yaml"
     text = scenario.read_text()
-    scenario.write_text(text.replace("pull_back_phase: stage_2_in_force", "pullback: x"))
+    scenario.write_text(text.replace("pull_back_phase: stage_2_in_force", binding))
     with pytest.raises(ScenarioError) as info:
         load(scenario, "scenarios/cairo_three_stage_truce.yaml")
     line = line_of(text, "pull_back_phase: stage_2_in_force")
     col = text.splitlines()[line - 1].index("pull_back_phase") + 1
-    assert [str(p) for p in info.value.problems] == [
+    return [str(p) for p in info.value.problems], line, col
+
+
+def test_unbound_and_unknown_slots_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found, line, col = _truce_slot_binding_problems(tmp_path, monkeypatch, "pullback: x")
+    assert found == [
         f"scenarios/cairo_three_stage_truce.yaml:{line}:5: includes[1].slots: "
         "slot 'pull_back_phase' of mechanism 'monitored_return' is not bound to a state",
         f"scenarios/cairo_three_stage_truce.yaml:{line}:{col}: includes[1].slots.pullback: "
@@ -351,16 +360,8 @@ def test_slot_bound_to_no_state_is_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An empty list once bound the slot to nothing and its transitions silently disappeared.
-    scenarios = _copy_project(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    scenario = scenarios / "cairo_three_stage_truce.yaml"
-    text = scenario.read_text()
-    scenario.write_text(text.replace("pull_back_phase: stage_2_in_force", "pull_back_phase: []"))
-    with pytest.raises(ScenarioError) as info:
-        load(scenario, "scenarios/cairo_three_stage_truce.yaml")
-    line = line_of(text, "pull_back_phase: stage_2_in_force")
-    col = text.splitlines()[line - 1].index("pull_back_phase") + 1
-    assert [str(p) for p in info.value.problems] == [
+    found, line, col = _truce_slot_binding_problems(tmp_path, monkeypatch, "pull_back_phase: []")
+    assert found == [
         f"scenarios/cairo_three_stage_truce.yaml:{line}:{col}: includes[1].slots.pull_back_phase: "
         "slot 'pull_back_phase' is bound to nothing; name a state",
     ]
