@@ -6,7 +6,7 @@
 
 Measures runs per second, in one process and one run of this script, of
 
-(a) the fast path, `model.fastpath.compile_table(scenario).run(seed)`, with its memo graph
+(a) the fast path, `model.semantics.fastpath.compile_table(scenario).run(seed)`, with its memo graph
     (the default) and without it (``memo=False``: every step evaluated afresh);
 (b) a loop driving the `transitions` engine: ``Run(scenario).play(seed)`` per run;
 (c) a hand-written, dict-based state machine for the same scenario (the three-stage truce
@@ -14,13 +14,13 @@ Measures runs per second, in one process and one run of this script, of
     guards, weights, durations, effects, bounds and invariants written out by hand.
 
 All three draw the same random numbers (one ``randrange(total weight)`` per step, as
-`model.semantics.weighted_choice`), and the script first checks that they fire the same
+`model.semantics.step.weighted_choice`), and the script first checks that they fire the same
 transitions for the same seeds, so they do the same work. Each figure is the median of
 ``--repeats`` timings of ``--runs`` runs (seeds 0, 1, ...), with the three methods timed in
 turn within each repeat. Targets (issue 7): fast path >= 20x the engine loop and >= 0.5x
 the hand-written loop.
 
-If `model.markov` is present, the script also times the exact analysis of
+If `model.analysis.exact` is present, the script also times the exact analysis of
 `tests/fixtures/large/long_exchange.yaml` (about 100,000 snapshots; target 10 s).
 """
 
@@ -41,9 +41,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.engine import Run  # noqa: E402
-from model.fastpath import compile_table  # noqa: E402
-from model.loader import load  # noqa: E402
+from model.scenario.loader import load  # noqa: E402
+from model.semantics.engine import Run  # noqa: E402
+from model.semantics.fastpath import compile_table  # noqa: E402
 
 DEFAULT = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
 LARGE = ROOT / "tests" / "fixtures" / "large" / "long_exchange.yaml"
@@ -277,8 +277,8 @@ def measure(runs: int, engine_runs: int, repeats: int) -> dict[str, Any]:
         "hand_written": lambda s: hand_written_run(s, MAX_STEPS),
         "engine": lambda s: Run(scenario).play(s, MAX_STEPS),
     }
-    try:  # for reference: model.montecarlo's own loop over model.semantics, if present
-        from model.montecarlo import semantics_runner
+    try:  # for reference: montecarlo's own loop over model.semantics.step, if present
+        from model.analysis.montecarlo import semantics_runner
 
         methods["semantics_runner"] = semantics_runner(scenario, scenario.parameters(), MAX_STEPS)
     except ImportError:
@@ -316,9 +316,9 @@ def measure(runs: int, engine_runs: int, repeats: int) -> dict[str, Any]:
 
 
 def exact_analysis(repeats: int) -> dict[str, Any] | None:
-    """Time `model.markov` on the ~100,000-snapshot fixture, if both exist."""
+    """Time `model.analysis.exact` on the ~100,000-snapshot fixture, if both exist."""
     try:
-        markov = importlib.import_module("model.markov")
+        markov = importlib.import_module("model.analysis.exact")
     except ImportError:
         return None
     analyse_scenario = getattr(markov, "analyse_scenario", None)
@@ -400,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         "fast_no_memo": "fast path (memo=False)",
         "hand_written": "hand-written dict machine",
         "engine": "transitions engine, Run.play",
-        "semantics_runner": "(model.montecarlo.semantics_runner)",
+        "semantics_runner": "(model.analysis.montecarlo.semantics_runner)",
     }
     for name, label in labels.items():
         if name in rps:
@@ -421,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_exact:
         print("exact analysis: skipped (--no-exact)")
     elif exact is None:
-        print("exact analysis: skipped (model.markov or the large fixture is absent)")
+        print("exact analysis: skipped (model.analysis.exact or the large fixture is absent)")
     else:
         print(
             f"exact analysis of {exact['scenario']} (elapsed time, median of {args.exact_repeats}):"

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.errors import ScenarioError  # noqa: E402
-from model.loader import load  # noqa: E402
-from model.provenance import SourceText, _similarity, normalise  # noqa: E402
+from model.base.errors import ScenarioError  # noqa: E402
+from model.scenario.loader import load  # noqa: E402
+from model.scenario.provenance import SourceText, _similarity, normalise  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_fe535af938dae792.txt"
 

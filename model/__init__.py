@@ -3,8 +3,8 @@
 The notebook API::
 
     from model import load, Run
-    from model.explore import explore        # the reachable state graph
-    from model.consistency import check      # findings with counterexamples
+    from model.analysis.explore import explore        # the reachable state graph
+    from model.analysis.consistency import check      # findings with counterexamples
     scenario = load("scenarios/cairo_three_stage_truce.yaml")
     run = Run(scenario)
 
@@ -17,19 +17,19 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "Event": "engine",
-    "Run": "engine",
-    "Step": "engine",
-    "Problem": "errors",
-    "RunError": "errors",
-    "ScenarioError": "errors",
-    "load": "loader",
-    "load_text": "loader",
-    "ParameterError": "scenario",
-    "Scenario": "scenario",
-    "StateGraph": "explore",
-    "CheckResult": "consistency",
-    "Finding": "consistency",
+    "Event": "semantics.engine",
+    "Run": "semantics.engine",
+    "Step": "semantics.engine",
+    "Problem": "base.errors",
+    "RunError": "base.errors",
+    "ScenarioError": "base.errors",
+    "load": "scenario.loader",
+    "load_text": "scenario.loader",
+    "ParameterError": "scenario.compiled",
+    "Scenario": "scenario.compiled",
+    "StateGraph": "analysis.explore",
+    "CheckResult": "analysis.consistency",
+    "Finding": "analysis.consistency",
 }
 __all__ = sorted(_EXPORTS)
 

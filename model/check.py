@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import cli
-from .check_report import check_record, format_check_text
-from .consistency import SEVERITY, check
-from .explore import DEFAULT_MAX_STATES
-from .limits import MAX_STATES
-from .loader import load
-from .paths import display_path
-from .textfmt import json_text
+from model.analysis.consistency import SEVERITY, check
+from model.analysis.explore import DEFAULT_MAX_STATES
+from model.base.limits import MAX_STATES
+from model.base.paths import display_path
+from model.base.textfmt import json_text
+from model.cli import command as cli
+from model.reports.check import check_record, format_check_text
+from model.scenario.loader import load
 
 EPILOG = f"""\
 finding kinds (severity): {", ".join(f"{k} ({v})" for k, v in SEVERITY.items())}.

@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import cli
-from .output import check_targets, write_bytes, write_text
-from .paths import DEFAULT_SCENARIO, display_path
+from model.base.output import check_targets, write_bytes, write_text
+from model.base.paths import DEFAULT_SCENARIO, display_path
+from model.cli import command as cli
 
 EPILOG = """\
 The diagram: each stage is a lane (left to right in the scenario's order), outcome states are
@@ -35,7 +35,7 @@ FORMATS = ("png", "svg", "pdf", "mermaid")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .timeline import add_timeline_options
+    from model.timeline import add_timeline_options
 
     parser = cli.ArgumentParser(
         prog="python -m model.diagram",
@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
-    from .loader import load
+    from model.scenario.loader import load
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -94,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         if f != "mermaid" or args.output
     ]
     # Checked before any drawing; each file is then written atomically, never over an
-    # existing one without --force (model/output.py).
+    # existing one without --force (model/base/output.py).
     check_targets(outputs, force=args.force)
 
     if "mermaid" in formats:
-        from .mermaid import to_mermaid
+        from model.render.mermaid import to_mermaid
 
         text = to_mermaid(scenario)
         if args.output:
@@ -107,10 +107,10 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(text)
     pictures = [f for f in formats if f != "mermaid"]
     if pictures:
-        from .draw import draw_diagram, figure_bytes
+        from model.render.draw import draw_diagram, figure_bytes
 
         if args.timeline:
-            from .timeline import draw_timeline, play
+            from model.render.timeline import draw_timeline, play
 
             run = play(scenario, args.seed, args.max_steps, cli.parse_sets(args.set))
             figure = draw_timeline(run)

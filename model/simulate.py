@@ -4,9 +4,9 @@ With no arguments it runs the shipped three-stage Cairo truce with seed 0. The s
 parameters always give the same output, byte for byte.
 
 What-if analysis (docs/what-if.md): ``--runs N`` runs it N times and reports how the runs end
-(`model.montecarlo`), ``--exact`` computes each ending's probability exactly
-(`model.markov`), ``--sweep NAME=START:STOP:STEP`` repeats either across parameter values
-(`model.sweep`). Those modules, and numpy/scipy/matplotlib, are imported only when used.
+(`model.analysis.montecarlo`), ``--exact`` computes each ending's probability exactly
+(`model.analysis.exact`), ``--sweep NAME=START:STOP:STEP`` repeats either across parameter values
+(`model.analysis.sweep`). Those modules, and numpy/scipy/matplotlib, are imported only when used.
 """
 
 from __future__ import annotations
@@ -19,20 +19,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from . import cli
-from .engine import Run
-from .errors import RunError
-from .limits import MAX_RUNS, MAX_STATES, MAX_STEPS
-from .loader import load
-from .paths import DEFAULT_SCENARIO, display_path
-from .report import format_text, run_record
-from .scenario import ParamValue, Scenario
-from .steps import fmt_value
-from .textfmt import VisibleWriter, format_percent, json_text, visible
+from model.base.errors import RunError
+from model.base.limits import MAX_RUNS, MAX_STATES, MAX_STEPS
+from model.base.paths import DEFAULT_SCENARIO, display_path
+from model.base.textfmt import VisibleWriter, format_percent, json_text, visible
+from model.cli import command as cli
+from model.reports.run import format_text, run_record
+from model.scenario.compiled import ParamValue, Scenario
+from model.scenario.loader import load
+from model.semantics.engine import Run
+from model.semantics.records import fmt_value
 
 if TYPE_CHECKING:
-    from .markov import ExactResult
-    from .montecarlo import MonteCarloResult
+    from model.analysis.exact import ExactResult
+    from model.analysis.montecarlo import MonteCarloResult
 
 DEFAULT_SEED = 15
 """Chosen so that the default trace shows every stage of the default scenario; with the
@@ -196,9 +196,9 @@ def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             "--interactive steps through one run; it takes no --runs/--exact/--sweep/--json/--csv"
         )
     if args.output:
-        from .output import OutputError, check_target
+        from model.base.output import OutputError, check_target
 
-        try:  # before the sweep runs, not after (model/output.py)
+        try:  # before the sweep runs, not after (model/base/output.py)
             check_target(Path(args.output), force=args.force)
         except OutputError as exc:
             parser.error(str(exc))
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             return _monte_carlo(args, scenario, path, params)
         return _exact(args, scenario, params)
     if args.interactive:
-        from .interactive import Session, interact, terminal_input
+        from model.cli.interactive import Session, interact, terminal_input
 
         out = cast(TextIO, VisibleWriter(sys.stdout))  # user text, escaped
         session = Session(scenario, sets, args.seed, out, args.max_steps)
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 def _jobs(args: argparse.Namespace) -> int:
     """Worker processes: --jobs, 0 meaning one per CPU, lowered (with a note) to the CPUs
     this process may use."""
-    from .montecarlo import default_jobs, max_jobs
+    from model.analysis.montecarlo import default_jobs, max_jobs
 
     if args.jobs == 0:
         return default_jobs()
@@ -321,7 +321,7 @@ def _exact_or_reason(
 ) -> tuple[ExactResult | None, str | None]:
     if max_states <= 0:
         return None, "not computed (--max-states 0)"
-    from .markov import IncompleteGraph, analyse_scenario
+    from model.analysis.exact import IncompleteGraph, analyse_scenario
 
     try:
         return analyse_scenario(scenario, params, max_states=max_states), None
@@ -458,7 +458,7 @@ def exact_csv(record: dict[str, Any]) -> str:
 
 
 def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, ParamValue]) -> int:
-    from .markov import DEFAULT_MAX_STATES
+    from model.analysis.exact import DEFAULT_MAX_STATES
 
     limit = args.max_states if args.max_states is not None else DEFAULT_MAX_STATES
     result, reason = _exact_or_reason(scenario, params, limit)
@@ -527,7 +527,7 @@ def monte_carlo_record(
         "runs": result.runs,
         "seed": result.seed,
         "max_steps": result.max_steps,
-        "seeds": "run i uses model.montecarlo.run_seed(seed, i)",
+        "seeds": "run i uses model.analysis.montecarlo.run_seed(seed, i)",
         "endings": endings,
         "stages": [
             {
@@ -638,8 +638,8 @@ def monte_carlo_csv(record: dict[str, Any]) -> str:
 def _monte_carlo(
     args: argparse.Namespace, scenario: Scenario, path: Path, params: dict[str, ParamValue]
 ) -> int:
-    from .markov import DEFAULT_MAX_STATES
-    from .montecarlo import ScenarioSource, monte_carlo
+    from model.analysis.exact import DEFAULT_MAX_STATES
+    from model.analysis.montecarlo import ScenarioSource, monte_carlo
 
     bar = ProgressBar("runs")
     try:
@@ -664,9 +664,9 @@ def _monte_carlo(
 
 
 def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[str, str]) -> int:
-    from .markov import DEFAULT_MAX_STATES, IncompleteGraph
-    from .montecarlo import ScenarioSource
-    from .sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
+    from model.analysis.exact import DEFAULT_MAX_STATES, IncompleteGraph
+    from model.analysis.montecarlo import ScenarioSource
+    from model.analysis.sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
 
     axes = [Axis.parse(text) for text in args.sweep]
     points = grid(scenario, axes, sets)  # checks every value before any work

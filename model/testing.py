@@ -1,9 +1,9 @@
 """Property-test any scenario with Hypothesis: one stateful-test rule per transition.
 
 `state_machine` turns a scenario into a Hypothesis ``RuleBasedStateMachine``. Hypothesis then
-fires random sequences of enabled events through the engine (`model.engine.Run`), checks the
-scenario's invariants and variable bounds after every step and, when a step breaks one, shrinks
-the run to a short sequence of events that still breaks it. In your own test file::
+fires random sequences of enabled events through the engine (`model.semantics.engine.Run`),
+checks the scenario's invariants and variable bounds after every step and, when a step breaks
+one, shrinks the run to a short sequence of events that still breaks it. In your own test file::
 
     from model.testing import state_machine
     TestMyScenario = state_machine("scenarios/my_scenario.yaml").TestCase
@@ -51,11 +51,11 @@ from hypothesis.stateful import (
 )
 from hypothesis.strategies import just
 
-from .engine import Run
-from .errors import RunError
-from .expr import Compiled
-from .loader import load
-from .scenario import CompiledTransition, ParamValue, Scenario
+from model.base.errors import RunError
+from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
+from model.scenario.expr import Compiled
+from model.scenario.loader import load
+from model.semantics.engine import Run
 
 __all__ = ["ScenarioMachine", "ScenarioRunFailed", "run_state_machine", "state_machine"]
 

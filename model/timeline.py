@@ -1,294 +1,17 @@
-"""Draw a simulated run over days: stage bands, each event with its actor, and the integer
-variables that change (people held, people released, ...) as step lines.
+"""``python -m model.timeline``: draw a simulated run over days (see `model.render.timeline`).
 
 ``python -m model.timeline SCENARIO --seed N -o run.png`` (also ``python -m model.diagram
-SCENARIO --timeline --seed N``). Imports matplotlib; nothing outside the drawing modules does.
-
-An event that takes days is drawn as a thin bar from its start to the day it completes, with
-the actor's marker at the end; events that change the state are named next to their marker.
+SCENARIO --timeline --seed N``). Matplotlib is imported only when the picture is drawn.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from . import cli
-from .paths import DEFAULT_SCENARIO, display_path
-from .textfmt import drawable
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from .engine import Run
-    from .scenario import Scenario
-
-LINE_STYLES = ("solid", (0, (6, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)), (0, (3, 1, 1, 1, 1, 1)))
-VAR_MARKERS = ("o", "s", "^", "D", "v")
-LABEL_SPACING = 6.0  # points between stage names that would touch
-
-
-@dataclass(frozen=True)
-class Band:
-    name: str
-    start: int
-    end: int
-    outcome: bool
-
-
-def stage_bands(run: Run) -> list[Band]:
-    """Consecutive stretches of days spent in one stage (or, at the end, an outcome)."""
-    scenario = run.scenario
-    names = {s.id: s.name for s in scenario.spec.stages}
-
-    def label(state: str) -> tuple[str, bool]:
-        outcome = scenario.outcome_of(state)
-        if outcome:
-            return "outcome", True  # named in the subtitle
-        stage = scenario.stage_of(state)
-        return names.get(stage or "", stage or state), False
-
-    first = run.history[0].before if run.history else run.snapshot
-    current, is_outcome = label(first.state)
-    start = first.day
-    bands: list[Band] = []
-    for step in run.history:
-        name, outcome = label(step.after.state)
-        if name != current:
-            bands.append(Band(current, start, step.after.day, is_outcome))
-            current, is_outcome, start = name, outcome, step.after.day
-    bands.append(Band(current, start, run.snapshot.day, is_outcome))
-    return bands
-
-
-def tracked_variables(run: Run) -> list[str]:
-    """Integer variables whose value changes during the run, in the scenario's order."""
-    ints = set(run.scenario.bounds)
-    changed = {name for step in run.history for name in step.changes}
-    return [n for n in run.scenario.variable_names if n in ints and n in changed]
-
-
-def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
-    """The timeline of ``run`` (played or fired by hand) as a matplotlib figure."""
-    from .draw import LANE_SHADES, font_kwargs, new_figure, party_styles, renderer, style
-
-    scenario = run.scenario
-    parties = [p.id for p in scenario.spec.parties]
-    acting = [p for p in parties if any(s.event.actor == p for s in run.history)] or parties[:1]
-    tracked = tracked_variables(run)
-    bands = stage_bands(run)
-    last_day = max(run.snapshot.day, 1)
-    pad = last_day * 0.03 + 0.5
-
-    with style():
-        height = 150 + 26 * len(acting) + (170 if tracked else 0)
-        fig = new_figure(720, height)
-        heights = [1.0 + 0.35 * len(acting)] + ([2.6] if tracked else [])
-        axes = fig.subplots(len(heights), 1, sharex=True, gridspec_kw={"height_ratios": heights})
-        ax_ev = axes[0] if len(heights) > 1 else axes
-        ax_var = axes[1] if len(heights) > 1 else None
-        fig.subplots_adjust(
-            left=0.14, right=0.97, top=1 - 78 / height, bottom=42 / height, hspace=0.12
-        )
-
-        title = drawable(scenario.spec.title)  # user text: see textfmt.drawable
-        fig.text(0.5, 1 - 8 / height, title, ha="center", va="top", **font_kwargs("title"))
-        if subtitle is None:
-            subtitle = run_summary(run)
-        fig.text(
-            0.5, 1 - 28 / height, drawable(subtitle), ha="center", va="top", **font_kwargs("legend")
-        )
-
-        for ax in [ax_ev] + ([ax_var] if ax_var is not None else []):
-            for i, band in enumerate(bands):
-                width = band.end - band.start
-                if band.outcome:
-                    ax.axvspan(
-                        band.start,
-                        band.end + pad,
-                        facecolor="white",
-                        edgecolor="#b0b0b0",
-                        hatch="..",
-                        linewidth=0,
-                        zorder=0,
-                    )
-                elif width > 0:
-                    ax.axvspan(band.start, band.end, facecolor=LANE_SHADES[i % 2], zorder=0)
-                ax.axvline(band.start, color="#9a9a9a", linewidth=0.6, zorder=0.5)
-            ax.set_xlim(-pad, last_day + pad)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-            ax.tick_params(labelsize=STYLE_SIZE)
-
-        # Stage names above the events panel, pushed right where they would touch (the
-        # figure is at 72 dpi, so display pixels are points).
-        r = renderer(fig)
-        x_free = -1e9
-        to_px = ax_ev.transData.transform
-        for band in bands:
-            x0 = float(to_px((band.start, 0))[0])
-            x1 = float(to_px((band.end + (pad if band.outcome else 0), 0))[0])
-            t = ax_ev.annotate(
-                drawable(band.name),
-                xy=(band.start, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(0, 6),
-                textcoords="offset points",
-                ha="left",
-                va="bottom",
-                **{**font_kwargs("edge"), "fontweight": "bold"},
-            )
-            w = t.get_window_extent(r).width
-            shift = max(max(x0, (x0 + x1) / 2 - w / 2), x_free) - x0
-            right_edge = float(ax_ev.get_window_extent(r).x1)
-            shift = max(min(shift, right_edge - w - x0), x_free - x0)
-            t.set_position((shift, 6))
-            if shift > x1 - x0:  # does not start over its band: a leader line to the band
-                ax_ev.annotate(
-                    "",
-                    xy=(band.start, 1.0),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(shift, 6),
-                    textcoords="offset points",
-                    arrowprops={"arrowstyle": "-", "color": "#777777", "linewidth": 0.6},
-                )
-            x_free = x0 + shift + w + LABEL_SPACING
-
-        # Events: one row per acting party, marker at the day the event completes.
-        row = {p: len(acting) - 1 - i for i, p in enumerate(acting)}
-        styles = party_styles(parties)
-        seen: dict[tuple[int, str], int] = {}
-        for step in run.history:
-            actor = step.event.actor
-            colour, marker = styles[actor]
-            k = seen.get((step.after.day, actor), 0)
-            seen[(step.after.day, actor)] = k + 1
-            y = row.get(actor, 0) + 0.22 * (0, 1, -1)[k % 3]
-            if step.after.day > step.before.day:
-                ax_ev.plot(
-                    [step.before.day, step.after.day],
-                    [y, y],
-                    color=colour,
-                    linewidth=1.2,
-                    solid_capstyle="butt",
-                    zorder=2,
-                )
-            moved = step.before.state != step.after.state
-            ax_ev.plot(
-                [step.after.day],
-                [y],
-                marker=marker,
-                markersize=8 if moved else 5.5,
-                markerfacecolor=colour,
-                markeredgecolor="black",
-                markeredgewidth=1.1 if moved else 0.5,
-                linestyle="none",
-                zorder=3,
-            )
-            if moved:
-                right = step.after.day > 0.7 * last_day
-                ax_ev.annotate(
-                    step.event.trigger,
-                    xy=(step.after.day, y),
-                    xytext=(-7 if right else 7, 0),
-                    textcoords="offset points",
-                    ha="right" if right else "left",
-                    va="center",
-                    zorder=4,
-                    bbox={
-                        "boxstyle": "round,pad=0.15",
-                        "facecolor": "white",
-                        "edgecolor": "none",
-                        "alpha": 0.85,
-                    },
-                    **font_kwargs("node_small"),
-                )
-        ax_ev.set_yticks(
-            range(len(acting)), [acting[len(acting) - 1 - i] for i in range(len(acting))]
-        )
-        ax_ev.set_ylim(-0.7, len(acting) - 0.3)
-        ax_ev.tick_params(axis="y", length=0, labelsize=STYLE_SIZE)
-        ax_ev.set_ylabel("acting party", **font_kwargs("legend"))
-        ax_ev.grid(axis="y", color="#cccccc", linewidth=0.5, zorder=0.2)
-
-        if ax_var is not None:
-            first = run.history[0].before if run.history else run.snapshot
-            names = run.scenario.variable_names
-            for i, name in enumerate(tracked):
-                pos = names.index(name)
-                days = [first.day] + [s.after.day for s in run.history]
-                values = [first.values[pos]] + [s.after.values[pos] for s in run.history]
-                ax_var.plot(
-                    [*days, run.snapshot.day],
-                    [*values, values[-1]],
-                    drawstyle="steps-post",
-                    color=OKABE[i % len(OKABE)],
-                    linestyle=LINE_STYLES[i % len(LINE_STYLES)],
-                    linewidth=1.6,
-                    label=name,
-                    zorder=3,
-                )
-                ax_var.plot(
-                    [days[-1]],
-                    [values[-1]],
-                    marker=VAR_MARKERS[i % len(VAR_MARKERS)],
-                    color=OKABE[i % len(OKABE)],
-                    markeredgecolor="black",
-                    markeredgewidth=0.5,
-                    linestyle="none",
-                    zorder=4,
-                )
-            ax_var.set_ylabel("value", **font_kwargs("legend"))
-            ax_var.legend(loc="best", fontsize=STYLE_SIZE, frameon=True, framealpha=0.9)
-            ax_var.grid(axis="y", color="#cccccc", linewidth=0.5)
-            ax_var.set_xlabel("day", **font_kwargs("legend"))
-        else:
-            ax_ev.set_xlabel("day", **font_kwargs("legend"))
-    return fig
-
-
-STYLE_SIZE = 8.0
-OKABE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
-
-
-def run_summary(run: Run) -> str:
-    status = run.status
-    end = {
-        "outcome": f"outcome reached: {run.outcome}",
-        "stuck": "no event possible (stuck)",
-        "horizon": "stopped at the horizon",
-        "max_steps": "stopped at the step limit",
-        "error": "stopped by an error",
-        "running": "still running",
-    }[status]
-    return f"{end} · {len(run.history)} steps · day {run.snapshot.day}"
-
-
-def play(
-    scenario: Scenario, seed: int, max_steps: int = 500, params: Mapping[str, object] | None = None
-) -> Run:
-    """A run of ``scenario`` played with ``seed`` (as `model.simulate` plays it)."""
-    from .engine import Run
-
-    run = Run(scenario, params)
-    run.play(seed=seed, max_steps=max_steps)
-    return run
-
-
-def timeline_svg(run: Run) -> str:
-    from .draw import figure_bytes
-
-    return figure_bytes(draw_timeline(run), "svg").decode("utf-8")
-
-
-def timeline_png(run: Run) -> bytes:
-    from .draw import figure_bytes
-
-    return figure_bytes(draw_timeline(run), "png")
+from model.base.paths import DEFAULT_SCENARIO, display_path
+from model.cli import command as cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -316,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_timeline_options(parser: argparse.ArgumentParser) -> None:
-    from .limits import MAX_STEPS
+    from model.base.limits import MAX_STEPS
 
     parser.add_argument(
         "--seed", type=cli.seed, default=0, help="random seed of the run (default 0)"
@@ -333,9 +56,10 @@ def add_timeline_options(parser: argparse.ArgumentParser) -> None:
 
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
-    from .draw import figure_bytes
-    from .loader import load
-    from .output import check_targets, write_bytes
+    from model.base.output import check_targets, write_bytes
+    from model.render.draw import figure_bytes
+    from model.render.timeline import draw_timeline, play
+    from model.scenario.loader import load
 
     args = build_parser().parse_args(argv)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)

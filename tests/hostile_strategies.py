@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from model.yamlsource import read_text
+from model.scenario.yamlsource import read_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_FILES = tuple(sorted(f"scenarios/{p.name}" for p in (ROOT / "scenarios").glob("*.yaml")))

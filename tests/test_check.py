@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from conftest import ROOT, SCENARIOS
 
+from model.analysis.consistency import SEVERITY, CheckResult, Finding, check
+from model.base.errors import RunError
 from model.check import main
-from model.consistency import SEVERITY, CheckResult, Finding, check
-from model.engine import Run
-from model.errors import RunError
-from model.loader import load
+from model.scenario.loader import load
+from model.semantics.engine import Run
 
 FIXTURES = ROOT / "tests" / "fixtures" / "broken"
 DEFAULT = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"

@@ -1,4 +1,4 @@
-"""`model.compare`: structural and behavioural differences between two scenarios.
+"""`model.analysis.compare`: structural and behavioural differences between two scenarios.
 
 The fixtures in tests/fixtures/compare/ list at their top how they differ and derive every
 reachable snapshot and shortest path by hand; the expected values below come from there.
@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from model.compare import (
+from model.analysis.compare import (
     Change,
     Comparison,
     SectionDiff,
@@ -25,11 +25,11 @@ from model.compare import (
     compare,
     comparison_record,
     format_comparison_text,
-    main,
 )
-from model.explore import explore
-from model.loader import load, load_text
-from model.scenario import ParameterError, Scenario
+from model.analysis.explore import explore
+from model.compare import main
+from model.scenario.compiled import ParameterError, Scenario
+from model.scenario.loader import load, load_text
 
 FIXTURES = ROOT / "tests" / "fixtures" / "compare"
 A = FIXTURES / "truce_a.yaml"

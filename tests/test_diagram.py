@@ -15,10 +15,10 @@ from matplotlib.transforms import Bbox
 from strategies import scenario_data
 
 from model.diagram import main
-from model.diagram_model import diagram_of
-from model.draw import PNG_DPI, Drawing, draw_diagram, figure_bytes, renderer, style
-from model.layout import wrap_name
-from model.loader import load, load_text
+from model.render.diagram_model import diagram_of
+from model.render.draw import PNG_DPI, Drawing, draw_diagram, figure_bytes, renderer, style
+from model.render.layout import wrap_name
+from model.scenario.loader import load, load_text
 
 TOL = 0.5  # pixels
 

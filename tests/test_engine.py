@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from test_loader_errors import MINIMAL
 from transitions import Machine
 
-from model.engine import Run
-from model.errors import EvaluationError, OutOfBounds, RunError
-from model.loader import load, load_text
+from model.base.errors import EvaluationError, OutOfBounds, RunError
+from model.scenario.loader import load, load_text
+from model.semantics.engine import Run
 
 DEFAULT = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
 

@@ -13,12 +13,12 @@ from conftest import ROOT, SCENARIOS
 from hypothesis import given
 from strategies import scenario_data
 
-from model.consistency import STATIC_KINDS, check
-from model.engine import Run
-from model.errors import RunError
-from model.explore import StateGraph, explore
-from model.loader import load, load_text
-from model.scenario import Scenario
+from model.analysis.consistency import STATIC_KINDS, check
+from model.analysis.explore import StateGraph, explore
+from model.base.errors import RunError
+from model.scenario.compiled import Scenario
+from model.scenario.loader import load, load_text
+from model.semantics.engine import Run
 
 
 def _replay_and_compare(graph: StateGraph, node: int) -> None:

@@ -1,4 +1,4 @@
-"""Tests for the expression language in ``model/expr.py``.
+"""Tests for the expression language in ``model/scenario/expr.py``.
 
 The property tests generate random *well-typed* expressions as source text and use Python's
 own ``eval`` of the same text as an independent oracle for ``parse`` + ``compile_expr``; the
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import expr
-from model.expr import (
+from model.scenario import expr
+from model.scenario.expr import (
     BOOL,
     INT,
     MAX_DEPTH,

@@ -23,13 +23,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import scenario_data
 
-from model import expr
-from model.engine import Run
-from model.errors import RunError
-from model.fastpath import _Compiler, compile_table, runner
-from model.loader import load, load_text
-from model.montecarlo import semantics_runner
-from model.scenario import Scenario
+from model.analysis.montecarlo import semantics_runner
+from model.base.errors import RunError
+from model.scenario import expr
+from model.scenario.compiled import Scenario
+from model.scenario.loader import load, load_text
+from model.semantics.engine import Run
+from model.semantics.fastpath import _Compiler, compile_table, runner
 
 FIXTURES = sorted(
     p
@@ -39,7 +39,7 @@ FIXTURES = sorted(
 )
 
 
-# --- comparing one run --------------------------------------------------------------------
+# --- comparing one run ----------------------------------------------------------------------------
 
 
 def _error(exc: BaseException | None) -> tuple[str, str] | None:
@@ -112,8 +112,8 @@ def assert_same(
 def assert_same_summaries(
     scenario: Scenario, params: Mapping[str, object], seeds: range, steps: int = 1000
 ) -> None:
-    """`runner` (for model.montecarlo) gives what its `semantics_runner` gives, and where the
-    engine raises, ``strict=False`` ends the run with the engine's error instead."""
+    """`runner` (for model.analysis.montecarlo) gives what its `semantics_runner` gives, and
+    where the engine raises, ``strict=False`` ends the run with the engine's error instead."""
     values = scenario.parameters(params)
     try:
         reference = semantics_runner(scenario, values, steps)
@@ -152,7 +152,7 @@ def random_overrides(scenario: Scenario, rng: random.Random) -> dict[str, object
     return out
 
 
-# --- shipped scenarios and fixtures -------------------------------------------------------
+# --- shipped scenarios and fixtures ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -229,7 +229,7 @@ def test_memo_graph_is_bounded() -> None:
     assert dropped
 
 
-# --- error paths, written out -------------------------------------------------------------
+# --- error paths, written out ---------------------------------------------------------------------
 
 ERRORS = """
 id: errors
@@ -317,7 +317,7 @@ def test_day_in_stage_is_part_of_the_snapshot() -> None:
     assert_same(scenario, {}, range(40))
 
 
-# --- generated scenarios ------------------------------------------------------------------
+# --- generated scenarios --------------------------------------------------------------------------
 
 
 @st.composite
@@ -339,7 +339,7 @@ def test_generated_scenarios_same_trace(case: tuple[dict[str, Any], dict[str, in
     assert_same_summaries(scenario, overrides, range(4), steps=40)
 
 
-# --- the positional compiler against model.expr -------------------------------------------
+# --- the positional compiler against model.scenario.expr ------------------------------------------
 
 INTS = ("a", "z", "day", "day_in_stage", "p_int")
 TYPES: dict[str, expr.Type] = {

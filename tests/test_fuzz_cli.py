@@ -11,7 +11,7 @@ directory with stdout/stderr captured and stdin at end of file. The invariant:
 - no file created or changed in the project tree while it runs (only in the temporary
   directory);
 - each input within ``BUDGET`` CPU seconds (and ``HANG`` seconds of wall time): by
-  construction ``--runs`` stays small; the other numbers are bounded by model/limits.py.
+  construction ``--runs`` stays small; the other numbers are bounded by model/base/limits.py.
 
 NUL characters are left out: a real command line cannot carry them (``execve`` ends each
 argument at the first NUL). The default profile runs in CI (about 15 s); HYPOTHESIS_PROFILE=
@@ -38,7 +38,7 @@ from model import check, compare, diagram, docs, simulate, timeline, trace
 
 Main = Callable[[list[str] | None], int]
 BUDGET = 60.0
-"""CPU seconds one command line may take in this process (a full `model.docs` run, the
+"""CPU seconds one command line may take in this process (a full `model.render.site` run, the
 slowest valid input, takes about 5). CPU time, not wall time, so a machine busy with other
 work does not fail the test; a hang is caught by ``HANG`` seconds of wall time."""
 HANG = 300.0
@@ -251,7 +251,7 @@ COMPARE = command_lines(
     },
     (st.lists(GOOD_PATH, min_size=2, max_size=2), st.lists(PATH, min_size=0, max_size=3)),
 )
-# A whole `model.docs` run takes seconds: the fast profile always adds one fault so that
+# A whole `model.render.site` run takes seconds: the fast profile always adds one fault so that
 # the command is refused (the thorough profile also runs it whole).
 DOCS_FAULT = st.sampled_from([["--nope"], ["--docs-dir", ""], ["-x"]])
 DOCS_SLOW = st.sampled_from([["--docs-dir", "site"], ["--docs-dir", "notes.txt"]])

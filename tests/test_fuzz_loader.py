@@ -51,11 +51,11 @@ from hostile_strategies import (
 )
 from hypothesis import event, given, settings
 
-from model import expr
-from model.errors import ScenarioError
-from model.limits import MAX_BYTES, MAX_VALUE_DIGITS, MAX_YAML_DEPTH
-from model.loader import load
-from model.scenario import Scenario
+from model.base.errors import ScenarioError
+from model.base.limits import MAX_BYTES, MAX_VALUE_DIGITS, MAX_YAML_DEPTH
+from model.scenario import expr
+from model.scenario.compiled import Scenario
+from model.scenario.loader import load
 from model.simulate import main as simulate_main
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"

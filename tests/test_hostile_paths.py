@@ -24,14 +24,16 @@ from conftest import ROOT
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from model import check, compare, confine, diagram, provenance, simulate, timeline, trace
-from model.confine import FileRefused, find_root, read_bytes
-from model.errors import ScenarioError
-from model.limits import MAX_PASSAGE_SEARCHES, MAX_QUOTE_LENGTH
-from model.loader import load, load_text
-from model.montecarlo import ScenarioSource
-from model.paths import display_path
-from model.provenance import SourceText, _similarity, normalise
+from model import check, compare, diagram, simulate, timeline, trace
+from model.analysis.montecarlo import ScenarioSource
+from model.base import confine
+from model.base.confine import FileRefused, find_root, read_bytes
+from model.base.errors import ScenarioError
+from model.base.limits import MAX_PASSAGE_SEARCHES, MAX_QUOTE_LENGTH
+from model.base.paths import display_path
+from model.scenario import provenance
+from model.scenario.loader import load, load_text
+from model.scenario.provenance import SourceText, _similarity, normalise
 
 SEED = ROOT / "seeds" / "000_fe535af938dae792.txt"
 SEED_TEXT = SourceText.read("seed", SEED)
@@ -624,7 +626,7 @@ def test_closest_passages_stop_after_the_limit(proj: Path) -> None:
 
 
 def test_longest_shipped_quote_is_far_below_the_limit() -> None:
-    from model.loader import _quotes
+    from model.scenario.loader import _quotes
 
     longest = max(
         len(q.text)

@@ -29,14 +29,14 @@ from model import compare as compare_cli
 from model import diagram as diagram_cli
 from model import simulate as simulate_cli
 from model import timeline as timeline_cli
-from model.consistency import check
-from model.diagram_model import diagram_of
-from model.engine import Run
-from model.errors import EvaluationError, RunError
-from model.layout import _lane_ranks
-from model.limits import MAX_CHUNKS, MAX_RUN_VALUE, MAX_RUNS
-from model.loader import load, load_text
-from model.montecarlo import Tally, max_jobs, monte_carlo, worker_pool
+from model.analysis.consistency import check
+from model.analysis.montecarlo import Tally, max_jobs, monte_carlo, worker_pool
+from model.base.errors import EvaluationError, RunError
+from model.base.limits import MAX_CHUNKS, MAX_RUN_VALUE, MAX_RUNS
+from model.render.diagram_model import diagram_of
+from model.render.layout import _lane_ranks
+from model.scenario.loader import load, load_text
+from model.semantics.engine import Run
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile" / "runtime"
 SEED = "../../../../seeds/000_fe535af938dae792.txt"  # from HOSTILE
@@ -199,7 +199,7 @@ def test_simulate_huge_parameter_squared(capsys: pytest.CaptureFixture[str]) -> 
     scenario = load(fixture(name))
     with pytest.raises(EvaluationError) as info:
         Run(scenario, {"q": 10**15}).play(0, 10)
-    from model.fastpath import compile_table
+    from model.semantics.fastpath import compile_table
 
     with pytest.raises(EvaluationError) as fast:
         compile_table(scenario, {"q": 10**15}).run(0, 10)
@@ -264,7 +264,7 @@ def test_sigint_in_every_entry_is_one_line_and_130(
     from model import docs as docs_cli
     from model import trace as trace_cli
 
-    monkeypatch.setattr("model.loader.load_document", interrupt)
+    monkeypatch.setattr("model.scenario.loader.load_document", interrupt)
     scenario = str(ROOT / "scenarios" / "november_truce.yaml")
     for main, args in (
         (simulate_cli.main, []),
@@ -318,7 +318,7 @@ def test_runs_beyond_the_limit_are_refused(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as info:
         simulate_cli.main(["--runs", str(10**12), "--jobs", "2"])
     assert info.value.code == 2
-    assert f"at most {MAX_RUNS:,} (MAX_RUNS in model/limits.py)" in capsys.readouterr().err
+    assert f"at most {MAX_RUNS:,} (MAX_RUNS in model/base/limits.py)" in capsys.readouterr().err
 
 
 class CountingExecutor(Executor):
@@ -550,7 +550,7 @@ def test_requirement_that_cannot_be_evaluated_is_placed_at_the_requirement() -> 
 def test_interactive_hostile_answers_and_continue_is_bounded() -> None:
     import io
 
-    from model.interactive import Session, interact
+    from model.cli.interactive import Session, interact
 
     # A cycle of zero-day steps: "c" used to run for ever.
     text = scenario_text(

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 from conftest import ROOT
 
-from model.interactive import Session, interact
-from model.loader import load
+from model.cli.interactive import Session, interact
+from model.scenario.loader import load
 
 DEFAULT = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
 

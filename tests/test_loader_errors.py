@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from model.errors import ScenarioError
-from model.hints import Hints
-from model.limits import (
+from model.base.errors import ScenarioError
+from model.base.hints import Hints
+from model.base.limits import (
     MAX_COMPOSED_ENTRIES,
     MAX_EXTENDS_DEPTH,
     MAX_HINT_CANDIDATES,
@@ -19,10 +19,10 @@ from model.limits import (
     MAX_INCLUDES,
     MAX_VARIANT_COMBINATIONS,
 )
-from model.loader import load
-from model.scenario import ParameterError
+from model.scenario.compiled import ParameterError
+from model.scenario.loader import load
+from model.scenario.yamlsource import read_text
 from model.simulate import main
-from model.yamlsource import read_text
 
 SEED = ROOT / "seeds" / "000_fe535af938dae792.txt"
 
@@ -497,9 +497,9 @@ def test_expression_whose_value_could_have_too_many_digits(tmp_path: Path) -> No
 
 
 def test_values_of_all_composed_files_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    import model.compose
+    import model.scenario.compose
 
-    monkeypatch.setattr(model.compose, "MAX_COMPOSED_VALUES", 500)
+    monkeypatch.setattr(model.scenario.compose, "MAX_COMPOSED_VALUES", 500)
     with pytest.raises(ScenarioError, match="more than 500 values in all"):
         load(ROOT / "scenarios" / "positions_and_three_stage_truce.yaml")
 
@@ -507,7 +507,7 @@ def test_values_of_all_composed_files_are_bounded(monkeypatch: pytest.MonkeyPatc
 def test_a_file_composed_twice_is_read_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import model.compose
+    import model.scenario.compose
 
     scenarios = _copy_project(tmp_path)
     text = (scenarios / "monitored_return.yaml").read_text()
@@ -515,13 +515,13 @@ def test_a_file_composed_twice_is_read_once(
     assert include in text
     (scenarios / "twice.yaml").write_text(text.replace(include, include + include[:-1] + " \n"))
     reads: list[Path] = []
-    real = model.compose.read_text_file
+    real = model.scenario.compose.read_text_file
 
     def counting(path: Path) -> str:
         reads.append(path)
         return real(path)
 
-    monkeypatch.setattr(model.compose, "read_text_file", counting)
+    monkeypatch.setattr(model.scenario.compose, "read_text_file", counting)
     with pytest.raises(ScenarioError):  # the second include binds no slots
         load(scenarios / "twice.yaml")
     assert len(reads) == 1

@@ -1,4 +1,4 @@
-"""Exact analysis (model.markov): hand-derived values, two solvers, a plain reference."""
+"""Exact analysis (model.analysis.exact): hand-derived values, two solvers, a plain reference."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from conftest import ROOT, SCENARIOS
 from hypothesis import HealthCheck, given, settings
 from strategies import scenario_data
 
-from model.errors import RunError, ScenarioError
-from model.explore import StateGraph, explore
-from model.loader import load, load_text
-from model.markov import ExactResult, IncompleteGraph, analyse, analyse_scenario
-from model.scenario import Scenario
-from model.semantics import Semantics, Snapshot
+from model.analysis.exact import ExactResult, IncompleteGraph, analyse, analyse_scenario
+from model.analysis.explore import StateGraph, explore
+from model.base.errors import RunError, ScenarioError
+from model.scenario.compiled import Scenario
+from model.scenario.loader import load, load_text
+from model.semantics.step import Semantics, Snapshot
 from model.simulate import main
 
 LARGE = ROOT / "tests" / "fixtures" / "large" / "long_exchange.yaml"

@@ -12,9 +12,9 @@ from conftest import ROOT, SCENARIOS
 from hypothesis import given
 from strategies import scenario_data
 
-from model.loader import load, load_text
-from model.mermaid import RESERVED, edge_label, mermaid_id, to_mermaid
-from model.scenario import Scenario
+from model.render.mermaid import RESERVED, edge_label, mermaid_id, to_mermaid
+from model.scenario.compiled import Scenario
+from model.scenario.loader import load, load_text
 
 ID = r"[A-Za-z][A-Za-z0-9_]*"
 DESCR = r"[^:;#\n]+"  # what Mermaid's grammar takes as a description

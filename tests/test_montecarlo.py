@@ -1,4 +1,4 @@
-"""Monte Carlo (model.montecarlo): the engine's choices, reproducibility, interval coverage."""
+"""Monte Carlo (model.analysis.montecarlo): the engine's choices, reproducibility, intervals."""
 
 from __future__ import annotations
 
@@ -22,11 +22,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from strategies import scenario_data
 from test_markov import EVERY_ENDING, random_chain, scenario_from, shipped
 
-from model.engine import Run
-from model.errors import RunError, ScenarioError
-from model.loader import load
-from model.markov import ExactResult, analyse_scenario
-from model.montecarlo import (
+from model.analysis.exact import ExactResult, analyse_scenario
+from model.analysis.montecarlo import (
     RunOnce,
     RunSummary,
     ScenarioSource,
@@ -37,7 +34,10 @@ from model.montecarlo import (
     semantics_runner,
     wilson,
 )
-from model.scenario import ParamValue, Scenario
+from model.base.errors import RunError, ScenarioError
+from model.scenario.compiled import ParamValue, Scenario
+from model.scenario.loader import load
+from model.semantics.engine import Run
 from model.simulate import ProgressBar, main
 
 

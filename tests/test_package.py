@@ -73,7 +73,7 @@ def test_installed_package_is_the_fresh_one_not_the_checkout(
 ) -> None:
     python, work, env = installed
     code = (
-        "import sys, model, model.paths as p; "
+        "import sys, model, model.base.paths as p; "
         "print(model.__file__); print(p.SCENARIOS_DIR); print('\\n'.join(sys.path))"
     )
     out = _run([str(python), "-c", code], work, env)
@@ -108,9 +108,9 @@ def test_installed_simulate_check_trace_and_load_from_any_folder(
 def test_a_path_in_the_working_directory_comes_before_a_shipped_scenario(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from model.loader import load
-    from model.montecarlo import ScenarioSource
-    from model.paths import SCENARIOS_DIR, find_scenario
+    from model.analysis.montecarlo import ScenarioSource
+    from model.base.paths import SCENARIOS_DIR, find_scenario
+    from model.scenario.loader import load
 
     monkeypatch.chdir(tmp_path)
     shipped = SCENARIOS_DIR / "november_truce.yaml"

@@ -2,7 +2,7 @@
 
 Writes: every entry writes only the files the user named, atomically, never over an existing
 file without --force (and --force does replace), with its output folder checked before the
-work. ``model.docs`` touches only files its manifest lists, follows no symbolic link out of
+work. ``model.render.site`` touches only files its manifest lists, follows no symbolic link out of
 docs/ and does not depend on the working directory.
 
 Output: one hostile scenario (tests/fixtures/hostile/output/hostile_text.yaml) whose titles,
@@ -24,12 +24,14 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from model import docs, output
-from model.errors import Problem, ScenarioError
-from model.loader import load, load_text
-from model.output import OutputError, check_target, write_bytes
-from model.paths import DOCS_DIR, SCENARIOS_DIR
-from model.textfmt import drawable, json_text, visible
+from model import docs
+from model.base import output
+from model.base.errors import Problem, ScenarioError
+from model.base.output import OutputError, check_target, write_bytes
+from model.base.paths import DOCS_DIR, SCENARIOS_DIR
+from model.base.textfmt import drawable, json_text, visible
+from model.render import site
+from model.scenario.loader import load, load_text
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile" / "output" / "hostile_text.yaml"
 TRUCE = ROOT / "scenarios" / "november_truce.yaml"
@@ -46,7 +48,7 @@ def _files(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
-# --- model.output: atomic, no clobbering -----------------------------------------------------
+# --- model.base.output: atomic, no clobbering -----------------------------------------------------
 
 
 def test_write_never_replaces_without_force_and_replaces_with_it(tmp_path: Path) -> None:
@@ -116,7 +118,7 @@ def test_output_folder_checked_before_work(tmp_path: Path) -> None:
     assert not (tmp_path / "new").exists()  # checking creates nothing
 
 
-# --- every entry -----------------------------------------------------------------------------
+# --- every entry ----------------------------------------------------------------------------------
 
 
 def test_diagram_writes_only_what_was_named_and_never_overwrites_without_force(
@@ -169,13 +171,13 @@ def test_timeline_never_overwrites_png_and_svg_without_force(
 def test_sweep_output_folder_checked_before_the_sweep_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import model.sweep
+    import model.analysis.sweep
     from model.simulate import main
 
     def no_sweep(*args: object, **kwargs: object) -> None:
         raise AssertionError("the sweep ran before the output was checked")
 
-    monkeypatch.setattr(model.sweep, "sweep", no_sweep)
+    monkeypatch.setattr(model.analysis.sweep, "sweep", no_sweep)
     (tmp_path / "file").write_text("")
     sweep = [str(EXCHANGE), "--sweep", "batch_size=10:20:10"]
     with pytest.raises(SystemExit) as exc:
@@ -195,13 +197,13 @@ def test_sweep_chart_into_a_missing_folder_writes_only_that_file(tmp_path: Path)
     assert _files(tmp_path) == {"new", "new/chart.png"}
 
 
-# --- model.docs ------------------------------------------------------------------------------
+# --- model.render.site ----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def small_docs() -> dict[str, bytes]:
-    """What model.docs generates for one scenario (without building every page)."""
-    page, pictures = docs.scenario_page(TRUCE)
+    """What model.render.site generates for one scenario (without building every page)."""
+    page, pictures = site.scenario_page(TRUCE)
     files = {"index.md": b"index\n", "scenarios/november_truce.md": page.encode()}
     files.update({f"scenarios/{name}": data for name, data in pictures.items()})
     return files
@@ -212,12 +214,12 @@ def test_docs_keeps_a_hand_written_page_that_mentions_the_generator(
 ) -> None:
     notes = tmp_path / "scenarios" / "notes.md"
     notes.parent.mkdir()
-    notes.write_text(f"<!-- about {docs.MARK} -->\nhand-written notes\n")
-    docs.write(small_docs, tmp_path)
-    docs.write({"index.md": b"index\n"}, tmp_path)  # the scenario is gone: its files go
+    notes.write_text(f"<!-- about {site.MARK} -->\nhand-written notes\n")
+    site.write(small_docs, tmp_path)
+    site.write({"index.md": b"index\n"}, tmp_path)  # the scenario is gone: its files go
     assert notes.read_text().endswith("hand-written notes\n")
-    assert _files(tmp_path) == {"scenarios", "scenarios/notes.md", "index.md", docs.MANIFEST}
-    manifest = json.loads((tmp_path / docs.MANIFEST).read_text())
+    assert _files(tmp_path) == {"scenarios", "scenarios/notes.md", "index.md", site.MANIFEST}
+    manifest = json.loads((tmp_path / site.MANIFEST).read_text())
     assert list(manifest["files"]) == ["index.md"]
 
 
@@ -250,19 +252,19 @@ def test_docs_does_not_depend_on_the_working_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert docs.build_parser().parse_args([]).docs_dir == ROOT / "docs" == DOCS_DIR
-    page, _ = docs.scenario_page(SCENARIOS_DIR / "november_truce.yaml")
+    page, _ = site.scenario_page(SCENARIOS_DIR / "november_truce.yaml")
     assert page == (ROOT / "docs" / "scenarios" / "november_truce.md").read_text()
     assert list(tmp_path.iterdir()) == []
 
 
 def test_committed_manifest_lists_the_generated_files() -> None:
-    manifest = json.loads((ROOT / "docs" / docs.MANIFEST).read_text())
+    manifest = json.loads((ROOT / "docs" / site.MANIFEST).read_text())
     listed = set(manifest["files"])
     assert "index.md" in listed and "scenarios/november_truce.md" in listed
     assert "format.md" not in listed and all((ROOT / "docs" / rel).is_file() for rel in listed)
 
 
-# --- neutralised output ----------------------------------------------------------------------
+# --- neutralised output ---------------------------------------------------------------------------
 
 
 def test_visible_escapes_controls_bidi_and_separators() -> None:
@@ -330,8 +332,8 @@ def test_error_messages_escape_user_text(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_svg_of_hostile_scenario_is_valid_xml() -> None:
-    from model.draw import diagram_svg
-    from model.timeline import timeline_svg
+    from model.render.draw import diagram_svg
+    from model.render.timeline import timeline_svg
 
     scenario = load(HOSTILE)
     for svg in (diagram_svg(scenario), timeline_svg(_played(scenario))):
@@ -341,13 +343,13 @@ def test_svg_of_hostile_scenario_is_valid_xml() -> None:
 
 
 def _played(scenario: object) -> object:
-    from model.timeline import play
+    from model.render.timeline import play
 
     return play(scenario, 0, 50)  # type: ignore[arg-type]
 
 
 def test_mermaid_of_hostile_scenario_escapes_its_syntax() -> None:
-    from model.mermaid import to_mermaid
+    from model.render.mermaid import to_mermaid
 
     text = to_mermaid(load(HOSTILE))
     assert not RAW.search(text) and "\r" not in text
@@ -366,7 +368,7 @@ def test_mermaid_of_hostile_scenario_escapes_its_syntax() -> None:
 
 
 def test_docs_page_of_hostile_scenario_escapes_markdown_and_html() -> None:
-    page, pictures = docs.scenario_page(HOSTILE)
+    page, pictures = site.scenario_page(HOSTILE)
     assert not RAW.search(page)
     # Fenced blocks (Mermaid, the checker's text) are shown verbatim; outside them, user
     # text must not be HTML, a link, or a break out of a table or a code span.

@@ -12,9 +12,9 @@ from conftest import ROOT, SCENARIOS
 from hypothesis import given
 from strategies import scenario_data
 
-from model.loader import load, load_text
-from model.schema import MechanismSpec, ScenarioSpec, schema_text
-from model.yamlsource import read_file
+from model.scenario.loader import load, load_text
+from model.scenario.schema import MechanismSpec, ScenarioSpec, schema_text
+from model.scenario.yamlsource import read_file
 
 SCHEMA_FILE = ROOT / "docs" / "scenario.schema.json"
 MECHANISM_SCHEMA_FILE = ROOT / "docs" / "mechanism.schema.json"

@@ -1,4 +1,4 @@
-"""Parameter sweeps (model.sweep): grids, records, methods, the chart, the command line."""
+"""Parameter sweeps (model.analysis.sweep): grids, records, methods, the chart, the command line."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from model.loader import load
-from model.markov import IncompleteGraph, analyse_scenario
-from model.montecarlo import ScenarioSource
-from model.output import OutputError
-from model.scenario import ParameterError
+from model.analysis.exact import IncompleteGraph, analyse_scenario
+from model.analysis.montecarlo import ScenarioSource
+from model.analysis.sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
+from model.base.output import OutputError
+from model.scenario.compiled import ParameterError
+from model.scenario.loader import load
 from model.simulate import main
-from model.sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
 
 EXCHANGE = ROOT / "scenarios" / "hostage_prisoner_exchange.yaml"
 PNG = b"\x89PNG\r\n\x1a\n"

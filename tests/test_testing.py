@@ -11,10 +11,10 @@ from hypothesis.errors import InvalidDefinition
 from hypothesis.stateful import run_state_machine_as_test
 from test_loader_errors import MINIMAL
 
-from model.errors import EvaluationError, InvariantViolated, OutOfBounds
-from model.loader import load, load_text
-from model.scenario import ParameterError, Scenario
-from model.semantics import Semantics
+from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds
+from model.scenario.compiled import ParameterError, Scenario
+from model.scenario.loader import load, load_text
+from model.semantics.step import Semantics
 from model.testing import ScenarioMachine, ScenarioRunFailed, run_state_machine, state_machine
 
 CAIRO = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from conftest import ROOT
 
-from model.draw import figure_bytes
-from model.engine import Run
-from model.loader import load
-from model.timeline import draw_timeline, main, output_files, play, stage_bands, tracked_variables
+from model.render.draw import figure_bytes
+from model.render.timeline import draw_timeline, play, stage_bands, tracked_variables
+from model.scenario.loader import load
+from model.semantics.engine import Run
+from model.timeline import main, output_files
 
 TRUCE = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
 

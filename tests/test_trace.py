@@ -1,4 +1,4 @@
-"""`model.trace`: sentences of the seed traced to the scenario elements that quote them."""
+"""`model.analysis.trace`: sentences of the seed traced to the scenario elements that quote them."""
 
 from __future__ import annotations
 
@@ -10,16 +10,10 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-from model.loader import load
-from model.provenance import SourceText, normalise
-from model.trace import (
-    COVERAGE_FILE,
-    load_coverage,
-    main,
-    split_sentences,
-    trace,
-    trace_record,
-)
+from model.analysis.trace import COVERAGE_FILE, load_coverage, split_sentences, trace, trace_record
+from model.scenario.loader import load
+from model.scenario.provenance import SourceText, normalise
+from model.trace import main
 
 SEED = ROOT / "seeds" / "000_fe535af938dae792.txt"
 SEED_TEXT = SourceText.read("seed", SEED)

@@ -1,0 +1,171 @@
+"""Step through a scenario by hand: ``python -m model.simulate --interactive``.
+
+Shows the day, stage, state and variables, and the events that can happen now with their
+actor and source; the user picks one by number, undoes the last step, lets the simulation
+take one weighted random step or run to the end, or quits. End of input (Ctrl-D) and Ctrl-C
+end the session cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import select
+import signal
+import sys
+import textwrap
+from collections.abc import Callable
+from typing import TextIO
+
+from model.base.errors import RunError
+from model.scenario.compiled import Scenario
+from model.semantics.engine import Event, Run
+from model.semantics.records import fmt_value, stage_name
+from model.semantics.step import weighted_choice
+
+HELP = (
+    "number = fire that event · r = one random step · c = continue to the end · u = undo · q = quit"
+)
+
+
+def _source(event: Event) -> str:
+    if event.quote is not None:
+        who = f" ({event.quote.said_by})" if event.quote.said_by else ""
+        return f"“{' '.join(event.quote.text.split())}”{who}"
+    return f"assumption: {' '.join((event.assumption or '').split())}"
+
+
+class Session:
+    """An interactive run with undo (by replaying the events fired so far)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        params: dict[str, str],
+        seed: int,
+        out: TextIO,
+        max_steps: int = 500,
+    ) -> None:
+        self.scenario, self.params, self.out = scenario, params, out
+        self.rng = random.Random(seed)
+        self.run = Run(scenario, params)
+        self.max_steps = max_steps  # where "c" stops: a cycle of zero-day steps never ends
+
+    def show(self) -> list[Event]:
+        run, w = self.run, self.out.write
+        stage = stage_name(self.scenario, run.state) or "outcome"
+        w(f"\nday {run.day} · {stage} · state {run.state}\n")
+        values = ", ".join(f"{k}={fmt_value(v)}" for k, v in run.values.items())
+        for line in textwrap.wrap(values, 96, initial_indent="  ", subsequent_indent="    "):
+            w(line + "\n")
+        if run.outcome is not None:
+            w(f"outcome reached: {run.outcome} (u = undo, q = quit)\n")
+            return []
+        events = run.enabled()
+        if not events:
+            w(f"no event can happen ({run.status}); u = undo, q = quit\n")
+        for n, e in enumerate(events, 1):
+            head = f"  {n:>2}. {e.actor}: {e.name}" + (
+                f" → {e.dest}" if e.dest != run.state else ""
+            )
+            w(head + "\n")
+            for line in textwrap.wrap(
+                _source(e), 90, initial_indent="        ", subsequent_indent="          "
+            ):
+                w(line + "\n")
+        return events
+
+    def fire(self, event: Event) -> None:
+        try:
+            step = self.run.fire(event)
+        except RunError as exc:
+            self.out.write(f"  ✗ {exc}; the step was not taken (u = undo)\n")
+            return
+        changes = ", ".join(
+            f"{k} {fmt_value(a)}→{fmt_value(b)}" for k, (a, b) in step.changes.items()
+        )
+        self.out.write(
+            f"  → {event.actor}: {event.name}" + (f" · {changes}" if changes else "") + "\n"
+        )
+
+    def undo(self) -> None:
+        if not self.run.history:
+            self.out.write("  nothing to undo\n")
+            return
+        fired = [s.event.index for s in self.run.history[:-1]]
+        self.run = Run(self.scenario, self.params)
+        for index in fired:
+            self.run.fire(index)
+        self.out.write("  undone\n")
+
+    def random_step(self, events: list[Event]) -> None:
+        self.fire(events[weighted_choice(self.rng, [e.weight for e in events])])
+
+
+def terminal_input() -> Callable[[str], str]:
+    """What reads the user's answers: `read_line` on a terminal, ``input`` otherwise."""
+    return read_line if sys.stdin.isatty() else input
+
+
+def read_line(prompt: str) -> str:
+    """``input`` for a terminal, without losing a Ctrl-C typed just as the prompt appears.
+
+    ``input`` writes the prompt and then blocks in ``read``; a SIGINT that arrives between
+    the two only sets Python's flag, and the read goes on until Enter. Here the signal also
+    writes to a wake-up pipe that ``select`` watches with the terminal, so Python's handler
+    runs (raising KeyboardInterrupt) whenever the signal comes. A terminal in line mode
+    answers each read with one line, so nothing is left in Python's buffer between calls.
+    """
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    previous = signal.set_wakeup_fd(wake_w)
+    try:
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        stdin = sys.stdin.fileno()
+        while stdin not in select.select([stdin, wake_r], [], [])[0]:
+            os.read(wake_r, 512)  # another signal, already handled: wait on
+        line = sys.stdin.readline()
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(wake_r)
+        os.close(wake_w)
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
+def interact(session: Session, read: Callable[[str], str]) -> int:
+    """The read-act loop; ``read`` is ``input`` in a terminal. Returns the exit status."""
+    out = session.out
+    out.write(f"{session.scenario.spec.title}\n{HELP}\n")
+    try:
+        while True:
+            events = session.show()
+            try:
+                answer = read("> ").strip().lower()
+            except EOFError:
+                out.write("\nend of input: session ended\n")
+                return 0
+            if answer in ("q", "quit", "exit"):
+                return 0
+            if answer == "u":
+                session.undo()
+            elif answer == "r" and events:
+                session.random_step(events)
+            elif answer == "c":
+                while (
+                    (events := session.run.enabled())
+                    and session.run.error is None
+                    and len(session.run.history) < session.max_steps
+                ):
+                    session.random_step(events)
+                if events and session.run.error is None:
+                    out.write(f"  stopped after {session.max_steps} steps (--max-steps)\n")
+            elif answer.isdecimal() and len(answer) < 6 and 1 <= int(answer) <= len(events):
+                session.fire(events[int(answer) - 1])
+            else:
+                out.write(f"  ? {HELP}\n")
+    except KeyboardInterrupt:
+        out.write("\ninterrupted: session ended\n")
+        return 0

@@ -1,0 +1,84 @@
+"""A scenario's state diagram as Mermaid ``stateDiagram-v2`` text (renders on GitHub).
+
+Every state is declared with its stage (or its outcome label) as a description, outcome
+states get the ``outcome`` class and an arrow to the end marker, and every transition is one
+arrow labelled ``event (actor)``. Mermaid cannot draw arrows between states inside
+different composite states, so stages are descriptions rather than boxes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from model.base.textfmt import visible
+from model.render.diagram_model import Diagram, diagram_of
+from model.scenario.compiled import Scenario
+
+RESERVED = frozenset(
+    {
+        *("state", "note", "direction", "class", "classdef", "style", "end", "as", "left"),
+        *("right", "of", "fork", "join", "choice", "hide", "scale", "click", "default"),
+        *("td", "tb", "bt", "lr", "rl"),
+    }
+)
+"""Words Mermaid's state-diagram grammar treats specially; such state ids get a ``_``."""
+
+
+def mermaid_id(state: str) -> str:
+    return f"{state}_" if state.lower() in RESERVED else state
+
+
+_ENTITIES = {
+    "#": "#35;",  # starts an entity code itself
+    ":": "#58;",  # separates a state from its description
+    ";": "#59;",  # ends a statement
+    "%": "#37;",  # %% starts a comment or a %%{init}%% directive
+    "{": "#123;",
+    "}": "#125;",
+    "<": "#lt;",  # HTML in labels (<script>, <img onerror>)
+    ">": "#gt;",
+    "&": "#amp;",
+    '"': "#quot;",
+    "`": "#96;",  # a markdown string in labels; also keeps a ``` fence around the text intact
+}
+_SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+
+
+def _text(text: str) -> str:
+    """User text for a Mermaid label or comment: on one line (every line break, ``\\r``,
+    U+2028 and U+2029 included), control and bidi characters shown as escapes, and the
+    characters Mermaid's syntax or HTML would act on written as Mermaid entity codes
+    (``#58;`` for ``:``), which Mermaid renders as the characters themselves."""
+    one_line = visible(" ".join(text.split()), newlines=False)
+    return _SPECIAL.sub(lambda m: _ENTITIES[m.group()], one_line)
+
+
+def edge_label(event: str, actor: str) -> str:
+    return f"{event} ({actor})"
+
+
+def to_mermaid(subject: Scenario | Diagram) -> str:
+    """The ``stateDiagram-v2`` text of a scenario, one transition per arrow."""
+    diagram = subject if isinstance(subject, Diagram) else diagram_of(subject)
+    stage_names = {lane.id: lane.name for lane in diagram.lanes if not lane.is_outcomes}
+    lines = ["stateDiagram-v2", "    direction LR", f"    %% {_text(diagram.title)}"]
+    lines.append("    classDef outcome stroke-width:3px,font-weight:bold")
+    for node in diagram.nodes:
+        mid = mermaid_id(node.id)
+        if node.outcome:
+            lines.append(f"    {mid} : outcome {_text(node.outcome)}")
+        elif node.stage:
+            lines.append(f"    {mid} : {_text(stage_names.get(node.stage, node.stage))}")
+    lines.append(f"    [*] --> {mermaid_id(diagram.initial)}")
+    for edge in diagram.edges:
+        for ev in edge.events:
+            lines.append(
+                f"    {mermaid_id(edge.source)} --> {mermaid_id(edge.dest)} : "
+                f"{edge_label(ev.event, ev.actor)}"
+            )
+    outcomes = [mermaid_id(n.id) for n in diagram.nodes if n.outcome]
+    for mid in outcomes:
+        lines.append(f"    {mid} --> [*]")
+    if outcomes:
+        lines.append(f"    class {','.join(outcomes)} outcome")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,113 @@
+"""Check results as JSON-ready records and as readable text (rendered from the record)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from model.analysis.consistency import CheckResult, Finding
+from model.base.textfmt import visible
+from model.semantics.records import fmt_value, step_line
+
+
+def finding_record(f: Finding) -> dict[str, Any]:
+    return {
+        "kind": f.kind,
+        "severity": f.severity,
+        "target": f.target,
+        "message": f.message,
+        "where": f.where,
+        "count": f.count,
+        "expected": f.expected,
+        "trace": list(f.trace),
+        "cycle": list(f.cycle),
+    }
+
+
+def check_record(result: CheckResult) -> dict[str, Any]:
+    graph = result.graph
+    spec = result.scenario.spec
+    defaults = {p.id: p.default for p in spec.parameters}
+    return {
+        "file": result.scenario.file,
+        "id": spec.id,
+        "title": spec.title,
+        "parameters": result.params,
+        "changed_parameters": sorted(k for k, v in result.params.items() if defaults[k] != v),
+        "variants": result.scenario.variant_labels(result.params),
+        "complete": result.complete,
+        "max_states": graph.max_states,
+        "states": len(graph.nodes),
+        "edges": len(graph.edges),
+        "max_depth": _depth(result),
+        "outcomes_reached": result.outcomes_reached,
+        "clean": result.clean,
+        "findings": [finding_record(f) for f in result.findings],
+        "notes": list(result.notes),
+    }
+
+
+def _depth(result: CheckResult) -> int:
+    graph = result.graph
+    if not graph.nodes:
+        return 0
+    return len(graph.path_to(len(graph.nodes) - 1))  # breadth first: the last is deepest
+
+
+_MARK = {"error": "error", "warning": "warning", "note": "note"}
+
+
+def format_check_text(record: dict[str, Any]) -> str:
+    lines = [f"{record['file']}: {record['title']}"]
+    changed = record["changed_parameters"]
+    params = ", ".join(f"{k}={fmt_value(record['parameters'][k])}" for k in changed) or "defaults"
+    scope = (
+        "the whole state space"
+        if record["complete"]
+        else f"stopped at the limit of {record['max_states']:,} states"
+    )
+    lines.append(
+        f"  explored {record['states']:,} states and {record['edges']:,} steps, "
+        f"up to {record['max_depth']} steps deep ({scope}); parameters: {params}"
+    )
+    lines += [f"  variant: {label}" for label in record["variants"]]
+    lines.append("  outcomes reached: " + (", ".join(record["outcomes_reached"]) or "none"))
+    open_ = [f for f in record["findings"] if f["expected"] is None]
+    expected = [f for f in record["findings"] if f["expected"] is not None]
+    for f in open_:
+        lines += _finding_lines(f, f["severity"])
+    for f in expected:
+        lines += _finding_lines(f, "expected")
+        lines.append(f"      why it is expected: {f['expected']}")
+    counted = [f for f in open_ if f["severity"] != "note"]
+    lines += [f"  note: {note}" for note in record.get("notes", [])]
+    if not record["complete"]:
+        lines.append(
+            f"  INCOMPLETE: the search stopped at {record['max_states']:,} states, so the "
+            "scenario is not shown clean; raise --max-states to search further"
+        )
+    if counted:
+        lines.append(f"  {len(counted)} finding{'s' if len(counted) != 1 else ''}")
+    elif record["complete"]:
+        lines.append("  clean" + (f" ({len(expected)} expected finding(s))" if expected else ""))
+    return visible("\n".join(lines)) + "\n"  # titles, messages and names are user text
+
+
+def _finding_lines(f: dict[str, Any], label: str) -> list[str]:
+    more = f" (and {f['count'] - 1} more like it)" if f["count"] > 1 else ""
+    lines = [f"  [{label}] {f['kind']}: {f['message']}{more}"]
+    if f["where"]:
+        lines.append(f"      declared at {f['where']}")
+    if f["trace"]:
+        n = len(f["trace"])
+        lines.append(f"      shortest trace from the start ({n} step{'s' if n != 1 else ''}):")
+        for step in f["trace"]:
+            line = f"        {step['step']:>2}. {step_line(step)}"
+            if "error" in step:
+                line += f"  ✗ {step['error']}"
+            lines.append(line)
+    elif f["kind"] in ("deadlock", "horizon_reached", "nondeterminism"):
+        lines.append("      (already at the start)")
+    if f["cycle"]:
+        lines.append("      the cycle:")
+        lines += [f"        {s['step']:>2}. {step_line(s)}" for s in f["cycle"]]
+    return lines

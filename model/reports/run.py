@@ -1,0 +1,126 @@
+"""Turn a finished run into a record (for ``--json``) and into readable text.
+
+The text is rendered from the record, so both always hold the same steps.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from model.base.textfmt import visible
+from model.semantics.engine import Run, Status, Step
+from model.semantics.records import fmt_value, stage_name, step_record
+
+
+def _step(run: Run, step: Step) -> dict[str, Any]:
+    t = run.scenario.transitions[step.event.index]
+    return step_record(run.scenario, step.number, t, step.before, step.after)
+
+
+def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) -> dict[str, Any]:
+    """Everything a reader needs to reproduce and follow one run, as JSON-ready data."""
+    spec = run.scenario.spec
+    first = run.history[0].before if run.history else run.snapshot
+    defaults = {p.id: p.default for p in spec.parameters}
+    return {
+        "scenario": {"id": spec.id, "title": spec.title, "file": run.scenario.file},
+        "seed": seed,
+        "max_steps": max_steps,
+        "parameters": dict(run.params),
+        "changed_parameters": sorted(k for k, v in run.params.items() if defaults.get(k) != v),
+        "variants": run.scenario.variant_labels(run.params),
+        "other_variants": run.scenario.other_variants(run.params),
+        "start": {
+            "state": first.state,
+            "stage": stage_name(run.scenario, first.state),
+            "day": first.day,
+            "values": dict(zip(run.semantics.names, first.values)),
+        },
+        "steps": [_step(run, s) for s in run.history],
+        "end": {
+            "status": status,
+            "state": run.state,
+            "outcome": run.outcome,
+            "day": run.day,
+            "steps": len(run.history),
+            "values": run.values,
+            "error": str(run.error) if run.error else None,
+        },
+    }
+
+
+WIDTH = 96
+
+
+def _wrap(text: str, indent: str, hang: int = 2) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + " " * hang)
+
+
+def _source_lines(item: dict[str, Any], indent: str) -> list[str]:
+    lines = []
+    if "quote" in item:
+        q = item["quote"]
+        who = f" ({q['said_by']})" if q["said_by"] else ""
+        lines += _wrap(f"source: “{q['text']}”{who}", indent)
+    if "assumption" in item:
+        lines += _wrap(f"assumption: {item['assumption']}", indent)
+    return lines
+
+
+_ENDINGS = {
+    "outcome": "outcome reached",
+    "stuck": "no event can happen and no outcome was reached",
+    "horizon": "the modelled period ends before the next event could happen",
+    "max_steps": "stopped after the maximum number of steps",
+    "error": "the run broke a rule of the scenario",
+    "running": "still running",
+}
+
+
+def format_text(record: dict[str, Any]) -> str:
+    """A readable trace: one block per step, with its source sentence or assumption."""
+    sc, start, end = record["scenario"], record["start"], record["end"]
+    changed = record["changed_parameters"]
+    out = [
+        sc["title"],
+        f"scenario {sc['file']} · seed {record['seed']} · up to {record['max_steps']} steps",
+        "parameters: "
+        + (
+            ", ".join(f"{k}={fmt_value(record['parameters'][k])}" for k in changed)
+            if changed
+            else "defaults"
+        )
+        + " (--list-parameters shows all)",
+        *(f"variant: {label}" for label in record["variants"]),
+        *(f"other account: {label}" for label in record["other_variants"]),
+        "",
+        f"start · day {start['day']} · {start['stage']} · state {start['state']}",
+    ]
+    out += _wrap(", ".join(f"{k}={fmt_value(v)}" for k, v in start["values"].items()), "  ")
+    for s in record["steps"]:
+        days = f"day {s['day_before']}" + (f"→{s['day']}" if s["day"] != s["day_before"] else "")
+        out.append("")
+        out.append(f"{s['step']:>3} · {days} · {s['stage']} · {s['actor']}: {s['event']}")
+        move = f"{s['from']} → {s['to']}" if s["from"] != s["to"] else f"stays in {s['to']}"
+        out.append(f"      {move}")
+        if s["changes"]:
+            out.append(
+                "      changed: "
+                + ", ".join(
+                    f"{k} {fmt_value(c['from'])}→{fmt_value(c['to'])}"
+                    for k, c in s["changes"].items()
+                )
+            )
+        out.extend(_source_lines(s, "      "))
+    out.append("")
+    summary = f"end · day {end['day']} · after {end['steps']} steps · {_ENDINGS[end['status']]}"
+    if end["outcome"]:
+        summary += f": {end['outcome']}"
+    out.append(summary)
+    if end["error"]:
+        out.append(f"  {end['error']}")
+    return visible("\n".join(out)) + "\n"  # titles, quotes and names are user text
+
+
+__all__ = ["format_text", "run_record"]

@@ -1,0 +1,498 @@
+"""Load a scenario file: parse, validate the shape, check the meaning, compile.
+
+Each phase collects every problem it finds and reports them together, each with the file,
+line, column and field (``scenarios/x.yaml:23:5: transitions[3].guard: unknown name ...``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from model.base.confine import FileRefused, choose_root, inside_root
+from model.base.errors import Problem, ScenarioError, clip
+from model.base.hints import Hints
+from model.base.limits import (
+    MAX_LITERAL,
+    MAX_PASSAGE_SEARCHES,
+    MAX_QUOTE_LENGTH,
+    MAX_VALUE_DIGITS,
+    MAX_VARIANT_COMBINATIONS,
+)
+from model.base.paths import find_scenario
+from model.scenario import expr
+from model.scenario.compiled import BUILTINS, CompiledTransition, Scenario
+from model.scenario.compose import compose
+from model.scenario.provenance import SourceText, normalise
+from model.scenario.schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
+from model.scenario.shape import schema_problems
+from model.scenario.yamlsource import Document, Path_, read_file, read_text
+
+RESERVED_NAMES = frozenset({*BUILTINS, *expr.FUNCTIONS, *expr.CONSTANTS, "True", "False"})
+"""Names no variable or parameter may take: they mean something in every expression."""
+_RESERVED_TRIGGERS = frozenset({"trigger", "state"})
+_RESERVED_TRIGGER_PREFIXES = ("is_", "to_", "may_")  # methods `transitions` adds to a model
+
+
+def load(path: str | Path, display: str | None = None, root: str | Path | None = None) -> Scenario:
+    """Load and check one scenario file; raise `ScenarioError` listing every problem.
+
+    Files it names (includes, extends, sources) must be inside ``root``: by default the
+    nearest folder above the file with ``pyproject.toml``, ``.git`` or ``seeds/`` in it,
+    else the file's own folder (`confine.find_root`).
+
+    ``path`` is read relative to the working directory; when no such file exists and it names
+    a shipped scenario (``scenarios/x.yaml``, ``x.yaml`` or ``x``), that one is loaded.
+    """
+    path = find_scenario(path)
+    doc = read_file(path, display)
+    return load_document(doc, Path(os.path.realpath(path)).parent, root)
+
+
+def load_text(
+    text: str,
+    file: str = "<text>",
+    base_dir: str | Path = ".",
+    root: str | Path | None = None,
+) -> Scenario:
+    """Load a scenario from text (for notebooks and tests); paths resolve from ``base_dir``.
+
+    The root is ``root``, else found from ``base_dir`` as for a file in that folder.
+    """
+    return load_document(read_text(text, file), Path(os.path.realpath(base_dir)), root)
+
+
+def load_document(doc: Document, base_dir: Path, root: str | Path | None = None) -> Scenario:
+    """Compose, validate and check a parsed scenario whose relative paths start at base_dir."""
+    base = Path(os.path.realpath(base_dir))
+    top = choose_root(root, base)
+    doc = compose(doc, base, top)
+    try:
+        spec = ScenarioSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(schema_problems(doc, exc, ScenarioSpec)) from None
+    return _Checker(doc, spec, base, top).build()
+
+
+# --- meaning ---------------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, doc: Document, spec: ScenarioSpec, base_dir: Path, root: Path) -> None:
+        self.doc = doc
+        self.spec = spec
+        self.base_dir = base_dir
+        self.root = root
+        self.problems: list[Problem] = []
+        self.passage_searches = 0  # closest-passage hints given so far (MAX_PASSAGE_SEARCHES)
+        self.hints = Hints()
+        self._triggers = Counter(t.trigger for t in spec.transitions)
+
+    def fail(self, path: Path_, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    def build(self) -> Scenario:
+        spec = self.spec
+        self._unique()
+        sources = self._sources()
+        self._provenance(sources)
+        param_types = self._parameters()
+        var_types = self._variable_types()
+        initial_values = self._initial_values(param_types)
+        stage_days = self._stage_days(param_types)
+        states = {s.id: s for s in spec.states}
+        stages = {s.id for s in spec.stages}
+        parties = {p.id for p in spec.parties}
+        for i, s in enumerate(spec.states):
+            if s.stage is None and s.outcome is None:
+                self.fail(
+                    ("states", i),
+                    f"state {s.id!r} needs a 'stage' (only outcome states may omit it)",
+                )
+            elif s.stage is not None and s.stage not in stages:
+                self.fail(("states", i, "stage"), self._unknown("stage", s.stage, stages))
+        if spec.initial not in states:
+            self.fail(("initial",), self._unknown("state", spec.initial, states))
+        full_env: dict[str, expr.Type] = {
+            **param_types,
+            **var_types,
+            "day": expr.INT,
+            "day_in_stage": expr.INT,
+        }
+        transitions = [
+            self._transition(i, full_env, states, parties, stage_days)
+            for i in range(len(spec.transitions))
+        ]
+        invariants = []
+        for i, inv in enumerate(spec.invariants):
+            f = self._expr(("invariants", i, "holds"), inv.holds, full_env, expr.BOOL)
+            invariants.append((inv.id, f))
+        if self.problems:
+            raise ScenarioError(self.problems)
+        return Scenario(
+            spec=spec,
+            file=self.doc.file,
+            document=self.doc,
+            sources=sources,
+            transitions=tuple(t for t in transitions if t is not None),
+            invariants=tuple((n, f) for n, f in invariants if f is not None),
+            initial_values=tuple((n, f) for n, f in initial_values if f is not None),
+            stage_days=stage_days,
+        )
+
+    # ids and references
+
+    def _unique(self) -> None:
+        spec = self.spec
+        for section in (
+            "sources",
+            "parties",
+            "stages",
+            "variables",
+            "parameters",
+            "states",
+            "invariants",
+        ):
+            items = getattr(spec, section)
+            first: set[str] = set()
+            for i, item in enumerate(items):
+                if item.id in first:
+                    self.fail((section, i, "id"), f"{section} has more than one entry {item.id!r}")
+                first.add(item.id)
+        names = [
+            *((v.id, "variables", i) for i, v in enumerate(spec.variables)),
+            *((p.id, "parameters", i) for i, p in enumerate(spec.parameters)),
+        ]
+        seen: dict[str, str] = {}
+        for name, section, i in names:
+            if name in RESERVED_NAMES:
+                self.fail(
+                    (section, i, "id"),
+                    f"{name!r} is a reserved name in expressions; choose another",
+                )
+            elif name in seen and seen[name] != section:
+                self.fail((section, i, "id"), f"{name!r} is both a variable and a parameter")
+            seen.setdefault(name, section)
+        for i, t in enumerate(spec.transitions):
+            if t.trigger in _RESERVED_TRIGGERS or t.trigger.startswith(_RESERVED_TRIGGER_PREFIXES):
+                self.fail(
+                    ("transitions", i, "trigger"),
+                    f"trigger {t.trigger!r} is reserved (names 'trigger', 'state' and names "
+                    "starting 'is_', 'to_', 'may_' are used by the engine)",
+                )
+
+    def _unknown(self, what: str, name: str, known: Iterable[str]) -> str:
+        return f"unknown {what} {name!r}{self.hints(name, known)}"
+
+    # provenance
+
+    def _sources(self) -> dict[str, SourceText]:
+        out: dict[str, SourceText] = {}
+        for i, src in enumerate(self.spec.sources):
+            try:
+                path = inside_root(src.file, self.base_dir, self.root)
+                out[src.id] = SourceText.read(src.id, path)
+            except FileRefused as exc:
+                self.fail(("sources", i, "file"), exc.describe(f"source file {src.file!r}"))
+        return out
+
+    def _provenance(self, sources: Mapping[str, SourceText]) -> None:
+        for path, quote in _quotes(self.spec, ()):
+            self._check_quote(path, quote, sources)
+
+    def _check_quote(self, path: Path_, quote: Quote, sources: Mapping[str, SourceText]) -> None:
+        declared = [s.id for s in self.spec.sources]
+        if quote.source is None:
+            if len(declared) != 1:
+                self.fail(
+                    (*path, "source"),
+                    f"this scenario has {len(declared)} sources; "
+                    f"name one of: {', '.join(declared)}",
+                )
+                return
+            source_id = declared[0]
+        else:
+            source_id = quote.source
+            if source_id not in declared:
+                self.fail((*path, "source"), self._unknown("source", source_id, declared))
+                return
+        text = sources.get(source_id)
+        if text is None:
+            return  # already reported: the file could not be read
+        if len(quote.text) > MAX_QUOTE_LENGTH:
+            self.fail(
+                (*path, "text"),
+                f"the quote is {len(quote.text):,} characters long; the limit is "
+                f"{MAX_QUOTE_LENGTH:,} (MAX_QUOTE_LENGTH): quote the sentence or two that "
+                "support this element",
+            )
+        elif not text.contains(quote.text):
+            self.passage_searches += 1
+            explanation = (
+                text.explain_missing(quote.text)
+                if self.passage_searches <= MAX_PASSAGE_SEARCHES
+                else f"no closest passage shown after the first {MAX_PASSAGE_SEARCHES} "
+                "(MAX_PASSAGE_SEARCHES); fix those first"
+            )
+            self.fail(
+                (*path, "text"),
+                f"quote not found in {text.path.name}: {clip(normalise(quote.text), 80)}; "
+                + explanation,
+            )
+        if quote.said_by is not None and not text.mentions(quote.said_by):
+            self.fail(
+                (*path, "said_by"),
+                f"speaker {quote.said_by!r} is not named in {text.path.name}; "
+                "use the source's own words",
+            )
+
+    # parameters, variables, stages
+
+    def _parameters(self) -> dict[str, expr.Type]:
+        types: dict[str, expr.Type] = {}
+        combinations = math.prod(len(p.variants) for p in self.spec.parameters if p.variants)
+        if combinations > MAX_VARIANT_COMBINATIONS:
+            first = next(i for i, p in enumerate(self.spec.parameters) if p.variants)
+            self.fail(
+                ("parameters", first, "variants"),
+                f"the parameters' variants make {combinations} combinations, each checked on "
+                f"its own; the limit is {MAX_VARIANT_COMBINATIONS} (MAX_VARIANT_COMBINATIONS)",
+            )
+        for i, p in enumerate(self.spec.parameters):
+            types[p.id] = p.type
+            values = [v.value for v in p.variants]
+            for j, v in enumerate(p.variants):
+                wrong = isinstance(v.value, bool) != (p.type == "bool")
+                if wrong or values.index(v.value) != j:
+                    self.fail(
+                        ("parameters", i, "variants", j, "value"),
+                        f"a variant needs a distinct {p.type} value, found {v.value!r}",
+                    )
+            if p.variants and p.default not in values:
+                self.fail(
+                    ("parameters", i, "default"),
+                    "with variants, the default must be one of the variants' values",
+                )
+            if p.type == "bool":
+                if not isinstance(p.default, bool):
+                    self.fail(
+                        ("parameters", i, "default"),
+                        f"a bool parameter needs true or false, found {p.default!r}",
+                    )
+                if p.min is not None or p.max is not None:
+                    self.fail(("parameters", i), "a bool parameter takes no min or max")
+                continue
+            if isinstance(p.default, bool):
+                self.fail(
+                    ("parameters", i, "default"),
+                    f"an int parameter needs a whole number, found {p.default!r}",
+                )
+                continue
+            if p.min is not None and p.max is not None and p.min > p.max:
+                self.fail(("parameters", i), f"min ({p.min}) is larger than max ({p.max})")
+            elif (p.min is not None and p.default < p.min) or (
+                p.max is not None and p.default > p.max
+            ):
+                self.fail(
+                    ("parameters", i, "default"),
+                    f"default {p.default} is outside [{p.min}, {p.max}]",
+                )
+        return types
+
+    def _variable_types(self) -> dict[str, expr.Type]:
+        types: dict[str, expr.Type] = {}
+        for v in self.spec.variables:
+            if isinstance(v, IntVariable):
+                types[v.id] = expr.INT
+            elif isinstance(v, BoolVariable):
+                types[v.id] = expr.BOOL
+            else:
+                types[v.id] = expr.EnumType(v.id, v.values)
+        return types
+
+    def _initial_values(
+        self, param_types: Mapping[str, expr.Type]
+    ) -> list[tuple[str, expr.Compiled | None]]:
+        out: list[tuple[str, expr.Compiled | None]] = []
+        defaults = {p.id: p.default for p in self.spec.parameters}
+        for i, v in enumerate(self.spec.variables):
+            path = ("variables", i, "initial")
+            if isinstance(v, EnumVariable):
+                if v.initial not in v.values:
+                    self.fail(path, self._unknown(f"value of {v.id}", v.initial, v.values))
+                    out.append((v.id, None))
+                else:
+                    out.append((v.id, expr.compile_expr(expr.Const(v.initial))))
+                if len(set(v.values)) != len(v.values):
+                    self.fail(("variables", i, "values"), "values are listed more than once")
+                continue
+            t = expr.INT if isinstance(v, IntVariable) else expr.BOOL
+            f = self._expr(
+                path, v.initial, param_types, t, "initial values may read parameters only"
+            )
+            out.append((v.id, f))
+            if f is not None and isinstance(v, IntVariable):
+                try:
+                    value = f(defaults)
+                except ZeroDivisionError:
+                    self.fail(path, "division by zero with the default parameters")
+                    continue
+                if not v.min <= int(value) <= v.max:
+                    self.fail(
+                        path,
+                        f"initial value {value} (with default parameters) "
+                        f"is outside [{v.min}, {v.max}]",
+                    )
+        return out
+
+    def _stage_days(self, param_types: Mapping[str, expr.Type]) -> dict[str, expr.Compiled | None]:
+        out: dict[str, expr.Compiled | None] = {}
+        for i, st in enumerate(self.spec.stages):
+            out[st.id] = (
+                None
+                if st.days is None
+                else self._expr(
+                    ("stages", i, "days"),
+                    st.days,
+                    param_types,
+                    expr.INT,
+                    "stage lengths may read parameters only",
+                )
+            )
+        return out
+
+    # transitions
+
+    def _transition(
+        self,
+        i: int,
+        env: Mapping[str, expr.Type],
+        states: Mapping[str, Any],
+        parties: set[str],
+        stage_days: Mapping[str, expr.Compiled | None],
+    ) -> CompiledTransition | None:
+        t = self.spec.transitions[i]
+        base: Path_ = ("transitions", i)
+        ok = True
+        for j, s in enumerate(t.sources):
+            if s not in states:
+                where = (*base, "source", j) if not isinstance(t.source, str) else (*base, "source")
+                self.fail(where, self._unknown("state", s, states))
+                ok = False
+            elif states[s].outcome is not None:
+                pass  # the checker reports moves out of outcome states
+        if t.dest not in states:
+            self.fail((*base, "dest"), self._unknown("state", t.dest, states))
+            ok = False
+        if t.actor not in parties:
+            self.fail((*base, "actor"), self._unknown("party", t.actor, parties))
+        local = dict(env)
+        if ok and all(
+            states[s].stage is not None and stage_days.get(states[s].stage) is not None
+            for s in t.sources
+        ):
+            local["stage_days"] = expr.INT
+        var_types = {v.id: env[v.id] for v in self.spec.variables}
+        guard = self._expr((*base, "guard"), t.guard, local, expr.BOOL)
+        requires = [
+            self._expr((*base, "requires", j, "holds"), r.holds, local, expr.BOOL)
+            for j, r in enumerate(t.requires)
+        ]
+        for j, r in enumerate(t.requires):
+            if r.by is not None and r.by not in parties:
+                self.fail((*base, "requires", j, "by"), self._unknown("party", r.by, parties))
+        if guard is not None and requires and all(f is not None for f in requires):
+            guard = _all_of([guard, *(f for f in requires if f is not None)])
+        elif any(f is None for f in requires):
+            guard = None
+        effects = []
+        for name, value in t.effects.items():
+            if name not in var_types:
+                self.fail((*base, "effects", name), self._unknown("variable", name, var_types))
+                continue
+            effects.append(
+                (name, self._expr((*base, "effects", name), value, local, var_types[name]))
+            )
+        days = self._expr((*base, "days"), t.days, local, expr.INT)
+        weight = self._expr((*base, "weight"), t.weight, local, expr.INT)
+        if (
+            not ok
+            or guard is None
+            or days is None
+            or weight is None
+            or any(f is None for _, f in effects)
+        ):
+            return None
+        name = self._transition_name(i)
+        return CompiledTransition(
+            index=i,
+            name=name,
+            spec=t,
+            sources=t.sources,
+            guard=guard,
+            effects=tuple((n, f) for n, f in effects if f is not None),
+            days=days,
+            weight=weight,
+        )
+
+    def _transition_name(self, i: int) -> str:
+        """The trigger, qualified by source state when several transitions share it."""
+        t = self.spec.transitions[i]
+        if self._triggers[t.trigger] == 1:
+            return t.trigger
+        return f"{t.trigger}[{i}]"
+
+    # expressions
+
+    def _expr(
+        self,
+        path: Path_,
+        value: str | bool | int,
+        env: Mapping[str, expr.Type],
+        expected: expr.Type,
+        scope_note: str = "",
+    ) -> expr.Compiled | None:
+        try:
+            tree = expr.parse(expr.text_of(value))
+            expr.typecheck(tree, env, expected, self.hints)
+            digits = expr.max_digits(tree)
+            if digits > MAX_VALUE_DIGITS:
+                raise expr.ExprError(
+                    f"the expression can reach a number of {digits} digits (each name may "
+                    f"stand for up to {MAX_LITERAL}); the limit is {MAX_VALUE_DIGITS} "
+                    "digits (MAX_VALUE_DIGITS)"
+                )
+        except expr.ExprError as exc:
+            message = str(exc)
+            if scope_note and message.startswith("unknown name"):
+                message += f" ({scope_note})"
+            self.fail(path, message)
+            return None
+        return expr.compile_expr(tree)
+
+
+def _all_of(parts: list[expr.Compiled]) -> expr.Compiled:
+    """A guard that holds when the transition's own guard and all its requirements hold."""
+    return lambda env: all(f(env) for f in parts)
+
+
+def _quotes(node: Any, path: Path_) -> Iterable[tuple[Path_, Quote]]:
+    """Every quote in the scenario with its path."""
+    if isinstance(node, Quote):
+        yield path, node
+        return
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _quotes(getattr(node, name), (*path, name))
+    elif isinstance(node, tuple):
+        for i, item in enumerate(node):
+            yield from _quotes(item, (*path, i))
+
+
+__all__ = ["RESERVED_NAMES", "load", "load_document", "load_text"]

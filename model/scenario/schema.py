@@ -1,0 +1,340 @@
+"""The scenario file format: pydantic v2 models, strict and immutable.
+
+This module only describes shape. Meaning (names that must exist, expression types, quotes
+found in the seed) is checked by `model.scenario.loader`, which knows file positions.
+Lists hold named entries (``id:``) so that error paths read ``transitions[3].guard``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+
+Ident = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64),
+    Field(description="A name: lower case letters, digits and '_', starting with a letter."),
+]
+ExprText = Annotated[
+    StrictStr | StrictBool | StrictInt,
+    Field(description="An expression (see docs/format.md): e.g. 'held_in_gaza > 0', 3, true."),
+]
+Text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=4000)]
+
+
+def _freeze(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d))
+
+
+Effects = Annotated[
+    dict[Ident, ExprText],
+    AfterValidator(_freeze),
+    PlainSerializer(dict, return_type=dict[str, Any]),
+    Field(description="New values, each an expression over the values before the step."),
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quote(_Frozen):
+    """Verbatim words from a source file, and who said them where the source says so."""
+
+    text: Annotated[StrictStr, StringConstraints(min_length=8, max_length=2000)] = Field(
+        description="Verbatim from the source, typographic quotes and apostrophes included."
+    )
+    said_by: Text | None = Field(
+        None, description="Who the source says said it, in the source's words."
+    )
+    source: Ident | None = Field(
+        None, description="Id of the source file; may be left out when there is only one."
+    )
+
+
+class _Sourced(_Frozen):
+    """Every modelled element says where it comes from: a quote, an assumption, or both."""
+
+    quote: Quote | None = None
+    assumption: Text | None = Field(
+        None, description="Why the modeller chose this, where the source does not say it."
+    )
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> _Sourced:
+        if self.quote is None and self.assumption is None:
+            raise ValueError("needs a 'quote' from the source or an 'assumption'")
+        return self
+
+
+class Source(_Frozen):
+    id: Ident
+    file: Text = Field(description="Path of the seed file, relative to the scenario file.")
+    title: Text | None = None
+
+
+class Party(_Sourced):
+    id: Ident
+    name: Text
+    role: Literal["party", "mediator", "host", "monitor", "observer"]
+
+
+class Stage(_Sourced):
+    id: Ident
+    name: Text
+    days: ExprText | None = Field(
+        None, description="Length in days, a whole number or an expression over parameters."
+    )
+
+
+class IntVariable(_Sourced):
+    id: Ident
+    type: Literal["int"]
+    min: StrictInt
+    max: StrictInt
+    initial: ExprText = Field(description="A whole number or an expression over parameters.")
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> IntVariable:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        return self
+
+
+class BoolVariable(_Sourced):
+    id: Ident
+    type: Literal["bool"]
+    initial: ExprText
+    description: Text | None = None
+
+
+class EnumVariable(_Sourced):
+    id: Ident
+    type: Literal["enum"]
+    values: Annotated[tuple[Ident, ...], Field(min_length=1)]
+    initial: Ident
+    description: Text | None = None
+
+
+Variable = Annotated[IntVariable | BoolVariable | EnumVariable, Field(discriminator="type")]
+
+
+class Variant(_Sourced):
+    """One account of a disputed fact, as a value of a parameter, citing who gives it."""
+
+    value: StrictInt | StrictBool
+    label: Text = Field(description="A neutral name for this account.")
+
+
+class Parameter(_Sourced):
+    id: Ident
+    type: Literal["int", "bool"] = "int"
+    default: StrictInt | StrictBool
+    min: StrictInt | None = None
+    max: StrictInt | None = None
+    description: Text | None = None
+    variants: tuple[Variant, ...] = Field(
+        (),
+        description="Where the source's accounts conflict: one value per account, each citing "
+        "its speaker. The checker checks every variant; reports name the one in use.",
+    )
+
+
+class State(_Sourced):
+    id: Ident
+    stage: Ident | None = Field(None, description="Required except for outcome states.")
+    outcome: Ident | None = Field(
+        None, description="Marks an outcome state (the run ends here) with a neutral label."
+    )
+    description: Text | None = None
+
+
+class Requirement(_Sourced):
+    """A further condition on a transition, usually a party's stated position."""
+
+    holds: ExprText = Field(description="A boolean expression that must also be true.")
+    by: Ident | None = Field(None, description="The party whose position this is, if any.")
+
+
+class Transition(_Sourced):
+    trigger: Ident = Field(description="The event name.")
+    source: Ident | Annotated[tuple[Ident, ...], Field(min_length=1)]
+    dest: Ident
+    actor: Ident = Field(description="Id of the party that acts.")
+    guard: ExprText = True
+    effects: Effects = Field(default_factory=dict, validate_default=True)
+    days: ExprText = Field(0, description="Days the step takes (advances the clock).")
+    weight: ExprText = Field(1, description="Relative weight when a simulation chooses.")
+    allow_backward: StrictBool = Field(
+        False, description="Allow a move to an earlier stage (otherwise the checker flags it)."
+    )
+    requires: tuple[Requirement, ...] = Field(
+        (), description="Further conditions, each with its source (added by included positions)."
+    )
+    description: Text | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.source,) if isinstance(self.source, str) else self.source
+
+
+class Invariant(_Sourced):
+    id: Ident
+    holds: ExprText = Field(description="A boolean expression true in every reachable state.")
+    description: Text | None = None
+
+
+FindingKind = Literal[
+    "invariant_violated",
+    "out_of_bounds",
+    "evaluation_error",
+    "deadlock",
+    "no_outcome_cycle",
+    "unreachable_state",
+    "unreachable_outcome",
+    "never_enabled",
+    "nondeterminism",
+    "horizon_reached",
+    "transition_from_outcome",
+    "backward_stage",
+    "guard_never_true",
+    "unused_state",
+    "unused_variable",
+    "unused_parameter",
+    "unused_party",
+]
+"""Kinds of finding `model.check` reports (docs/checks.md explains each)."""
+
+
+class ExpectedFinding(_Sourced):
+    """A finding that is the point of the model, e.g. an outcome no path reaches."""
+
+    kind: FindingKind
+    target: StrictStr | None = Field(
+        None, description="What it is about (a state, outcome, transition...); none: any."
+    )
+    when: dict[Ident, StrictInt | StrictBool] = Field(
+        default_factory=dict,
+        description="Expected only under these parameter values (e.g. one variant).",
+    )
+
+
+class Include(_Frozen):
+    """Use a mechanism file in this scenario, binding its slots to this scenario's states."""
+
+    file: Text = Field(description="Path of the mechanism file, relative to this file.")
+    slots: dict[Ident, Ident | tuple[Ident, ...]] = Field(
+        default_factory=dict,
+        description="Each slot of the mechanism: the state (or states) it stands for here.",
+    )
+    events: dict[Ident, Ident | tuple[Ident, ...]] = Field(
+        default_factory=dict,
+        description="Each event slot of the mechanism: the trigger(s) it stands for here.",
+    )
+    defaults: dict[Ident, StrictInt | StrictBool] = Field(
+        default_factory=dict, description="New defaults for the mechanism's parameters."
+    )
+
+
+class Slot(_Frozen):
+    """A placeholder for a state of the scenario that includes the mechanism."""
+
+    id: Ident
+    description: Text
+
+
+class Constraint(_Sourced):
+    """A condition a mechanism (e.g. a party's position) adds to events of the scenario."""
+
+    on: Ident = Field(description="The event slot it applies to.")
+    holds: ExprText
+    by: Ident | None = Field(None, description="The party whose position this is, if any.")
+
+
+class MechanismSpec(_Frozen):
+    """A mechanism file: transitions (with their variables, parameters and parties) that
+    several scenarios include. Its transitions go from and to slots, not states; its
+    constraints apply to the scenario's events bound to its event slots."""
+
+    mechanism: Ident = Field(description="The mechanism's id.")
+    title: Text
+    summary: Text
+    sources: Annotated[tuple[Source, ...], Field(min_length=1)]
+    slots: tuple[Slot, ...] = ()
+    events: tuple[Slot, ...] = Field((), description="Event slots that constraints apply to.")
+    parties: tuple[Party, ...] = ()
+    variables: tuple[Variable, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
+
+
+class ScenarioSpec(_Frozen):
+    """A scenario file, as written (after its includes are merged in)."""
+
+    id: Ident
+    title: Text
+    summary: Text
+    sources: Annotated[tuple[Source, ...], Field(min_length=1)]
+    parties: Annotated[tuple[Party, ...], Field(min_length=1)]
+    stages: Annotated[tuple[Stage, ...], Field(min_length=1)]
+    variables: tuple[Variable, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    states: Annotated[tuple[State, ...], Field(min_length=1)]
+    initial: Ident = Field(description="Id of the state a run starts in.")
+    transitions: tuple[Transition, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
+    horizon: Annotated[StrictInt, Field(ge=1, le=36500)] = Field(
+        description="Days modelled: no step may take the clock past it."
+    )
+    extends: Text | None = Field(
+        None,
+        description="A scenario file this one builds on: its elements come first, then these.",
+    )
+    includes: tuple[Include, ...] = Field(
+        (), description="Mechanism files merged into this scenario when it loads."
+    )
+    expected_findings: tuple[ExpectedFinding, ...] = Field(
+        (), description="Findings of `python -m model.check` that are the point of the model."
+    )
+
+
+def json_schema(model: type[BaseModel] = ScenarioSpec) -> dict[str, Any]:
+    """The JSON Schema of the format, for editors."""
+    schema = model.model_json_schema()
+    if model is ScenarioSpec:
+        # A file that extends another gets the rest from its base: require only its own names.
+        rest = [k for k in schema["required"] if k not in ("id", "title", "summary")]
+        schema["required"] = [k for k in schema["required"] if k not in rest]
+        schema["if"] = {"not": {"required": ["extends"]}}
+        schema["then"] = {"required": rest}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = (
+        "Ceasefire-proposal scenario" if model is ScenarioSpec else "Ceasefire-proposal mechanism"
+    )
+    return schema
+
+
+def schema_text(model: type[BaseModel] = ScenarioSpec) -> str:
+    """The JSON Schema as stored in ``docs/scenario.schema.json`` (or mechanism.schema.json)."""
+    import json
+
+    return json.dumps(json_schema(model), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,254 @@
+"""Run a scenario on the `transitions` state-machine library.
+
+This is the only module that imports `transitions`. A `Run` builds a real ``Machine`` whose
+states are the scenario's states and whose transitions carry the scenario's guards as
+conditions and its effects as ``before`` callbacks. Guards and effects are evaluated by
+`model.semantics.step`, which the explorer shares, so both give one meaning to a scenario.
+
+Notebook use::
+
+    from model import load, Run
+    run = Run(load("scenarios/cairo_three_stage_truce.yaml"))
+    run.enabled()          # events that can happen now, with their actors
+    run.fire("israel_accepts_framework")
+    run.history            # the steps so far
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Literal
+
+from transitions import EventData, Machine
+
+from model.base.errors import RunError
+from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
+from model.scenario.expr import Value
+from model.scenario.schema import Quote
+from model.semantics.step import Semantics, Snapshot, weighted_choice
+
+Status = Literal["running", "outcome", "stuck", "horizon", "max_steps", "error"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event that can happen now: which transition, who acts, with what weight."""
+
+    index: int
+    name: str
+    trigger: str
+    actor: str
+    dest: str
+    weight: int
+    quote: Quote | None
+    assumption: str | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One fired event and what it changed."""
+
+    number: int
+    event: Event
+    before: Snapshot
+    after: Snapshot
+    changes: Mapping[str, tuple[Value, Value]] = field(default_factory=dict)
+
+
+class _Model:
+    """The object the `transitions` machine drives; `state` is set by the library."""
+
+    state: str
+    trigger: Callable[..., bool]
+    may_trigger: Callable[..., bool]
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+
+
+class Run:
+    """One run of a scenario: a `transitions` machine plus the variables and the clock."""
+
+    def __init__(self, scenario: Scenario, params: Mapping[str, object] | None = None) -> None:
+        self.scenario = scenario
+        self.params: dict[str, ParamValue] = scenario.parameters(params)
+        self.semantics = Semantics(scenario, self.params)
+        self.history: list[Step] = []
+        self.error: RunError | None = None
+        self._model = _Model(self.semantics.initial())
+        self._machine = Machine(
+            model=self._model,
+            states=[s.id for s in scenario.spec.states],
+            initial=scenario.spec.initial,
+            transitions=[self._config(t) for t in scenario.transitions],
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+        )
+
+    def _config(self, t: CompiledTransition) -> dict[str, Any]:
+        return {
+            "trigger": t.trigger,
+            "source": list(t.sources),
+            "dest": t.dest,
+            "conditions": [partial(self._condition, t)],
+            "before": [partial(self._effects, t)],
+        }
+
+    def _condition(self, t: CompiledTransition, event: EventData) -> bool:
+        chosen = event.kwargs.get("index")
+        if chosen is not None and chosen != t.index:
+            return False
+        snap = self._model.snapshot
+        return self.semantics.is_enabled(t, snap, self.semantics.env(snap))
+
+    def _effects(self, t: CompiledTransition, event: EventData) -> None:
+        self._model.snapshot = self.semantics.apply(t, self._model.snapshot)
+
+    # -- reading the run -----------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._model.snapshot
+
+    @property
+    def state(self) -> str:
+        """The current state, as the `transitions` machine holds it."""
+        return self._model.state
+
+    @property
+    def day(self) -> int:
+        return self.snapshot.day
+
+    @property
+    def values(self) -> dict[str, Value]:
+        return dict(zip(self.semantics.names, self.snapshot.values))
+
+    @property
+    def stage(self) -> str | None:
+        return self.scenario.stage_of(self.state)
+
+    @property
+    def outcome(self) -> str | None:
+        return self.scenario.outcome_of(self.state)
+
+    def enabled(self) -> list[Event]:
+        """Events that can fire now, in the scenario's order, with actor and weight."""
+        if self.outcome is not None or self.error is not None:
+            return []
+        return [_event(t, w) for t, w in self.semantics.enabled(self.snapshot)]
+
+    @property
+    def status(self) -> Status:
+        if self.error is not None:
+            return "error"
+        if self.outcome is not None:
+            return "outcome"
+        if self.enabled():
+            return "running"
+        return "horizon" if self.semantics.blocked_by_horizon(self.snapshot) else "stuck"
+
+    # -- acting --------------------------------------------------------------------------
+
+    def fire(self, event: Event | str | int) -> Step:
+        """Fire an event: an `Event` from `enabled()`, its transition index, or its trigger.
+
+        A trigger that matches several enabled transitions is refused as ambiguous. A step
+        that breaks a bound or an invariant raises `RunError` and leaves the run unchanged.
+        """
+        chosen = self._resolve(event)
+        before = self.snapshot
+        try:
+            fired = self._model_trigger(chosen)
+        except RunError as exc:
+            self.error = exc
+            raise
+        if not fired or self.state != chosen.dest:  # pragma: no cover - guarded by _resolve
+            raise RuntimeError(f"the engine refused {chosen.name} although it was enabled")
+        after = self.snapshot
+        changes = {
+            n: (a, b)
+            for n, a, b in zip(self.semantics.names, before.values, after.values)
+            if a != b
+        }
+        step = Step(len(self.history) + 1, chosen, before, after, changes)
+        self.history.append(step)
+        return step
+
+    def accepts(self, trigger: str, index: int | None = None) -> bool:
+        """Whether the `transitions` machine would take ``trigger`` now (without firing it).
+
+        With ``index``, only that transition is considered. This asks the library itself,
+        so tests can compare it with the explorer.
+        """
+        if self.outcome is not None or trigger not in self._machine.events:
+            return False
+        kwargs = {} if index is None else {"index": index}
+        return bool(self._model.may_trigger(trigger, **kwargs))
+
+    def _model_trigger(self, event: Event) -> bool:
+        trigger = self._model.trigger  # added by `transitions`
+        return bool(trigger(event.trigger, index=event.index))
+
+    def _resolve(self, event: Event | str | int) -> Event:
+        enabled = self.enabled()
+        if isinstance(event, Event):
+            matches = [e for e in enabled if e.index == event.index]
+        elif isinstance(event, int):
+            matches = [e for e in enabled if e.index == event]
+        else:
+            matches = [e for e in enabled if event in (e.trigger, e.name)]
+        if len(matches) == 1:
+            return matches[0]
+        names = ", ".join(e.name for e in enabled) or "none"
+        if not matches:
+            raise ValueError(
+                f"{_label(event)} is not enabled in state {self.state!r}; enabled: {names}"
+            )
+        raise ValueError(
+            f"{_label(event)} matches {len(matches)} enabled transitions "
+            f"({', '.join(e.name for e in matches)}); fire one by its Event or index"
+        )
+
+    def _repr_svg_(self) -> str:
+        """The run's timeline, shown by Jupyter (matplotlib is imported only here)."""
+        from model.render.timeline import timeline_svg
+
+        return timeline_svg(self)
+
+    def play(self, seed: int | None = 0, max_steps: int = 1000) -> Status:
+        """Fire weighted random events until an outcome, a stop, or ``max_steps``.
+
+        An expression that cannot be evaluated while listing the events raises its
+        `EvaluationError`, which is also kept in ``error`` (the run's status is then "error").
+        """
+        rng = random.Random(seed)
+        while len(self.history) < max_steps:
+            try:
+                events = self.enabled()
+            except RunError as exc:  # an expression cannot be evaluated: the run ends here
+                self.error = exc
+                raise
+            if not events:
+                return self.status
+            choice = events[weighted_choice(rng, [e.weight for e in events])]
+            try:
+                self.fire(choice)
+            except RunError:
+                return "error"
+        return self.status if self.status != "running" else "max_steps"
+
+
+def _event(t: CompiledTransition, weight: int) -> Event:
+    return Event(
+        t.index, t.name, t.trigger, t.actor, t.dest, weight, t.spec.quote, t.spec.assumption
+    )
+
+
+def _label(event: Event | str | int) -> str:
+    if isinstance(event, Event):
+        return f"event {event.name!r}"
+    return f"transition #{event}" if isinstance(event, int) else f"event {event!r}"
