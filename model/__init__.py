@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from model.base import display
+
 _EXPORTS = {
     "Event": "semantics.engine",
     "Run": "semantics.engine",
@@ -38,3 +40,21 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module 'model' has no attribute {name!r}")
+
+
+# Notebook display: the scenario and the run (lower layers) ask `model.base.display` for a
+# picture; the renderers answer. Registered here, above every layer, and drawn only on request.
+def _scenario_svg(scenario: Any) -> str:
+    from model.render.draw import diagram_svg
+
+    return diagram_svg(scenario)
+
+
+def _run_svg(run: Any) -> str:
+    from model.render.timeline import timeline_svg
+
+    return timeline_svg(run)
+
+
+display.register("scenario", _scenario_svg)
+display.register("run", _run_svg)

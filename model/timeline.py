@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from model.base.limits import MAX_STEPS
 from model.base.paths import DEFAULT_SCENARIO, display_path
 from model.cli import command as cli
 
@@ -39,8 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_timeline_options(parser: argparse.ArgumentParser) -> None:
-    from model.base.limits import MAX_STEPS
-
     parser.add_argument(
         "--seed", type=cli.seed, default=0, help="random seed of the run (default 0)"
     )
@@ -56,12 +55,13 @@ def add_timeline_options(parser: argparse.ArgumentParser) -> None:
 
 @cli.guarded
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Imported after the arguments are read: --help and usage errors need no matplotlib.
     from model.base.output import check_targets, write_bytes
     from model.render.draw import figure_bytes
     from model.render.timeline import draw_timeline, play
     from model.scenario.loader import load
 
-    args = build_parser().parse_args(argv)
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path), args.root)
     stem = Path(args.output) if args.output else Path(f"{scenario.id}-timeline")

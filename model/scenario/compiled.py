@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from model.base import display
 from model.base.errors import clip, clip_value
 from model.base.limits import MAX_LITERAL
 from model.scenario import expr
@@ -133,11 +134,9 @@ class Scenario:
             if not used
         ]
 
-    def _repr_svg_(self) -> str:
-        """The state diagram, shown by Jupyter (matplotlib is imported only here)."""
-        from model.render.draw import diagram_svg
-
-        return diagram_svg(self)
+    def _repr_svg_(self) -> str | None:
+        """The state diagram, shown by Jupyter (drawn by `model.render`; see `base.display`)."""
+        return display.svg("scenario", self)
 
     def parameters(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
         """Parameter values: defaults, with ``overrides`` checked against type and bounds.

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from transitions import EventData, Machine
 
+from model.base import display
 from model.base.errors import RunError
 from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Value
@@ -213,11 +214,9 @@ class Run:
             f"({', '.join(e.name for e in matches)}); fire one by its Event or index"
         )
 
-    def _repr_svg_(self) -> str:
-        """The run's timeline, shown by Jupyter (matplotlib is imported only here)."""
-        from model.render.timeline import timeline_svg
-
-        return timeline_svg(self)
+    def _repr_svg_(self) -> str | None:
+        """The run's timeline, shown by Jupyter (drawn by `model.render`; see `base.display`)."""
+        return display.svg("run", self)
 
     def play(self, seed: int | None = 0, max_steps: int = 1000) -> Status:
         """Fire weighted random events until an outcome, a stop, or ``max_steps``.
