@@ -213,7 +213,18 @@ def test_cli_reports_invalid_input(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_scenario_shows_its_diagram_in_a_notebook() -> None:
     scenario = load(ROOT / "scenarios" / "november_truce.yaml")
     svg = scenario._repr_svg_()
-    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert svg is not None and svg.lstrip().startswith("<?xml") and "<svg" in svg
+
+
+def test_without_a_registered_renderer_a_notebook_shows_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The scenario sits below the renderers: it asks model.base.display, which the package
+    # wires to model.render; with nothing registered Jupyter gets None and shows the repr.
+    from model.base import display
+
+    monkeypatch.setattr(display, "_RENDERERS", {})
+    assert load(ROOT / "scenarios" / "november_truce.yaml")._repr_svg_() is None
 
 
 def test_simulate_does_not_import_matplotlib() -> None:
