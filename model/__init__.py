@@ -31,7 +31,7 @@ _EXPORTS = {
     "Scenario": "scenario.compiled",
     "StateGraph": "analysis.explore",
     "CheckResult": "analysis.consistency",
-    "Finding": "analysis.consistency",
+    "Finding": "analysis.findings",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from model.analysis.consistency import SEVERITY, check
+from model.analysis.consistency import check
 from model.analysis.explore import DEFAULT_MAX_STATES
+from model.analysis.findings import SEVERITY
 from model.base.limits import MAX_STATES
 from model.base.paths import display_path
 from model.base.textfmt import json_text

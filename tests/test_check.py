@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from model.analysis.consistency import SEVERITY, CheckResult, Finding, check
+from model.analysis.consistency import CheckResult, check
+from model.analysis.findings import SEVERITY, Finding
 from model.base.errors import RunError
 from model.check import main
 from model.scenario.loader import load

@@ -17,7 +17,7 @@ from strategies import scenario_data
 from model.diagram import main
 from model.render.diagram_model import diagram_of
 from model.render.draw import PNG_DPI, Drawing, draw_diagram, figure_bytes, renderer, style
-from model.render.layout import wrap_name
+from model.render.layout_items import wrap_name
 from model.scenario.loader import load, load_text
 
 TOL = 0.5  # pixels

@@ -13,8 +13,9 @@ from conftest import ROOT, SCENARIOS
 from hypothesis import given
 from strategies import scenario_data
 
-from model.analysis.consistency import STATIC_KINDS, check
+from model.analysis.consistency import check
 from model.analysis.explore import StateGraph, explore
+from model.analysis.findings import STATIC_KINDS
 from model.base.errors import RunError
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text

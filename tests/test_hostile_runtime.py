@@ -34,7 +34,7 @@ from model.analysis.montecarlo import Tally, max_jobs, monte_carlo, worker_pool
 from model.base.errors import EvaluationError, RunError
 from model.base.limits import MAX_CHUNKS, MAX_RUN_VALUE, MAX_RUNS
 from model.render.diagram_model import diagram_of
-from model.render.layout import _lane_ranks
+from model.render.layered_graph import lane_ranks
 from model.scenario.loader import load, load_text
 from model.semantics.engine import Run
 
@@ -225,7 +225,7 @@ def test_out_of_bounds_value_too_long_to_print_is_shown_by_size() -> None:
 
 def test_diagram_of_a_chain_of_1000_states() -> None:
     scenario = load_text(chain(1000, lambda i: f"t{i}"), "chain.yaml", HOSTILE)
-    ranks = _lane_ranks(diagram_of(scenario))
+    ranks = lane_ranks(diagram_of(scenario))
     assert ranks["s999"] == 1000  # the longest path, found without recursion
 
 

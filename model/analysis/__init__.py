@@ -1,7 +1,9 @@
 """Questions asked of a scenario's behaviour, answered from its semantics.
 
 `explore` (every reachable snapshot), `graphs` (graph algorithms), `consistency` (findings
-with shortest counterexamples), `exact` (exact outcome probabilities and days), `montecarlo`
-(weighted random runs), `sweep` (either over a grid of parameters), `compare` (two scenarios'
-structure and behaviour) and `trace` (which source sentence each element rests on).
+with shortest counterexamples; it runs `static_checks` on the definition and `graph_checks` on
+the explored graph, whose `Finding` records and severities are in `findings`), `exact` (exact
+outcome probabilities and days), `montecarlo` (weighted random runs), `sweep` (either over a
+grid of parameters), `compare` (two scenarios' structure and behaviour) and `trace` (which
+source sentence each element rests on).
 """

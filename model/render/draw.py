@@ -27,7 +27,8 @@ from matplotlib.text import Text
 
 from model.base.textfmt import drawable
 from model.render.diagram_model import Diagram, diagram_of
-from model.render.layout import STYLES, Layout, Measure, TextItem, layout
+from model.render.layout import layout
+from model.render.layout_items import STYLES, Layout, Measure, TextItem
 
 if TYPE_CHECKING:
     from matplotlib.backend_bases import RendererBase

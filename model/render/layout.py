@@ -1,13 +1,14 @@
 """Layered (Sugiyama-style) layout of a state diagram, in points, without drawing anything.
 
 The layers are fixed by the scenario: each stage is a lane (left to right in the stage order),
-states of one stage are ranked inside their lane by the longest path over the lane's own
-edges, and outcome states share a lane on the right. Between two columns of states there is
-a corridor column that holds the edge labels, so labels are laid out like nodes and cannot
-overlap a box or each other. Edges that span several columns pass through dummy points; the
-order inside every column is chosen to reduce crossings (barycentre sweeps, then adjacent
-swaps while they help), and the vertical positions pull each item towards its neighbours
-under the no-overlap constraint (isotonic regression).
+states of one stage are ranked inside their lane, and outcome states share a lane on the
+right. Between two columns of states there is a corridor column that holds the edge labels,
+so labels are laid out like nodes and cannot overlap a box or each other. Edges that span
+several columns pass through dummy points. `model.render.layered_graph` ranks the states,
+orders every column and places items vertically; this module sizes the items, builds that
+graph, and turns it into coordinates: column widths, lanes and headers, node boxes, edge
+ports and routes, label lines, the title and the legend (the pieces are in
+`model.render.layout_items`).
 
 Text sizes come from a ``measure(text, style)`` function the drawing code supplies, so this
 module imports no plotting library; coordinates grow rightwards and downwards from the top
@@ -17,23 +18,24 @@ left corner of the figure.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
-from model.render.diagram_model import Diagram, DiagramEdge, DiagramNode, EventLabel
-
-Measure = Callable[[str, str], tuple[float, float]]
-"""``measure(text, style) -> (width, height)`` in points of ``text`` set in ``style``."""
-
-STYLES: dict[str, tuple[float, str]] = {
-    "title": (13.0, "bold"),
-    "header": (11.0, "bold"),
-    "node": (10.0, "normal"),
-    "node_small": (7.5, "normal"),
-    "edge": (8.0, "normal"),
-    "legend": (8.5, "normal"),
-}
-"""Font size (points) and weight of each kind of text."""
+from model.render.diagram_model import Diagram, DiagramEdge
+from model.render.layered_graph import Item, LayeredGraph, lane_ranks
+from model.render.layout_items import (
+    Box,
+    EdgeRoute,
+    LabelItem,
+    LabelLine,
+    LaneItem,
+    Layout,
+    LegendEntry,
+    Measure,
+    NodeItem,
+    TextItem,
+    event_text,
+    wrap_name,
+    wrap_words,
+)
 
 MARGIN = 14.0
 NODE_PAD_X, NODE_PAD_Y = 9.0, 6.0
@@ -41,7 +43,6 @@ MIN_NODE_W = 64.0
 SLOT_PAD = 14.0  # free space either side of the widest item in a column of states
 GAP_PAD = 12.0  # free space either side of the widest label in a corridor
 MIN_GAP = 44.0
-ITEM_SEP = 16.0  # vertical space between items of one column
 LOOP_GAP = 22.0  # between a state box and its self-loop label above it
 LABEL_PAD_X, LABEL_PAD_Y = 5.0, 3.0
 MARKER_W = 9.0  # room for a party marker at the start of a label line
@@ -50,378 +51,11 @@ START_W = 20.0  # room left of the initial state for the start dot
 DUMMY_H = 8.0
 HEADER_PAD = 6.0
 LEGEND_SEP = 14.0
-WRAP_AT = 20
-LABEL_WRAP = 24
-
-
-@dataclass(frozen=True)
-class Box:
-    x0: float
-    y0: float
-    w: float
-    h: float
-
-    @property
-    def x1(self) -> float:
-        return self.x0 + self.w
-
-    @property
-    def y1(self) -> float:
-        return self.y0 + self.h
-
-    @property
-    def cx(self) -> float:
-        return self.x0 + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y0 + self.h / 2
-
-    def overlaps(self, other: Box, tol: float = 0.0) -> bool:
-        return (
-            self.x0 < other.x1 - tol
-            and other.x0 < self.x1 - tol
-            and self.y0 < other.y1 - tol
-            and other.y0 < self.y1 - tol
-        )
-
-    def contains(self, other: Box, tol: float = 0.0) -> bool:
-        return (
-            other.x0 >= self.x0 - tol
-            and other.x1 <= self.x1 + tol
-            and other.y0 >= self.y0 - tol
-            and other.y1 <= self.y1 + tol
-        )
-
-
-@dataclass(frozen=True)
-class TextItem:
-    """A piece of text centred in ``box`` (the measured size of the text)."""
-
-    text: str
-    style: str
-    box: Box
-    role: str  # title, header, state, outcome_state, edge, legend
-
-
-@dataclass(frozen=True)
-class LabelLine:
-    event: EventLabel
-    marker: tuple[float, float]  # centre of the party's marker
-    text: TextItem
-
-
-@dataclass(frozen=True)
-class NodeItem:
-    node: DiagramNode
-    box: Box
-    texts: tuple[TextItem, ...]
-
-
-@dataclass(frozen=True)
-class LabelItem:
-    edge: DiagramEdge
-    box: Box
-    lines: tuple[LabelLine, ...]
-
-
-@dataclass(frozen=True)
-class EdgeRoute:
-    """Waypoints of one edge; consecutive points are joined by horizontal-tangent curves,
-    except inside a label box (straight) and on a self-loop (straight legs)."""
-
-    edge: DiagramEdge
-    points: tuple[tuple[float, float], ...]
-    loop: bool
-    backward_stage: bool
-
-
-@dataclass(frozen=True)
-class LaneItem:
-    lane_id: str
-    band: Box
-    header: TextItem
-    is_outcomes: bool
-    shade: int
-
-
-@dataclass(frozen=True)
-class LegendEntry:
-    party: str
-    marker: tuple[float, float]
-    text: TextItem
-
-
-@dataclass(frozen=True)
-class Layout:
-    width: float
-    height: float
-    title: tuple[TextItem, ...]
-    lanes: tuple[LaneItem, ...]
-    nodes: tuple[NodeItem, ...]
-    labels: tuple[LabelItem, ...]
-    routes: tuple[EdgeRoute, ...]
-    legend: tuple[LegendEntry, ...]
-    legend_title: TextItem | None
-    start: tuple[float, float]  # the start dot; an arrow leads from it to the initial state
-    crossings: int
-    parties: tuple[str, ...]  # party ids in marker order
-
-    def texts(self) -> list[TextItem]:
-        out = list(self.title) + [lane.header for lane in self.lanes]
-        for n in self.nodes:
-            out += n.texts
-        for lab in self.labels:
-            out += [line.text for line in lab.lines]
-        out += [e.text for e in self.legend]
-        if self.legend_title:
-            out.append(self.legend_title)
-        return out
-
-
-# -- text helpers ----------------------------------------------------------------------------
-
-
-def wrap_name(name: str, width: int = WRAP_AT) -> list[str]:
-    """Break an identifier after underscores (or spaces) into lines of at most ``width``."""
-    parts: list[str] = []
-    word = ""
-    for ch in name:
-        word += ch
-        if ch in "_ ":
-            parts.append(word)
-            word = ""
-    if word:
-        parts.append(word)
-    lines: list[str] = []
-    line = ""
-    for part in parts:
-        if line and len(line) + len(part.rstrip()) > width:
-            lines.append(line.rstrip())
-            line = ""
-        line += part
-    if line:
-        lines.append(line.rstrip())
-    if len(lines) > 1 and len(lines[-1]) < 8 and len(lines[-2]) + len(lines[-1]) <= width + 8:
-        lines[-2:] = [lines[-2] + lines[-1]]  # no short orphan on a line of its own
-    return lines or [name]
-
-
-def event_text(ev: EventLabel, width: int = LABEL_WRAP) -> str:
-    """``actor: event``, broken after underscores; continuation lines are indented."""
-    lines = wrap_name(f"{ev.actor}: {ev.event}", width)
-    return "\n".join([lines[0]] + [f"   {line}" for line in lines[1:]])
-
-
-def wrap_words(text: str, max_width: float, style: str, measure: Measure) -> list[str]:
-    """Greedy word wrap of ``text`` to ``max_width`` points."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        trial = f"{line} {word}" if line else word
-        if line and measure(trial, style)[0] > max_width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    if line:
-        lines.append(line)
-    return lines or [text]
-
-
-# -- the layered graph -----------------------------------------------------------------------
-
-
-@dataclass
-class _Item:
-    key: str
-    kind: str  # node, label, dummy
-    slot: int
-    w: float
-    h: float
-    anchor: float  # y of the connection point below the item's top
-    node: DiagramNode | None = None
-    edge: DiagramEdge | None = None
-    y: float = 0.0  # top
-    x: float = 0.0  # centre
-    left: list[str] = field(default_factory=list)
-    right: list[str] = field(default_factory=list)
-
-
-def _lane_ranks(diagram: Diagram) -> dict[str, int]:
-    """Rank of each state inside its lane: longest path over the lane's forward edges."""
-    ranks: dict[str, int] = {}
-    order = {n.id: i for i, n in enumerate(diagram.nodes)}
-    for lane in diagram.lanes:
-        members = set(lane.states)
-        succ: dict[str, list[str]] = {s: [] for s in lane.states}
-        for e in diagram.edges:
-            if e.source in members and e.dest in members and not e.is_loop:
-                succ[e.source].append(e.dest)
-        # Depth-first search from the initial state, then in declaration order, marks back
-        # edges (edges to a state on the current path); the rest form a DAG.
-        starts = sorted(lane.states, key=lambda s: (s != diagram.initial, order[s]))
-        forward, topo = _acyclic(starts, succ)
-        for s in lane.states:
-            ranks[s] = 0
-        for s in reversed(topo):
-            for d in forward[s]:
-                ranks[d] = max(ranks[d], ranks[s] + 1)
-    return ranks
-
-
-def _acyclic(
-    starts: Sequence[str], succ: dict[str, list[str]]
-) -> tuple[dict[str, list[str]], list[str]]:
-    """Forward edges (all but the back edges of a depth-first search) and a finishing order."""
-    mark: dict[str, int] = {}  # 1: on the current path, 2: finished
-    forward: dict[str, list[str]] = {s: [] for s in succ}
-    topo: list[str] = []
-    # Iterative (an explicit stack of successor iterators): a chain of 1,000 states would
-    # pass Python's recursion limit. Visits edges in the order the recursive version did.
-    for root in starts:
-        if root in mark:
-            continue
-        mark[root] = 1
-        work: list[tuple[str, Iterator[str]]] = [(root, iter(succ[root]))]
-        while work:
-            s, pending = work[-1]
-            for d in pending:
-                if mark.get(d) == 1:
-                    continue  # back edge: d is on the current path
-                forward[s].append(d)
-                if d not in mark:
-                    mark[d] = 1
-                    work.append((d, iter(succ[d])))
-                    break
-            else:
-                work.pop()
-                mark[s] = 2
-                topo.append(s)
-    return forward, topo
-
-
-def _place_column(items: Sequence[_Item], desired: Sequence[float]) -> None:
-    """Set tops so anchors are close to ``desired`` while items keep order and spacing."""
-    offsets: list[float] = []
-    c = 0.0
-    for it in items:
-        offsets.append(c)
-        c += it.h + ITEM_SEP
-    targets = [d - it.anchor - off for it, d, off in zip(items, desired, offsets)]
-    # Pool adjacent violators: the closest non-decreasing sequence to ``targets``.
-    blocks: list[list[float]] = []  # [sum, count]
-    sizes: list[int] = []
-    for t in targets:
-        blocks.append([t, 1.0])
-        sizes.append(1)
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-            s, n = blocks.pop()
-            k = sizes.pop()
-            blocks[-1][0] += s
-            blocks[-1][1] += n
-            sizes[-1] += k
-    z: list[float] = []
-    for (s, n), k in zip(blocks, sizes):
-        z += [s / n] * k
-    for it, zi, off in zip(items, z, offsets):
-        it.y = zi + off
-
-
-class _Graph:
-    def __init__(self) -> None:
-        self.items: dict[str, _Item] = {}
-        self.slots: list[list[str]] = []
-        self.chains: list[tuple[DiagramEdge, list[str]]] = []
-
-    def add(self, item: _Item) -> None:
-        self.items[item.key] = item
-        while len(self.slots) <= item.slot:
-            self.slots.append([])
-        self.slots[item.slot].append(item.key)
-
-    def link(self, a: str, b: str) -> None:
-        ia, ib = self.items[a], self.items[b]
-        if ia.slot > ib.slot:
-            ia, ib = ib, ia
-        ia.right.append(ib.key)
-        ib.left.append(ia.key)
-
-    def crossings(self) -> int:
-        total = 0
-        pos = {k: i for slot in self.slots for i, k in enumerate(slot)}
-        for slot in self.slots:
-            segs = [(pos[k], pos[r]) for k in slot for r in self.items[k].right]
-            for i, (a1, b1) in enumerate(segs):
-                for a2, b2 in segs[i + 1 :]:
-                    if (a1 - a2) * (b1 - b2) < 0:
-                        total += 1
-        return total
-
-    def reduce_crossings(self) -> int:
-        best = [list(s) for s in self.slots]
-        best_n = self.crossings()
-        for _ in range(8):
-            for s in range(1, len(self.slots)):
-                self._sort_by(s, "left")
-            for s in range(len(self.slots) - 2, -1, -1):
-                self._sort_by(s, "right")
-            n = self.crossings()
-            if n < best_n:
-                best, best_n = [list(x) for x in self.slots], n
-            if best_n == 0:
-                break
-        self.slots = best
-        improved = best_n > 0
-        rounds = 0
-        while improved and rounds < 20:
-            improved = False
-            rounds += 1
-            for slot in self.slots:
-                for i in range(len(slot) - 1):
-                    slot[i], slot[i + 1] = slot[i + 1], slot[i]
-                    n = self.crossings()
-                    if n < best_n:
-                        best_n, improved = n, True
-                    else:
-                        slot[i], slot[i + 1] = slot[i + 1], slot[i]
-        return best_n
-
-    def _sort_by(self, s: int, side: str) -> None:
-        other = s - 1 if side == "left" else s + 1
-        pos = {k: i for i, k in enumerate(self.slots[other])}
-        keyed = []
-        for i, k in enumerate(self.slots[s]):
-            nbrs = getattr(self.items[k], side)
-            bary = sum(pos[n] for n in nbrs) / len(nbrs) if nbrs else float(i)
-            keyed.append((bary, i, k))
-        self.slots[s] = [k for _, _, k in sorted(keyed)]
-
-    def assign_y(self, top: float) -> None:
-        for slot in self.slots:
-            _place_column([self.items[k] for k in slot], [0.0] * len(slot))
-        for _ in range(30):
-            for slot in self.slots:
-                items = [self.items[k] for k in slot]
-                desired = []
-                for it in items:
-                    nbrs = [self.items[n] for n in it.left + it.right]
-                    if nbrs:
-                        desired.append(sum(n.y + n.anchor for n in nbrs) / len(nbrs))
-                    else:
-                        desired.append(it.y + it.anchor)
-                _place_column(items, desired)
-        low = min((it.y for it in self.items.values()), default=0.0)
-        for it in self.items.values():
-            it.y += top - low
-
-
-# -- the layout ------------------------------------------------------------------------------
 
 
 def layout(diagram: Diagram, measure: Measure) -> Layout:
     """Lay out ``diagram`` with text sizes from ``measure``; see the module docstring."""
-    ranks = _lane_ranks(diagram)
+    ranks = lane_ranks(diagram)
     loops = {e.source: e for e in diagram.edges if e.is_loop}
     parties = tuple(p.id for p in diagram.parties)
 
@@ -440,7 +74,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
     n_cols = col
     lane_index = {s: li for li, lane in enumerate(diagram.lanes) for s in lane.states}
 
-    g = _Graph()
+    g = LayeredGraph()
     for _ in range(2 * n_cols - 1):
         g.slots.append([])
 
@@ -474,7 +108,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
             anchor += lh + LOOP_GAP
         if n.initial:
             w = max(w, bw + 2 * START_W)
-        g.add(_Item(n.id, "node", 2 * node_col[n.id], w, h, anchor, node=n))
+        g.add(Item(n.id, "node", 2 * node_col[n.id], w, h, anchor, node=n))
         g.items[n.id].w = w
         g.items[n.id].h = h
         g.items[n.id].anchor = anchor
@@ -491,9 +125,9 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
             key = f"{'label' if si == label_slot else 'dummy'}:{ei}:{si}"
             if si == label_slot:
                 lw, lh = label_size(e)
-                g.add(_Item(key, "label", si, lw, lh, lh / 2, edge=e))
+                g.add(Item(key, "label", si, lw, lh, lh / 2, edge=e))
             else:
-                g.add(_Item(key, "dummy", si, 0.0, DUMMY_H, DUMMY_H / 2, edge=e))
+                g.add(Item(key, "dummy", si, 0.0, DUMMY_H, DUMMY_H / 2, edge=e))
             chain.append(key)
         chain.append(e.dest)
         for u, v in itertools.pairwise(chain):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.analysis.consistency import CheckResult, Finding
+from model.analysis.consistency import CheckResult
+from model.analysis.findings import Finding
 from model.base.textfmt import visible
 from model.semantics.records import fmt_value, step_line
 

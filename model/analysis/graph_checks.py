@@ -1,0 +1,273 @@
+"""Checks on the explored state graph: broken rules at the start or after a step, dead ends,
+events that several transitions can take at once, cycles that never reach an outcome, and (when
+the whole graph was explored) states, outcomes and transitions never reached. Each finding
+carries the shortest trace from the start.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from model.analysis.explore import Edge
+from model.analysis.findings import Finding, ScenarioChecks
+from model.analysis.graphs import strongly_connected_components
+from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, Problem, RunError
+from model.scenario import expr
+from model.scenario.compiled import CompiledTransition
+from model.semantics.records import step_record
+
+
+class GraphChecks(ScenarioChecks):
+    """The findings in the explored graph, each with its shortest counterexample."""
+
+    def trace(self, node: int) -> tuple[dict[str, Any], ...]:
+        graph, sc = self.graph, self.scenario
+        out = []
+        for n, edge in enumerate(graph.path_to(node), 1):
+            out.append(
+                step_record(
+                    sc,
+                    n,
+                    graph.transition(edge),
+                    graph.nodes[edge.source],
+                    graph.nodes[edge.target],
+                    sources=False,
+                )
+            )
+        return tuple(out)
+
+    def findings(self) -> list[Finding]:
+        graph = self.graph
+        if graph.initial_error is not None:
+            return [self._start_error()]
+        findings = [*self._step_errors(), *self._dead_ends(), *self._nondeterminism()]
+        findings += self._cycles()
+        if graph.complete:
+            findings += self._unreached()
+        return findings
+
+    def _start_error(self) -> Finding:
+        err = self.graph.initial_error
+        kind = {InvariantViolated: "invariant_violated", OutOfBounds: "out_of_bounds"}.get(
+            type(err), "evaluation_error"
+        )
+        target = getattr(err, "invariant", None) or getattr(err, "variable", None) or "start"
+        where = "" if err is None or err.problem is None else _position(err.problem)
+        return Finding(kind, target, f"the start already breaks a rule: {err}", where)
+
+    def _step_errors(self) -> Iterable[Finding]:
+        seen: dict[tuple[str, str], Finding] = {}
+        graph, sc = self.graph, self.scenario
+        for se in graph.step_errors:
+            err = se.error
+            t = sc.transitions[se.transition]
+            if isinstance(err, InvariantViolated):
+                kind, target = "invariant_violated", err.invariant
+                where = self.where(
+                    ("invariants", [i.id for i in self.spec.invariants].index(target))
+                )
+                message = f"invariant {target!r} is false after {t.name}"
+            elif isinstance(err, OutOfBounds):
+                kind, target, where = (
+                    "out_of_bounds",
+                    f"{t.name}: {err.variable}",
+                    self.where_transition(t.index),
+                )
+                message = str(err)
+            else:
+                assert isinstance(err, EvaluationError)
+                kind, target, where = "evaluation_error", t.name, self._at(err, t.index)
+                message = str(err)
+            key = (kind, target)
+            if key in seen:
+                seen[key] = replace(seen[key], count=seen[key].count + 1)
+                continue
+            last = step_record(
+                sc, len(graph.path_to(se.node)) + 1, t, graph.nodes[se.node], None, sources=False
+            )
+            last["error"] = str(err)
+            seen[key] = Finding(kind, target, message, where, (*self.trace(se.node), last))
+        return seen.values()
+
+    def _dead_ends(self) -> Iterable[Finding]:
+        graph = self.graph
+        with_errors = {se.node for se in graph.step_errors}
+        seen: dict[tuple[str, str], Finding] = {}
+        for i, snap in enumerate(graph.nodes):
+            if not graph.expanded[i] or graph.out_edges[i] or i in with_errors:
+                continue
+            if graph.is_outcome(i):
+                continue
+            horizon = graph.semantics.blocked_by_horizon(snap)
+            kind = "horizon_reached" if horizon else "deadlock"
+            key = (kind, snap.state)
+            if key in seen:
+                seen[key] = replace(seen[key], count=seen[key].count + 1)
+                continue
+            message = (
+                f"in state {snap.state!r} the next event would pass the horizon "
+                f"({self.spec.horizon} days): the run ends without an outcome"
+                if horizon
+                else f"no event can happen in state {snap.state!r}, which is not an outcome"
+            )
+            seen[key] = Finding(
+                kind, snap.state, message, self.where_state(snap.state), self.trace(i)
+            )
+        return seen.values()
+
+    def _nondeterminism(self) -> Iterable[Finding]:
+        graph, sc = self.graph, self.scenario
+        seen: dict[str, Finding] = {}
+        for i in range(len(graph.nodes)):
+            by_trigger: dict[str, set[int]] = {}
+            for edge in graph.successors(i):
+                by_trigger.setdefault(graph.transition(edge).trigger, set()).add(edge.transition)
+            for trigger, indices in by_trigger.items():
+                if len(indices) < 2:
+                    continue
+                if trigger in seen:
+                    seen[trigger] = replace(seen[trigger], count=seen[trigger].count + 1)
+                    continue
+                names = ", ".join(sc.transitions[k].name for k in sorted(indices))
+                seen[trigger] = Finding(
+                    "nondeterminism",
+                    trigger,
+                    f"event {trigger!r} can be taken by {len(indices)} transitions at once "
+                    f"({names}) in state {graph.nodes[i].state!r}",
+                    self.where_transition(min(indices)),
+                    self.trace(i),
+                )
+        return seen.values()
+
+    def _cycles(self) -> list[Finding]:
+        """Cycles from which no outcome can be reached (runs that neither hold nor end)."""
+        graph = self.graph
+        n = len(graph.nodes)
+        reverse: list[list[int]] = [[] for _ in range(n)]
+        for e in graph.edges:
+            reverse[e.target].append(e.source)
+        reach = [False] * n
+        seeds = [i for i in range(n) if graph.is_outcome(i) or not graph.expanded[i]]
+        queue = deque(seeds)
+        for i in seeds:
+            reach[i] = True
+        while queue:
+            j = queue.popleft()
+            for k in reverse[j]:
+                if not reach[k]:
+                    reach[k] = True
+                    queue.append(k)
+        stuck = [i for i in range(n) if not reach[i]]
+        findings: dict[str, Finding] = {}
+        # Breadth-first order: the component with the smallest entry index is nearest the start.
+        components = strongly_connected_components(
+            stuck, lambda v: (e.target for e in graph.successors(v))
+        )
+        for component in sorted((sorted(c) for c in components), key=min):
+            members = set(component)
+            cyclic = len(component) > 1 or any(
+                e.target == component[0] for e in graph.successors(component[0])
+            )
+            if not cyclic:
+                continue
+            entry = min(component)  # breadth-first order: the earliest reached is nearest
+            states = sorted({graph.nodes[i].state for i in component})
+            target = " + ".join(states)
+            if target in findings:
+                findings[target] = replace(findings[target], count=findings[target].count + 1)
+                continue
+            findings[target] = Finding(
+                "no_outcome_cycle",
+                target,
+                f"a cycle of {len(component)} snapshots in {', '.join(map(repr, states))} from "
+                "which no outcome can be reached: the run can go on for ever",
+                self.where_state(states[0]),
+                self.trace(entry),
+                self._cycle_steps(entry, members),
+            )
+        return list(findings.values())
+
+    def _cycle_steps(self, entry: int, members: set[int]) -> tuple[dict[str, Any], ...]:
+        graph, sc = self.graph, self.scenario
+        back: dict[int, Edge] = {}
+        queue = deque([entry])
+        found: Edge | None = None
+        while queue and found is None:
+            i = queue.popleft()
+            for e in graph.successors(i):
+                if e.target == entry:
+                    found = e
+                    break
+                if e.target in members and e.target not in back:
+                    back[e.target] = e
+                    queue.append(e.target)
+        assert found is not None
+        path = [found]
+        while path[-1].source != entry:
+            path.append(back[path[-1].source])
+        path.reverse()
+        return tuple(
+            step_record(
+                sc,
+                k,
+                graph.transition(e),
+                graph.nodes[e.source],
+                graph.nodes[e.target],
+                sources=False,
+            )
+            for k, e in enumerate(path, 1)
+        )
+
+    def _unreached(self) -> Iterable[Finding]:
+        graph, sc = self.graph, self.scenario
+        reached = {snap.state for snap in graph.nodes}
+        unused = {s.id for s in self.spec.states if s.id != self.spec.initial} - {
+            t.dest for t in self.spec.transitions
+        }
+        for s in self.spec.states:
+            if s.id not in reached and s.id not in unused:
+                yield Finding(
+                    "unreachable_state",
+                    s.id,
+                    f"state {s.id!r} is never reached",
+                    self.where_state(s.id),
+                )
+        labels = {s.outcome for s in self.spec.states if s.outcome}
+        got = set(graph.outcome_nodes.values())
+        for label in sorted(labels - got):
+            state = next(s.id for s in self.spec.states if s.outcome == label)
+            yield Finding(
+                "unreachable_outcome",
+                label,
+                f"outcome {label!r} is never reached",
+                self.where_state(state),
+            )
+        fired = {e.transition for e in graph.edges} | {se.transition for se in graph.step_errors}
+        for t in sc.transitions:
+            if t.index not in fired:
+                yield Finding(
+                    "never_enabled",
+                    t.name,
+                    f"transition {t.name} is never enabled{_requirements(t)}",
+                    self.where_transition(t.index),
+                )
+
+    def _at(self, err: RunError, index: int) -> str:
+        """Where an evaluation error is: the expression itself when known, else its transition."""
+        return _position(err.problem) if err.problem is not None else self.where_transition(index)
+
+
+def _position(problem: Problem) -> str:
+    return f"{problem.file}:{problem.line}:{problem.col}"
+
+
+def _requirements(t: CompiledTransition) -> str:
+    """`` (requires, by hamas: war_ended and ...)`` for messages; empty without requirements."""
+    parts = [
+        (f"by {r.by}: " if r.by else "") + " ".join(expr.text_of(r.holds).split())
+        for r in t.spec.requires
+    ]
+    return f" (it also requires {'; '.join(parts)})" if parts else ""

@@ -1,0 +1,188 @@
+"""Checks of a scenario's definition, before any run: transitions leaving an outcome or going
+back a stage, unused states, variables, parameters and parties, and guards that are false for
+every value the variables' bounds allow (``guard_never_true``, decided by enumerating the
+guard's domain when it has at most ``GUARD_DOMAIN_LIMIT`` combinations).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from model.analysis.explore import StateGraph
+from model.analysis.findings import Finding, ScenarioChecks
+from model.base.limits import GUARD_DOMAIN_LIMIT
+from model.scenario import expr
+from model.scenario.compiled import CompiledTransition, Scenario
+from model.scenario.schema import EnumVariable, IntVariable
+
+
+class StaticChecks(ScenarioChecks):
+    """The definition-time findings; ``notes`` says which checks could not be decided."""
+
+    def __init__(self, scenario: Scenario, graph: StateGraph) -> None:
+        super().__init__(scenario, graph)
+        self.notes: list[str] = []  # what the checks could not do, for the report
+
+    def findings(self) -> list[Finding]:
+        return [
+            *self._outcome_and_stage_order(),
+            *self._unused(),
+            *self._guards_never_true(),
+        ]
+
+    def _outcome_and_stage_order(self) -> Iterable[Finding]:
+        sc = self.scenario
+        for t in sc.transitions:
+            for s in t.sources:
+                if sc.outcome_of(s) is not None:
+                    yield Finding(
+                        "transition_from_outcome",
+                        t.name,
+                        f"transition {t.name} leaves outcome state {s!r}; a run ends in an "
+                        "outcome, so it can never fire",
+                        self.where_transition(t.index),
+                    )
+                elif (
+                    not t.spec.allow_backward
+                    and sc.outcome_of(t.dest) is None
+                    and sc.stage_index(sc.stage_of(t.dest)) < sc.stage_index(sc.stage_of(s))
+                ):
+                    yield Finding(
+                        "backward_stage",
+                        t.name,
+                        f"transition {t.name} goes from stage {sc.stage_of(s)!r} back to the "
+                        f"earlier stage {sc.stage_of(t.dest)!r} (set allow_backward: true if "
+                        "intended)",
+                        self.where_transition(t.index),
+                    )
+
+    def _reads(self) -> set[str]:
+        """Every name read by some expression of the scenario."""
+        texts: list[str | bool | int] = []
+        for t in self.spec.transitions:
+            texts += [t.guard, t.days, t.weight, *t.effects.values()]
+            texts += [r.holds for r in t.requires]
+        texts += [i.holds for i in self.spec.invariants]
+        texts += [v.initial for v in self.spec.variables if not isinstance(v, EnumVariable)]
+        texts += [s.days for s in self.spec.stages if s.days is not None]
+        read: set[str] = set()
+        for text in texts:
+            read |= expr.names(expr.parse(expr.text_of(text)))
+        return read
+
+    def _unused(self) -> Iterable[Finding]:
+        spec = self.spec
+        read = self._reads()
+        written = {name for t in spec.transitions for name in t.effects}
+        for i, v in enumerate(spec.variables):
+            if v.id not in read and v.id not in written:
+                yield Finding(
+                    "unused_variable",
+                    v.id,
+                    f"variable {v.id!r} is never read or changed",
+                    self.where(("variables", i)),
+                )
+        for i, p in enumerate(spec.parameters):
+            if p.id not in read:
+                yield Finding(
+                    "unused_parameter",
+                    p.id,
+                    f"parameter {p.id!r} is never read",
+                    self.where(("parameters", i)),
+                )
+        actors = {t.actor for t in spec.transitions}
+        for i, party in enumerate(spec.parties):
+            if party.id not in actors:
+                yield Finding(
+                    "unused_party",
+                    party.id,
+                    f"party {party.id!r} never acts in any transition",
+                    self.where(("parties", i)),
+                )
+        targets = {t.dest for t in spec.transitions}
+        for s in spec.states:
+            if s.id != spec.initial and s.id not in targets:
+                yield Finding(
+                    "unused_state",
+                    s.id,
+                    f"state {s.id!r} is not the initial state and no transition leads to it",
+                    self.where_state(s.id),
+                )
+
+    def _guards_never_true(self) -> Iterable[Finding]:
+        """Guards false for every value the variables' bounds allow (where enumerable)."""
+        sc, graph = self.scenario, self.graph
+        # Ranges, not lists: a domain is only walked when the combinations are few.
+        domains: dict[str, Sequence[Any]] = {}
+        sizes: dict[str, int] = {}
+        for v in self.spec.variables:
+            if isinstance(v, IntVariable):
+                domains[v.id] = range(v.min, v.max + 1)
+                sizes[v.id] = max(0, v.max - v.min + 1)  # len(range) overflows above 2^63
+            elif isinstance(v, EnumVariable):
+                domains[v.id] = v.values
+                sizes[v.id] = len(v.values)
+            else:
+                domains[v.id] = (False, True)
+                sizes[v.id] = 2
+        clock = range(0, self.spec.horizon + 1)
+        domains["day"] = domains["day_in_stage"] = clock
+        sizes["day"] = sizes["day_in_stage"] = len(clock)
+        undecided: list[str] = []
+        for t in sc.transitions:
+            names = sorted(set().union(*(expr.names(expr.parse(g)) for g in _guard_texts(t))))
+            free = [n for n in names if n in domains]
+            if _product(sizes[n] for n in free) > GUARD_DOMAIN_LIMIT:
+                undecided.append(t.name)
+                continue
+            fixed: dict[str, Any] = dict(graph.params)
+            stage_days = {
+                graph.semantics.env_stage_days(s) for s in t.sources
+            }  # one value per source stage
+            satisfiable = False
+            for length in stage_days:
+                env = dict(fixed)
+                if length is not None:
+                    env["stage_days"] = length
+                for combo in itertools.product(*(domains[n] for n in free)):
+                    env.update(zip(free, combo))
+                    try:
+                        if t.guard(env):
+                            satisfiable = True
+                            break
+                    except ZeroDivisionError:
+                        satisfiable = True  # an evaluation error is reported elsewhere
+                        break
+                if satisfiable:
+                    break
+            if not satisfiable:
+                yield Finding(
+                    "guard_never_true",
+                    t.name,
+                    f"the guard of {t.name} is false for every value the variables' bounds "
+                    f"allow: {' and '.join(_guard_texts(t))}",
+                    self.where_transition(t.index),
+                )
+        if undecided:
+            shown = ", ".join(undecided[:5]) + (", ..." if len(undecided) > 5 else "")
+            self.notes.append(
+                f"guard_never_true was not decided for {len(undecided):,} transition(s) "
+                f"({shown}): their guards read more than {GUARD_DOMAIN_LIMIT:,} combinations of "
+                "values (GUARD_DOMAIN_LIMIT in model/base/limits.py); the exploration still "
+                "reports transitions that never fire (never_enabled)"
+            )
+
+
+def _guard_texts(t: CompiledTransition) -> list[str]:
+    """The guard and every requirement of a transition, as expression texts."""
+    texts = [expr.text_of(t.spec.guard), *(expr.text_of(r.holds) for r in t.spec.requires)]
+    return [" ".join(text.split()) for text in texts]
+
+
+def _product(sizes: Iterable[int]) -> int:
+    total = 1
+    for s in sizes:
+        total *= s
+    return total

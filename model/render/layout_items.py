@@ -1,0 +1,203 @@
+"""What a layout is made of: boxes, text items, nodes, edge labels, routes, lanes, the legend and
+the `Layout` record, with the text styles and the wrapping of names that sizes the text.
+
+`model.render.layout` produces these; `model.render.draw` paints them. No plotting library here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from model.render.diagram_model import DiagramEdge, DiagramNode, EventLabel
+
+Measure = Callable[[str, str], tuple[float, float]]
+"""``measure(text, style) -> (width, height)`` in points of ``text`` set in ``style``."""
+
+STYLES: dict[str, tuple[float, str]] = {
+    "title": (13.0, "bold"),
+    "header": (11.0, "bold"),
+    "node": (10.0, "normal"),
+    "node_small": (7.5, "normal"),
+    "edge": (8.0, "normal"),
+    "legend": (8.5, "normal"),
+}
+"""Font size (points) and weight of each kind of text."""
+
+WRAP_AT = 20
+LABEL_WRAP = 24
+
+
+@dataclass(frozen=True)
+class Box:
+    x0: float
+    y0: float
+    w: float
+    h: float
+
+    @property
+    def x1(self) -> float:
+        return self.x0 + self.w
+
+    @property
+    def y1(self) -> float:
+        return self.y0 + self.h
+
+    @property
+    def cx(self) -> float:
+        return self.x0 + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y0 + self.h / 2
+
+    def overlaps(self, other: Box, tol: float = 0.0) -> bool:
+        return (
+            self.x0 < other.x1 - tol
+            and other.x0 < self.x1 - tol
+            and self.y0 < other.y1 - tol
+            and other.y0 < self.y1 - tol
+        )
+
+    def contains(self, other: Box, tol: float = 0.0) -> bool:
+        return (
+            other.x0 >= self.x0 - tol
+            and other.x1 <= self.x1 + tol
+            and other.y0 >= self.y0 - tol
+            and other.y1 <= self.y1 + tol
+        )
+
+
+@dataclass(frozen=True)
+class TextItem:
+    """A piece of text centred in ``box`` (the measured size of the text)."""
+
+    text: str
+    style: str
+    box: Box
+    role: str  # title, header, state, outcome_state, edge, legend
+
+
+@dataclass(frozen=True)
+class LabelLine:
+    event: EventLabel
+    marker: tuple[float, float]  # centre of the party's marker
+    text: TextItem
+
+
+@dataclass(frozen=True)
+class NodeItem:
+    node: DiagramNode
+    box: Box
+    texts: tuple[TextItem, ...]
+
+
+@dataclass(frozen=True)
+class LabelItem:
+    edge: DiagramEdge
+    box: Box
+    lines: tuple[LabelLine, ...]
+
+
+@dataclass(frozen=True)
+class EdgeRoute:
+    """Waypoints of one edge; consecutive points are joined by horizontal-tangent curves,
+    except inside a label box (straight) and on a self-loop (straight legs)."""
+
+    edge: DiagramEdge
+    points: tuple[tuple[float, float], ...]
+    loop: bool
+    backward_stage: bool
+
+
+@dataclass(frozen=True)
+class LaneItem:
+    lane_id: str
+    band: Box
+    header: TextItem
+    is_outcomes: bool
+    shade: int
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    party: str
+    marker: tuple[float, float]
+    text: TextItem
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: float
+    height: float
+    title: tuple[TextItem, ...]
+    lanes: tuple[LaneItem, ...]
+    nodes: tuple[NodeItem, ...]
+    labels: tuple[LabelItem, ...]
+    routes: tuple[EdgeRoute, ...]
+    legend: tuple[LegendEntry, ...]
+    legend_title: TextItem | None
+    start: tuple[float, float]  # the start dot; an arrow leads from it to the initial state
+    crossings: int
+    parties: tuple[str, ...]  # party ids in marker order
+
+    def texts(self) -> list[TextItem]:
+        out = list(self.title) + [lane.header for lane in self.lanes]
+        for n in self.nodes:
+            out += n.texts
+        for lab in self.labels:
+            out += [line.text for line in lab.lines]
+        out += [e.text for e in self.legend]
+        if self.legend_title:
+            out.append(self.legend_title)
+        return out
+
+
+# -- text helpers ----------------------------------------------------------------------------
+
+
+def wrap_name(name: str, width: int = WRAP_AT) -> list[str]:
+    """Break an identifier after underscores (or spaces) into lines of at most ``width``."""
+    parts: list[str] = []
+    word = ""
+    for ch in name:
+        word += ch
+        if ch in "_ ":
+            parts.append(word)
+            word = ""
+    if word:
+        parts.append(word)
+    lines: list[str] = []
+    line = ""
+    for part in parts:
+        if line and len(line) + len(part.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += part
+    if line:
+        lines.append(line.rstrip())
+    if len(lines) > 1 and len(lines[-1]) < 8 and len(lines[-2]) + len(lines[-1]) <= width + 8:
+        lines[-2:] = [lines[-2] + lines[-1]]  # no short orphan on a line of its own
+    return lines or [name]
+
+
+def event_text(ev: EventLabel, width: int = LABEL_WRAP) -> str:
+    """``actor: event``, broken after underscores; continuation lines are indented."""
+    lines = wrap_name(f"{ev.actor}: {ev.event}", width)
+    return "\n".join([lines[0]] + [f"   {line}" for line in lines[1:]])
+
+
+def wrap_words(text: str, max_width: float, style: str, measure: Measure) -> list[str]:
+    """Greedy word wrap of ``text`` to ``max_width`` points."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}" if line else word
+        if line and measure(trial, style)[0] > max_width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    if line:
+        lines.append(line)
+    return lines or [text]
