@@ -6,9 +6,10 @@ seed and parameters always give the same output, byte for byte.
 What-if analysis (docs/what-if.md): ``--runs N`` runs it N times and reports how the runs end
 (`model.analysis.montecarlo`), ``--exact`` computes each ending's probability exactly
 (`model.analysis.exact`), ``--sweep NAME=START:STOP:STEP`` repeats either across parameter values
-(`model.analysis.sweep`). Those modules, and numpy/scipy/matplotlib, are imported only when
+(`model.analysis.sweep`). Those modules, and numpy/scipy/matplotlib/tqdm, are imported only when
 used. This module parses the arguments, chooses what to run and prints: the records, their text and
-CSV are made in `model.reports` and the sweep chart in `model.render.sweep_chart`.
+CSV are made in `model.reports`, the sweep chart in `model.render.sweep_chart`, and the progress
+bar in `model.cli.progress`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from model.base.limits import MAX_RUNS, MAX_STATES, MAX_STEPS
 from model.base.paths import DEFAULT_SCENARIO, display_path
 from model.base.textfmt import VisibleWriter, json_text, visible
 from model.cli import command as cli
+from model.cli.progress import TerminalProgress
 from model.reports.exact import exact_csv, exact_record, format_exact
 from model.reports.header import format_parameters
 from model.reports.montecarlo import format_monte_carlo, monte_carlo_csv, monte_carlo_record
@@ -247,32 +249,6 @@ def _jobs(args: argparse.Namespace) -> int:
     return int(args.jobs)
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal stream (nothing when it is not a terminal)."""
-
-    def __init__(self, what: str, stream: TextIO | None = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.what = what
-        self.active = self.stream.isatty()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.active or total <= 0:
-            return
-        width = 30
-        filled = width * done // total
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\r{self.what} [{bar}] {done:,}/{total:,}")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self.shown = False
-
-
 def _exact_or_reason(
     scenario: Scenario, params: dict[str, ParamValue], max_states: int
 ) -> tuple[ExactResult | None, str | None]:
@@ -320,8 +296,7 @@ def _monte_carlo(
     from model.analysis.exact import DEFAULT_MAX_STATES
     from model.analysis.montecarlo import ScenarioSource, monte_carlo
 
-    bar = ProgressBar("runs")
-    try:
+    with TerminalProgress("Monte Carlo", unit="run") as bar:
         result = monte_carlo(
             scenario,
             params,
@@ -332,8 +307,6 @@ def _monte_carlo(
             source=ScenarioSource.from_file(path, scenario.file, args.root),
             progress=bar,
         )
-    finally:
-        bar.close()
     default_limit = DEFAULT_MAX_STATES if args.exact else MC_EXACT_MAX_STATES
     limit = args.max_states if args.max_states is not None else default_limit
     exact, note = _exact_or_reason(scenario, params, limit)
@@ -352,26 +325,24 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
     method = "exact" if args.exact and args.runs is None else "auto"
     if args.runs is not None and not args.exact:
         method = "montecarlo"
-    bar = ProgressBar("Monte Carlo points")
     try:
-        records = sweep(
-            scenario,
-            axes,
-            sets,
-            method=method,  # type: ignore[arg-type]
-            runs=args.runs or SWEEP_DEFAULT_RUNS,
-            seed=args.seed,
-            max_steps=args.max_steps,
-            max_states=args.max_states if args.max_states is not None else DEFAULT_MAX_STATES,
-            jobs=_jobs(args),
-            source=ScenarioSource.from_file(path, scenario.file, args.root),
-            progress=bar,
-        )
+        with TerminalProgress("Monte Carlo points", unit="point") as bar:
+            records = sweep(
+                scenario,
+                axes,
+                sets,
+                method=method,  # type: ignore[arg-type]
+                runs=args.runs or SWEEP_DEFAULT_RUNS,
+                seed=args.seed,
+                max_steps=args.max_steps,
+                max_states=args.max_states if args.max_states is not None else DEFAULT_MAX_STATES,
+                jobs=_jobs(args),
+                source=ScenarioSource.from_file(path, scenario.file, args.root),
+                progress=bar,
+            )
     except IncompleteGraph as exc:
         print(visible(f"error: {exc}", newlines=False), file=sys.stderr)
         return cli.EXIT_INVALID
-    finally:
-        bar.close()
     record = sweep_record(scenario, axes, points[0], args.seed, records)
     _emit(
         args,
