@@ -1,38 +1,42 @@
 """``python -m model.simulate``: run a scenario step by step and print the trace.
 
-With no arguments it runs the shipped three-stage Cairo truce with seed 0. The same seed and
-parameters always give the same output, byte for byte.
+With no arguments it runs the shipped three-stage Cairo truce with seed `DEFAULT_SEED`. The same
+seed and parameters always give the same output, byte for byte.
 
 What-if analysis (docs/what-if.md): ``--runs N`` runs it N times and reports how the runs end
 (`model.analysis.montecarlo`), ``--exact`` computes each ending's probability exactly
 (`model.analysis.exact`), ``--sweep NAME=START:STOP:STEP`` repeats either across parameter values
-(`model.analysis.sweep`). Those modules, and numpy/scipy/matplotlib, are imported only when used.
+(`model.analysis.sweep`). Those modules, and numpy/scipy/matplotlib/tqdm, are imported only when
+used. This module parses the arguments, chooses what to run and prints: the records, their text and
+CSV are made in `model.reports`, the sweep chart in `model.render.sweep_chart`, and the progress
+bar in `model.cli.progress`.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from model.base.errors import RunError
 from model.base.limits import MAX_RUNS, MAX_STATES, MAX_STEPS
 from model.base.paths import DEFAULT_SCENARIO, display_path
-from model.base.textfmt import VisibleWriter, format_percent, json_text, visible
+from model.base.textfmt import VisibleWriter, json_text, visible
 from model.cli import command as cli
+from model.cli.progress import TerminalProgress
+from model.reports.exact import exact_csv, exact_record, format_exact
+from model.reports.header import format_parameters
+from model.reports.montecarlo import format_monte_carlo, monte_carlo_csv, monte_carlo_record
 from model.reports.run import format_text, run_record
+from model.reports.sweep import format_sweep, sweep_record, to_csv
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.loader import load
 from model.semantics.engine import Run
-from model.semantics.records import fmt_value
 
 if TYPE_CHECKING:
     from model.analysis.exact import ExactResult
-    from model.analysis.montecarlo import MonteCarloResult
 
 DEFAULT_SEED = 15
 """Chosen so that the default trace shows every stage of the default scenario; with the
@@ -161,26 +165,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def format_parameters(scenario: Scenario, params: dict[str, ParamValue]) -> str:
-    """The scenario's parameters with their values (no run: a start that breaks a rule does
-    not keep them from being listed)."""
-    lines = [f"parameters of {scenario.id} (override with --set NAME=VALUE):"]
-    for p in scenario.spec.parameters:
-        bounds = (
-            ""
-            if p.type == "bool"
-            else f" [{p.min if p.min is not None else ''}..{p.max if p.max is not None else ''}]"
-        )
-        value = params[p.id]
-        shown = str(value).lower() if isinstance(value, bool) else str(value)
-        lines.append(f"  {p.id} = {shown}{bounds}  {p.description or ''}".rstrip())
-        if p.quote is not None:
-            lines.append(f"      source: “{' '.join(p.quote.text.split())}”")
-        if p.assumption is not None:
-            lines.append(f"      assumption: {' '.join(p.assumption.split())}")
-    return "\n".join(lines) + "\n"
-
-
 def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     analysis = args.runs is not None or args.exact or bool(args.sweep)
     if len(args.sweep) > 2:
@@ -265,57 +249,6 @@ def _jobs(args: argparse.Namespace) -> int:
     return int(args.jobs)
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal stream (nothing when it is not a terminal)."""
-
-    def __init__(self, what: str, stream: TextIO | None = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.what = what
-        self.active = self.stream.isatty()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.active or total <= 0:
-            return
-        width = 30
-        filled = width * done // total
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\r{self.what} [{bar}] {done:,}/{total:,}")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self.shown = False
-
-
-def _header(scenario: Scenario, params: dict[str, ParamValue]) -> dict[str, Any]:
-    defaults = {p.id: p.default for p in scenario.spec.parameters}
-    return {
-        "scenario": {"id": scenario.id, "title": scenario.spec.title, "file": scenario.file},
-        "parameters": dict(params),
-        "changed_parameters": sorted(k for k, v in params.items() if defaults.get(k) != v),
-        "variants": scenario.variant_labels(params),
-        "other_variants": scenario.other_variants(params),
-    }
-
-
-def _header_lines(record: dict[str, Any], detail: str) -> list[str]:
-    sc = record["scenario"]
-    changed = record["changed_parameters"]
-    shown = ", ".join(f"{k}={fmt_value(record['parameters'][k])}" for k in changed)
-    return [
-        sc["title"],
-        f"scenario {sc['file']} · {detail}",
-        f"parameters: {shown or 'defaults'} (--list-parameters shows all)",
-        *(f"variant: {label}" for label in record["variants"]),
-        *(f"other account: {label}" for label in record["other_variants"]),
-        "",
-    ]
-
-
 def _exact_or_reason(
     scenario: Scenario, params: dict[str, ParamValue], max_states: int
 ) -> tuple[ExactResult | None, str | None]:
@@ -327,134 +260,6 @@ def _exact_or_reason(
         return analyse_scenario(scenario, params, max_states=max_states), None
     except IncompleteGraph:
         return None, f"not computed: more than {max_states:,} states (--max-states)"
-
-
-def _num(x: object) -> float | None:
-    return None if x is None else float(x)  # type: ignore[arg-type]
-
-
-def _exact_endings(result: ExactResult) -> list[dict[str, Any]]:
-    out = []
-    for e in result.endings:
-        item: dict[str, Any] = {
-            "kind": e.kind,
-            "name": e.name,
-            "probability": float(e.probability),
-        }
-        if result.method == "fraction":
-            item["fraction"] = str(e.probability)
-        item["expected_days"] = _num(e.expected_days)
-        item["days"] = {
-            "q1": e.quantile(0.25),
-            "median": e.quantile(0.5),
-            "q3": e.quantile(0.75),
-        }
-        out.append(item)
-    return out
-
-
-def _exact_summary(result: ExactResult) -> dict[str, Any]:
-    return {
-        "states": result.states,
-        "edges": result.edges,
-        "method": result.method,
-        "cyclic_components": result.cyclic_components,
-    }
-
-
-def exact_record(
-    scenario: Scenario, params: dict[str, ParamValue], result: ExactResult
-) -> dict[str, Any]:
-    """The exact analysis as JSON-ready data."""
-    return {
-        **_header(scenario, params),
-        "exact": _exact_summary(result),
-        "endings": _exact_endings(result),
-        "never_reaching_an_outcome": float(result.never_absorbed),
-        "total": float(result.total),
-    }
-
-
-_METHODS = {"fraction": "rational arithmetic", "sparse": "sparse linear algebra"}
-
-
-def _days(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
-
-
-def _label(item: dict[str, Any]) -> str:
-    return item["name"] if item["kind"] == "outcome" else f"no outcome: {item['name']}"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(row: Sequence[str]) -> str:
-        cells = [
-            c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))
-        ]
-        return "  ".join(cells).rstrip()
-
-    return [line(header), *(line(r) for r in rows)]
-
-
-def format_exact(record: dict[str, Any]) -> str:
-    ex = record["exact"]
-    out = _header_lines(
-        record,
-        f"exact analysis of {ex['states']:,} states and {ex['edges']:,} steps "
-        f"({_METHODS[ex['method']]})",
-    )
-    rows = []
-    for e in record["endings"]:
-        d = e["days"]
-        spread = "—" if d["median"] is None else f"{d['median']} [{d['q1']}–{d['q3']}]"
-        rows.append(
-            [_label(e), format_percent(e["probability"]), _days(e["expected_days"]), spread]
-        )
-    rows.append(["total", format_percent(record["total"]), "", ""])
-    out += _table(["ending", "probability", "expected days", "days: median [q1–q3]"], rows)
-    out.append("")
-    out.append(
-        f"never reaching an outcome: {format_percent(record['never_reaching_an_outcome'])} "
-        "(dead ends, errors, and zero-duration cycles run for ever)"
-    )
-    if ex["cyclic_components"]:
-        out.append(
-            f"cycles of zero-duration steps: {ex['cyclic_components']:,} groups of states a run "
-            "can go round on one day"
-        )
-    return "\n".join(out) + "\n"
-
-
-def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
-    return buffer.getvalue()
-
-
-def exact_csv(record: dict[str, Any]) -> str:
-    header = ["kind", "ending", "probability", "expected_days", "median_days", "q1_days"]
-    header += ["q3_days", "fraction"]
-    rows = [
-        [
-            e["kind"],
-            e["name"],
-            e["probability"],
-            e["expected_days"],
-            e["days"]["median"],
-            e["days"]["q1"],
-            e["days"]["q3"],
-            e.get("fraction"),
-        ]
-        for e in record["endings"]
-    ]
-    return _csv(header, rows)
 
 
 def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, ParamValue]) -> int:
@@ -471,7 +276,12 @@ def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, Param
     return cli.EXIT_OK
 
 
-def _emit(args: argparse.Namespace, record: dict[str, Any], text: Any, table: Any) -> None:
+Format = Callable[[dict[str, Any]], str]
+
+
+def _emit(args: argparse.Namespace, record: dict[str, Any], text: Format, table: Format) -> None:
+    """Print a what-if record as JSON, CSV (``table``) or text (``text``); scenario text in
+    CSV and text is escaped (`visible`), JSON escapes it itself."""
     if args.json:
         sys.stdout.write(json_text(record) + "\n")
     elif args.csv:
@@ -480,169 +290,13 @@ def _emit(args: argparse.Namespace, record: dict[str, Any], text: Any, table: An
         sys.stdout.write(visible(text(record)))
 
 
-def monte_carlo_record(
-    scenario: Scenario,
-    result: MonteCarloResult,
-    exact: ExactResult | None = None,
-    exact_note: str | None = None,
-) -> dict[str, Any]:
-    """A Monte Carlo summary as JSON-ready data, with exact values beside it when known.
-
-    Runs stopped by ``max_steps`` are compared with the exact share of runs that cycle for
-    ever (they are the same when runs are short enough to end within ``max_steps``).
-    """
-    exact_by: dict[tuple[str, str], dict[str, Any]] = {}
-    if exact is not None:
-        for known in _exact_endings(exact):
-            name = "max_steps" if known["name"] == "cycling" else known["name"]
-            exact_by[(known["kind"], name)] = known
-    endings = []
-    for e in result.endings:
-        ex = exact_by.get((e.kind, e.name))
-        item: dict[str, Any] = {
-            "kind": e.kind,
-            "name": e.name,
-            "count": e.count,
-            "share": e.share,
-            "low": e.low,
-            "high": e.high,
-            "days": {
-                "median": e.median_days,
-                "q1": e.q1_days,
-                "q3": e.q3_days,
-                "mean": e.mean_days,
-            },
-            "mean_steps": e.mean_steps,
-        }
-        if exact is not None:
-            p = ex["probability"] if ex else 0.0
-            item["exact"] = {
-                "probability": p,
-                "expected_days": ex["expected_days"] if ex else None,
-                "inside_interval": e.low <= p <= e.high,
-            }
-        endings.append(item)
-    return {
-        **_header(scenario, dict(result.params)),
-        "runs": result.runs,
-        "seed": result.seed,
-        "max_steps": result.max_steps,
-        "seeds": "run i uses model.analysis.montecarlo.run_seed(seed, i)",
-        "endings": endings,
-        "stages": [
-            {
-                "id": s.stage,
-                "name": s.name,
-                "count": s.count,
-                "share": s.share,
-                "low": s.low,
-                "high": s.high,
-            }
-            for s in result.stages
-        ],
-        "errors": dict(result.errors),
-        "exact": None if exact is None else _exact_summary(exact),
-        "exact_note": exact_note,
-    }
-
-
-def format_monte_carlo(record: dict[str, Any]) -> str:
-    out = _header_lines(
-        record,
-        f"{record['runs']:,} runs · seed {record['seed']} · up to {record['max_steps']} steps each",
-    )
-    has_exact = record["exact"] is not None
-    header = ["ending", "runs", "share", "95% interval"]
-    if has_exact:
-        header += ["exact", ""]
-    header += ["days: median [q1–q3]", "mean"]
-    if has_exact:
-        header.append("exact mean")
-    rows = []
-    for e in record["endings"]:
-        d = e["days"]
-        spread = "—" if d["median"] is None else f"{_days(d['median'])} "
-        if d["median"] is not None:
-            spread += f"[{_days(d['q1'])}–{_days(d['q3'])}]"
-        row = [_label(e), f"{e['count']:,}", format_percent(e["share"])]
-        row.append(f"{format_percent(e['low'])}–{format_percent(e['high'])}")
-        if has_exact:
-            ex = e["exact"]
-            row += [format_percent(ex["probability"]), "✓" if ex["inside_interval"] else "✗"]
-        row += [spread, _days(d["mean"])]
-        if has_exact:
-            row.append(_days(e["exact"]["expected_days"]))
-        rows.append(row)
-    out += _table(header, rows)
-    out.append("")
-    out.append("stages reached (share of runs, 95% interval)")
-    stage_rows = [
-        [
-            f"  {s['name']}",
-            f"{s['count']:,}",
-            format_percent(s["share"]),
-            f"{format_percent(s['low'])}–{format_percent(s['high'])}",
-        ]
-        for s in record["stages"]
-    ]
-    out += _table(["", "runs", "share", "95% interval"], stage_rows)[1:]
-    if record["errors"]:
-        out.append("")
-        out.append(
-            "runs that broke a rule: "
-            + ", ".join(f"{k} {v:,}" for k, v in record["errors"].items())
-        )
-    out.append("")
-    if has_exact:
-        ex = record["exact"]
-        inside = sum(1 for e in record["endings"] if e["exact"]["inside_interval"])
-        out.append(
-            f"exact: {ex['states']:,} states ({_METHODS[ex['method']]}); the exact value is "
-            f"inside the 95% interval (✓) for {inside} of {len(record['endings'])} endings"
-        )
-        out.append("(max_steps is compared with the exact share of runs that cycle for ever)")
-    else:
-        out.append(f"exact: {record['exact_note']}")
-    return "\n".join(out) + "\n"
-
-
-def monte_carlo_csv(record: dict[str, Any]) -> str:
-    header = ["section", "kind", "name", "count", "share", "low", "high", "median_days"]
-    header += ["q1_days", "q3_days", "mean_days", "exact_probability", "exact_expected_days"]
-    rows: list[list[object]] = []
-    for e in record["endings"]:
-        d, ex = e["days"], e.get("exact") or {}
-        rows.append(
-            [
-                "ending",
-                e["kind"],
-                e["name"],
-                e["count"],
-                e["share"],
-                e["low"],
-                e["high"],
-                d["median"],
-                d["q1"],
-                d["q3"],
-                d["mean"],
-                ex.get("probability"),
-                ex.get("expected_days"),
-            ]
-        )
-    for s in record["stages"]:
-        rows.append(["stage", "", s["id"], s["count"], s["share"], s["low"], s["high"]])
-        rows[-1] += [None] * (len(header) - len(rows[-1]))
-    return _csv(header, rows)
-
-
 def _monte_carlo(
     args: argparse.Namespace, scenario: Scenario, path: Path, params: dict[str, ParamValue]
 ) -> int:
     from model.analysis.exact import DEFAULT_MAX_STATES
     from model.analysis.montecarlo import ScenarioSource, monte_carlo
 
-    bar = ProgressBar("runs")
-    try:
+    with TerminalProgress("Monte Carlo", unit="run") as bar:
         result = monte_carlo(
             scenario,
             params,
@@ -653,8 +307,6 @@ def _monte_carlo(
             source=ScenarioSource.from_file(path, scenario.file, args.root),
             progress=bar,
         )
-    finally:
-        bar.close()
     default_limit = DEFAULT_MAX_STATES if args.exact else MC_EXACT_MAX_STATES
     limit = args.max_states if args.max_states is not None else default_limit
     exact, note = _exact_or_reason(scenario, params, limit)
@@ -666,54 +318,42 @@ def _monte_carlo(
 def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[str, str]) -> int:
     from model.analysis.exact import DEFAULT_MAX_STATES, IncompleteGraph
     from model.analysis.montecarlo import ScenarioSource
-    from model.analysis.sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
+    from model.analysis.sweep import Axis, grid, sweep
 
     axes = [Axis.parse(text) for text in args.sweep]
     points = grid(scenario, axes, sets)  # checks every value before any work
     method = "exact" if args.exact and args.runs is None else "auto"
     if args.runs is not None and not args.exact:
         method = "montecarlo"
-    bar = ProgressBar("Monte Carlo points")
     try:
-        records = sweep(
-            scenario,
-            axes,
-            sets,
-            method=method,  # type: ignore[arg-type]
-            runs=args.runs or SWEEP_DEFAULT_RUNS,
-            seed=args.seed,
-            max_steps=args.max_steps,
-            max_states=args.max_states if args.max_states is not None else DEFAULT_MAX_STATES,
-            jobs=_jobs(args),
-            source=ScenarioSource.from_file(path, scenario.file, args.root),
-            progress=bar,
-        )
+        with TerminalProgress("Monte Carlo points", unit="point") as bar:
+            records = sweep(
+                scenario,
+                axes,
+                sets,
+                method=method,  # type: ignore[arg-type]
+                runs=args.runs or SWEEP_DEFAULT_RUNS,
+                seed=args.seed,
+                max_steps=args.max_steps,
+                max_states=args.max_states if args.max_states is not None else DEFAULT_MAX_STATES,
+                jobs=_jobs(args),
+                source=ScenarioSource.from_file(path, scenario.file, args.root),
+                progress=bar,
+            )
     except IncompleteGraph as exc:
         print(visible(f"error: {exc}", newlines=False), file=sys.stderr)
         return cli.EXIT_INVALID
-    finally:
-        bar.close()
-    base = points[0]
-    names = [a.name for a in axes]
-    header = _header(scenario, {k: v for k, v in base.items() if k not in names})
-    if args.json:
-        record = {**header, "sweep": names, "seed": args.seed, "records": records}
-        sys.stdout.write(json_text(record) + "\n")
-    elif args.csv:
-        sys.stdout.write(visible(to_csv(records)))
-    else:
-        methods = {r["method"] for r in records}
-        detail = "sweep of " + " × ".join(f"{a.name} ({len(a.values)} values)" for a in axes)
-        detail += " · " + (
-            "exact" if methods == {"exact"} else f"seed {args.seed}, up to {args.max_steps} steps"
-        )
-        lines = _header_lines(header, detail)
-        sys.stdout.write(visible("\n".join(lines) + "\n" + format_table(records)))
-        if methods != {"exact"}:
-            sys.stdout.write("\nMonte Carlo cells: share [95% Wilson interval]\n")
+    record = sweep_record(scenario, axes, points[0], args.seed, records)
+    _emit(
+        args,
+        record,
+        lambda r: format_sweep(r, axes, args.max_steps),
+        lambda r: to_csv(r["records"]),
+    )
     if args.output:
-        title = f"{scenario.spec.title}"
-        written = plot_sweep(records, args.output, title=title, force=args.force)
+        from model.render.sweep_chart import plot_sweep
+
+        written = plot_sweep(records, args.output, title=scenario.spec.title, force=args.force)
         print(f"chart written to {written}", file=sys.stderr)
     return cli.EXIT_OK
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import random
@@ -38,7 +37,7 @@ from model.base.errors import RunError, ScenarioError
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.loader import load
 from model.semantics.engine import Run
-from model.simulate import ProgressBar, main
+from model.simulate import main
 
 
 def engine_runner(scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int) -> RunOnce:
@@ -335,20 +334,3 @@ def test_cli_rejects_bad_combinations(capsys: pytest.CaptureFixture[str]) -> Non
             main(args)
         assert exc.value.code == 2, args
     capsys.readouterr()
-
-
-class FakeTerminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_only_on_a_terminal() -> None:
-    tty, pipe = FakeTerminal(), io.StringIO()
-    for stream in (tty, pipe):
-        bar = ProgressBar("runs", stream)
-        bar(50, 100)
-        bar(100, 100)
-        bar.close()
-    assert "[###############...............] 50/100" in tty.getvalue()
-    assert tty.getvalue().endswith("\r\033[K")
-    assert pipe.getvalue() == ""

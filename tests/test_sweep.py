@@ -1,4 +1,5 @@
-"""Parameter sweeps (model.analysis.sweep): grids, records, methods, the chart, the command line."""
+"""Parameter sweeps (model.analysis.sweep): grids, records, methods, the table and CSV
+(model.reports.sweep), the chart (model.render.sweep_chart), the command line."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from conftest import ROOT
 
 from model.analysis.exact import IncompleteGraph, analyse_scenario
 from model.analysis.montecarlo import ScenarioSource
-from model.analysis.sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
+from model.analysis.sweep import Axis, grid, sweep
 from model.base.output import OutputError
+from model.render.sweep_chart import plot_sweep
+from model.reports.sweep import format_table, to_csv
 from model.scenario.compiled import ParameterError
 from model.scenario.loader import load
 from model.simulate import main

@@ -16,21 +16,17 @@ Monte Carlo points all use the same seed (common random numbers), so differences
 neighbouring points are not blurred by different random draws. Exact points (and Monte
 Carlo chunks) go to the ``executor`` when one is given, as in `model.analysis.montecarlo`.
 
-`plot_sweep` draws each ending's probability against the (first) parameter with its
-interval; matplotlib is imported only there.
+The records as text and CSV: `model.reports.sweep`; as a chart: `model.render.sweep_chart`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, Future
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from model.analysis.exact import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph, analyse_scenario
@@ -47,7 +43,6 @@ from model.analysis.montecarlo import (
 )
 from model.base.errors import clip
 from model.base.limits import MAX_SWEEP_POINTS
-from model.base.textfmt import format_percent
 from model.scenario.compiled import ParameterError, ParamValue, Scenario
 
 SweepMethod = Literal["auto", "exact", "montecarlo"]
@@ -303,199 +298,4 @@ def _exact_records(point: Mapping[str, ParamValue], result: ExactResult) -> list
     return out
 
 
-# -- presenting ---------------------------------------------------------------------------
-
-
-def swept_names(records: Sequence[Record]) -> list[str]:
-    fixed = {"kind", "ending", "probability", "low", "high", "method", "runs", "count"}
-    fixed.add("expected_days")
-    return [k for k in records[0] if k not in fixed] if records else []
-
-
-def shown_endings(records: Sequence[Record]) -> list[tuple[str, str]]:
-    """Endings to show: every outcome, and endings without one that happen somewhere."""
-    out: dict[tuple[str, str], None] = {}
-    for r in records:
-        if r["kind"] == "outcome" or r["probability"] > 0:
-            out.setdefault((r["kind"], r["ending"]), None)
-    return list(out)
-
-
-def label(kind: str, name: str) -> str:
-    return name if kind == "outcome" else f"no outcome: {name}"
-
-
-def format_table(records: Sequence[Record]) -> str:
-    """One row per grid point, one column per ending: exact probabilities, or Monte Carlo
-    shares with their 95% intervals."""
-    names = swept_names(records)
-    endings = shown_endings(records)
-    by_point: dict[tuple[Any, ...], dict[tuple[str, str], Record]] = {}
-    for r in records:
-        by_point.setdefault(tuple(r[n] for n in names), {})[(r["kind"], r["ending"])] = r
-    header = [*names, *(label(k, e) for k, e in endings), "method"]
-    rows = []
-    for key, cells in by_point.items():
-        row = [_value(v) for v in key]
-        method = ""
-        for ending in endings:
-            cell = cells.get(ending)
-            if cell is None:
-                row.append("—")
-                continue
-            method = cell["method"]
-            if method == "exact":
-                row.append(format_percent(cell["probability"]))
-            else:
-                low, high = format_percent(cell["low"]), format_percent(cell["high"])
-                row.append(f"{format_percent(cell['probability'])} [{low}, {high}]")
-        row.append(method if method == "exact" else f"{cells[endings[0]]['runs']:,} runs")
-        rows.append(row)
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
-    for row in rows:
-        cells_out = [
-            c.ljust(w) if i < len(names) else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths))
-        ]
-        lines.append("  ".join(cells_out).rstrip())
-    return "\n".join(lines) + "\n"
-
-
-def _value(v: object) -> str:
-    return str(v).lower() if isinstance(v, bool) else str(v)
-
-
-def to_csv(records: Sequence[Record]) -> str:
-    if not records:
-        return ""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
-    for r in records:
-        writer.writerow({k: _csv_value(v) for k, v in r.items()})
-    return out.getvalue()
-
-
-def _csv_value(v: object) -> object:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, float):
-        return repr(v)
-    return v
-
-
-def plot_sweep(
-    records: Sequence[Record],
-    path: str | Path,
-    *,
-    title: str = "",
-    force: bool = False,
-) -> Path:
-    """Draw each ending's probability against the swept parameter, with its interval, and
-    write a PNG to ``path`` atomically. An existing file is never overwritten unless ``force``
-    (`OutputError` otherwise).
-
-    One parameter: one line per ending with a shaded 95% band. Two parameters: one panel
-    per ending, the first parameter on the x axis and one line per value of the second.
-    """
-    from matplotlib.figure import Figure
-
-    from model.base.output import write_bytes
-    from model.base.textfmt import drawable
-
-    target = Path(path)
-    names = swept_names(records)
-    endings = shown_endings(records)
-    if not names or not endings:
-        raise ValueError("nothing to plot")
-    x_name = names[0]
-    xs = list(dict.fromkeys(r[x_name] for r in records))
-    numeric = all(isinstance(x, int) and not isinstance(x, bool) for x in xs)
-    positions = {x: (x if numeric else k) for k, x in enumerate(xs)}
-    methods = {r["method"] for r in records}
-    y_label = (
-        "probability (exact)"
-        if methods == {"exact"}
-        else "probability (95% interval shaded)"
-        if methods == {"montecarlo"}
-        else "probability (exact, or Monte Carlo with 95% band)"
-    )
-
-    def series(
-        ending: tuple[str, str], second: object = None
-    ) -> tuple[list[Any], list[float], list[float], list[float]]:
-        rows = [
-            r
-            for r in records
-            if (r["kind"], r["ending"]) == ending and (len(names) < 2 or r[names[1]] == second)
-        ]
-        return (
-            [positions[r[x_name]] for r in rows],
-            [r["probability"] for r in rows],
-            [r["low"] for r in rows],
-            [r["high"] for r in rows],
-        )
-
-    if len(names) == 1:
-        fig = Figure(figsize=(8, 5), layout="constrained")
-        ax = fig.add_subplot()
-        for ending in endings:
-            x, p, lo, hi = series(ending)
-            (line,) = ax.plot(x, p, marker="o", label=drawable(label(*ending)))
-            if any(a != b for a, b in zip(lo, hi)):
-                ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
-        _style(ax, x_name, xs, positions, numeric, y_label)
-        ax.legend(fontsize="small")
-        if title:
-            ax.set_title(drawable(title), fontsize="medium")
-    else:
-        seconds = list(dict.fromkeys(r[names[1]] for r in records))
-        cols = min(3, len(endings))
-        nrows = -(-len(endings) // cols)
-        fig = Figure(figsize=(4.5 * cols, 3.6 * nrows + 0.6), layout="constrained")
-        axes = fig.subplots(nrows, cols, squeeze=False)
-        for k, ending in enumerate(endings):
-            ax = axes[k // cols][k % cols]
-            for second in seconds:
-                x, p, lo, hi = series(ending, second)
-                (line,) = ax.plot(x, p, marker="o", label=f"{names[1]}={_value(second)}")
-                if any(a != b for a, b in zip(lo, hi)):
-                    ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
-            _style(ax, x_name, xs, positions, numeric, y_label)
-            ax.set_title(drawable(label(*ending)), fontsize="medium")
-            ax.legend(fontsize="x-small")
-        for k in range(len(endings), nrows * cols):
-            axes[k // cols][k % cols].set_visible(False)
-        if title:
-            fig.suptitle(drawable(title), fontsize="medium")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    return write_bytes(target, buffer.getvalue(), force=force)
-
-
-def _style(
-    ax: Any, x_name: str, xs: list[Any], positions: Mapping[Any, Any], numeric: bool, y: str
-) -> None:
-    ax.set_xlabel(x_name)
-    ax.set_ylabel(y)
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(True, alpha=0.3)
-    if numeric:
-        from matplotlib.ticker import MaxNLocator
-
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    else:
-        ax.set_xticks([positions[x] for x in xs], [_value(x) for x in xs])
-
-
-__all__ = [
-    "Axis",
-    "format_table",
-    "grid",
-    "plot_sweep",
-    "sweep",
-    "to_csv",
-]
+__all__ = ["Axis", "grid", "sweep"]

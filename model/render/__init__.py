@@ -1,8 +1,8 @@
-"""Pictures and pages: state diagrams, run timelines, Mermaid text and the docs site.
+"""Pictures and pages: state diagrams, run timelines, Mermaid text, sweep charts, the docs site.
 
 `diagram_model` (a neutral diagram, extracted once), `layout` (layered placement in points),
 with `layered_graph` (ranks, crossing reduction, vertical order) and `layout_items` (the pieces
 a layout is made of), `draw` (matplotlib), `mermaid` (stateDiagram-v2 text), `timeline` (a run
-over days) and `site` (the generated ``docs/`` pages). Matplotlib is imported only inside the
-functions that draw.
+over days), `sweep_chart` (a parameter sweep's probabilities) and `site` (the generated
+``docs/`` pages). Matplotlib is imported only inside the functions that draw.
 """

@@ -1,5 +1,9 @@
 """Results as plain records, text and CSV: what the command-line entries print.
 
 Each module turns one analysis result into a JSON-ready record and formats that record as
-text; nothing here computes a result or draws a picture.
+text (and CSV); nothing here computes a result or draws a picture. `run` (one run), `check`
+(the consistency checks), `exact` (exact probabilities), `montecarlo` (Monte Carlo odds, with
+exact values beside them), `sweep` (a parameter sweep); shared by these: `header` (the scenario
+and parameters a report starts with, and the parameter listing) and `tables` (plain-text
+tables, CSV and their cells).
 """
