@@ -25,10 +25,10 @@ from model.base.paths import DEFAULT_SCENARIO, display_path
 from model.base.textfmt import VisibleWriter, format_percent, json_text, visible
 from model.cli import command as cli
 from model.reports.run import format_text, run_record
+from model.reports.text import fmt_value
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.loader import load
 from model.semantics.engine import Run
-from model.semantics.records import fmt_value
 
 if TYPE_CHECKING:
     from model.analysis.exact import ExactResult

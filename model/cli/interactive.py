@@ -18,9 +18,10 @@ from collections.abc import Callable
 from typing import TextIO
 
 from model.base.errors import RunError
+from model.reports.text import fmt_value
 from model.scenario.compiled import Scenario
 from model.semantics.engine import Event, Run
-from model.semantics.records import fmt_value, stage_name
+from model.semantics.records import stage_name
 from model.semantics.step import weighted_choice
 
 HELP = (
