@@ -3,5 +3,7 @@
 `explore` (every reachable snapshot), `graphs` (graph algorithms), `consistency` (findings
 with shortest counterexamples), `exact` (exact outcome probabilities and days), `montecarlo`
 (weighted random runs), `sweep` (either over a grid of parameters), `compare` (two scenarios'
-structure and behaviour) and `trace` (which source sentence each element rests on).
+structure and behaviour), `trace` (which source sentence each element rests on) and
+`sentences` (a seed split into numbered sentences, for `trace`). Their results are plain data;
+`model.reports` writes them as records and text.
 """
