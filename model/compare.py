@@ -1,6 +1,7 @@
 """``python -m model.compare``: what differs between two scenarios, and what that changes.
 
-The comparison itself is `model.analysis.compare`; this module reads the command line.
+The comparison is `model.analysis.compare`, its JSON record and text `model.reports.compare`;
+this module reads the command line.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import difflib
 import sys
 from collections.abc import Iterable, Mapping
 
-from model.analysis.compare import compare, comparison_record, format_comparison_text
+from model.analysis.compare import compare
 from model.analysis.explore import DEFAULT_MAX_STATES
 from model.base.limits import MAX_STATES
 from model.base.paths import display_path
 from model.base.textfmt import json_text, visible
 from model.cli import command as cli
+from model.reports.compare import comparison_record, format_comparison_text
 from model.scenario.compiled import ParameterError
 from model.scenario.loader import load
 

@@ -1,6 +1,7 @@
 """``python -m model.trace``: which sentence of the source each scenario element rests on.
 
-The tracing itself is `model.analysis.trace`; this module reads the command line.
+The tracing is `model.analysis.trace`, its JSON record and text `model.reports.trace`; this
+module reads the command line.
 """
 
 from __future__ import annotations
@@ -8,16 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from model.analysis.trace import (
-    COVERAGE_FILE,
-    format_trace_text,
-    load_coverage,
-    trace,
-    trace_record,
-)
+from model.analysis.trace import COVERAGE_FILE, load_coverage, trace
 from model.base.paths import display_path
 from model.base.textfmt import json_text, visible
 from model.cli import command as cli
+from model.reports.trace import format_trace_text, trace_record
 from model.scenario.loader import load
 
 EPILOG = f"""\
@@ -63,12 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     scenarios = [load(p, display_path(p), args.root) for p in cli.scenario_files(args.scenarios)]
     coverage = load_coverage(args.coverage)
-    record = trace_record(trace(scenarios, coverage))
+    result = trace(scenarios, coverage)
+    status = cli.EXIT_OK if result.ok else cli.EXIT_FINDINGS
+    record = {**trace_record(result), "exit_status": status}
     if args.json:
         sys.stdout.write(json_text(record) + "\n")
     else:
         sys.stdout.write(visible(format_trace_text(record)) + "\n")
-    return int(record["exit_status"])
+    return status
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""`model.analysis.compare`: structural and behavioural differences between two scenarios.
+"""`model.analysis.compare` and `model.reports.compare`: structural and behavioural differences
+between two scenarios, as data and as text.
 
 The fixtures in tests/fixtures/compare/ list at their top how they differ and derive every
 reachable snapshot and shortest path by hand; the expected values below come from there.
@@ -16,18 +17,10 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from model.analysis.compare import (
-    Change,
-    Comparison,
-    SectionDiff,
-    ShortestPath,
-    compact_events,
-    compare,
-    comparison_record,
-    format_comparison_text,
-)
+from model.analysis.compare import Change, Comparison, SectionDiff, ShortestPath, compare
 from model.analysis.explore import explore
 from model.compare import main
+from model.reports.compare import compact_events, comparison_record, format_comparison_text
 from model.scenario.compiled import ParameterError, Scenario
 from model.scenario.loader import load, load_text
 

@@ -1,4 +1,5 @@
-"""`model.analysis.trace`: sentences of the seed traced to the scenario elements that quote them."""
+"""`model.analysis.trace` (with `sentences`) and `model.reports.trace`: sentences of the seed
+traced to the scenario elements that quote them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-from model.analysis.trace import COVERAGE_FILE, load_coverage, split_sentences, trace, trace_record
+from model.analysis.sentences import split_sentences
+from model.analysis.trace import COVERAGE_FILE, load_coverage, trace
+from model.reports.trace import trace_record
 from model.scenario.loader import load
 from model.scenario.provenance import SourceText, normalise
 from model.trace import main

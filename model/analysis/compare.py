@@ -1,4 +1,4 @@
-"""``python -m model.compare A B``: what differs between two scenarios, and what that changes.
+"""What differs between two scenarios, and what that changes (``python -m model.compare``).
 
 Two kinds of difference are reported, in neutral words ("only in A", "only in B", "in both,
 different"):
@@ -24,15 +24,16 @@ listed in another order shows the same paths.
 When a search stops at ``max_states`` the step counts it found are still exact (breadth-first
 order), but an outcome it did not find may still be reachable and an earlier day may exist;
 the comparison then says which search was incomplete and marks the results as not conclusive.
+
+The comparison as JSON-ready data and as text is `model.reports.compare`.
 """
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from model.analysis.explore import DEFAULT_MAX_STATES, StateGraph, explore
 from model.base.paths import display_path
@@ -40,9 +41,10 @@ from model.scenario import expr
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.loader import load
 from model.scenario.schema import EnumVariable, IntVariable, ScenarioSpec, Transition
-from model.semantics.records import fmt_value, step_record
+from model.semantics.records import step_record
 
 Status = Literal["only_in_a", "only_in_b", "different", "same"]
+"""How an item or outcome compares, in the order outcomes are listed."""
 
 SECTIONS = (
     "settings",
@@ -54,15 +56,6 @@ SECTIONS = (
     "transitions",
     "invariants",
 )
-
-WIDTH = 96
-
-STATUS_TEXT: dict[str, str] = {
-    "only_in_a": "only in A",
-    "only_in_b": "only in B",
-    "different": "in both, different",
-    "same": "in both, same",
-}
 
 
 # --- results -------------------------------------------------------------------------------
@@ -110,10 +103,6 @@ class ShortestPath:
     earliest_day: int  # the earliest day on which any explored run reaches it
     events: tuple[str, ...]
     trace: tuple[dict[str, Any], ...] = field(default=(), compare=False, repr=False)
-
-    @property
-    def compact(self) -> str:
-        return compact_events(self.events)
 
 
 @dataclass(frozen=True)
@@ -504,268 +493,5 @@ def _outcome_diffs(a: Exploration, b: Exploration) -> tuple[OutcomeDiff, ...]:
         else:
             status = "same" if pa == pb else "different"
         out.append(OutcomeDiff(label, status, pa, pb))
-    rank = list(STATUS_TEXT)
+    rank = get_args(Status)
     return tuple(sorted(out, key=lambda o: (rank.index(o.status), o.outcome)))
-
-
-def compact_events(events: Sequence[str], longest_block: int = 4) -> str:
-    """``a, (b, c) ×3, d``: runs of a repeated event, or block of events, written once."""
-    parts: list[str] = []
-    i = 0
-    while i < len(events):
-        size, reps = 1, 1
-        for n in range(1, longest_block + 1):
-            block = list(events[i : i + n])
-            if len(block) < n:
-                break
-            r = 1
-            while list(events[i + r * n : i + (r + 1) * n]) == block:
-                r += 1
-            if r > 1 and r * n > size * reps:
-                size, reps = n, r
-        block = list(events[i : i + size])
-        if reps == 1:
-            parts.append(block[0])
-        else:
-            shown = block[0] if size == 1 else f"({', '.join(block)})"
-            parts.append(f"{shown} ×{reps}")
-        i += size * reps
-    return ", ".join(parts)
-
-
-# --- as data and as text -------------------------------------------------------------------
-
-
-def _path_record(p: ShortestPath | None) -> dict[str, Any] | None:
-    if p is None:
-        return None
-    return {
-        "steps": p.steps,
-        "day": p.day,
-        "earliest_day": p.earliest_day,
-        "events": list(p.events),
-        "events_compact": p.compact,
-        "trace": list(p.trace),
-    }
-
-
-def _exploration_record(e: Exploration) -> dict[str, Any]:
-    return {
-        "complete": e.complete,
-        "max_states": e.max_states,
-        "states": e.states,
-        "edges": e.edges,
-        "refused_steps": e.refused_steps,
-        "start_error": e.start_error,
-        "outcomes_reached": sorted(e.outcomes),
-    }
-
-
-def comparison_record(c: Comparison) -> dict[str, Any]:
-    """The comparison as JSON-ready data; the text output is rendered from this."""
-
-    def side(s: Side) -> dict[str, Any]:
-        return {
-            "file": s.file,
-            "id": s.id,
-            "title": s.title,
-            "parameters": dict(s.parameters),
-            "set": dict(s.overrides),
-        }
-
-    return {
-        "a": side(c.a),
-        "b": side(c.b),
-        "structure": {
-            s.section: {
-                "only_in_a": list(s.only_in_a),
-                "only_in_b": list(s.only_in_b),
-                "different": [
-                    {"item": ch.item, "field": ch.field, "a": ch.a, "b": ch.b} for ch in s.different
-                ],
-            }
-            for s in c.structure
-        },
-        "behaviour": {
-            "conclusive": c.conclusive,
-            "a": _exploration_record(c.exploration_a),
-            "b": _exploration_record(c.exploration_b),
-            "outcomes": [
-                {
-                    "outcome": o.outcome,
-                    "status": o.status,
-                    "a": _path_record(o.a),
-                    "b": _path_record(o.b),
-                }
-                for o in c.outcomes
-            ],
-        },
-        "differences": {
-            "structure": c.structural_differences,
-            "behaviour": c.behavioural_differences,
-        },
-        "identical": c.identical,
-    }
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return fmt_value(value)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def format_comparison_text(record: dict[str, Any]) -> str:
-    """Readable text of a comparison record."""
-    lines = ["Comparing two scenarios"]
-    for key in ("a", "b"):
-        s = record[key]
-        given = ", ".join(f"{k}={fmt_value(v)}" for k, v in s["set"].items())
-        lines.append(f"  {key.upper()}: {s['file']} ({s['id']})")
-        lines.append(f"     {s['title']}")
-        lines.append(f"     parameters: {'defaults, except ' + given if given else 'defaults'}")
-    lines.append("")
-    lines += _structure_lines(record["structure"])
-    lines.append("")
-    lines += _behaviour_lines(record["behaviour"])
-    lines.append("")
-    diff = record["differences"]
-    if record["identical"]:
-        summary = "no differences found"
-    else:
-        summary = (
-            f"{_plural(diff['structure'], 'difference')} in structure, "
-            f"{_plural(diff['behaviour'], 'difference')} in behaviour"
-        )
-    if not record["behaviour"]["conclusive"]:
-        summary += " (behaviour not conclusive: a search was incomplete or could not start)"
-    lines.append(f"Summary: {summary}")
-    return "\n".join(lines) + "\n"
-
-
-def _structure_lines(structure: dict[str, Any]) -> list[str]:
-    lines = ["Structure (definitions after includes are merged)"]
-    same = []
-    for name, s in structure.items():
-        if not (s["only_in_a"] or s["only_in_b"] or s["different"]):
-            same.append(name)
-            continue
-        lines.append(f"  {name}:")
-        for key in ("only_in_a", "only_in_b"):
-            for item in s[key]:
-                lines.append(f"    {STATUS_TEXT[key]}: {item}")
-        by_item: dict[str, list[dict[str, Any]]] = {}
-        for ch in s["different"]:
-            by_item.setdefault(ch["item"], []).append(ch)
-        for item, changes in by_item.items():
-            lines.append(f"    {STATUS_TEXT['different']}: {item}")
-            for ch in changes:
-                lines.append(f"        {ch['field']}: A {_show(ch['a'])}; B {_show(ch['b'])}")
-    if same:
-        lines.append(f"  no differences in: {', '.join(same)}")
-    return lines
-
-
-def _search_note(e: dict[str, Any]) -> str:
-    """What the reader must know about one search beyond its size ("" when nothing)."""
-    notes = []
-    if e["start_error"]:
-        notes.append(f"could not start: {e['start_error']}")
-    if not e["complete"]:
-        notes.append(
-            f"the search stopped at its limit of {e['max_states']:,} states, so other "
-            "states and outcomes may be reachable (raise --max-states)"
-        )
-    if e["refused_steps"]:
-        notes.append(f"{_plural(e['refused_steps'], 'step')} refused by the scenario's rules")
-    return "; ".join(notes)
-
-
-def _behaviour_lines(behaviour: dict[str, Any]) -> list[str]:
-    a, b = behaviour["a"], behaviour["b"]
-    scope = (
-        "every reachable state of both explored"
-        if behaviour["conclusive"]
-        else "NOT CONCLUSIVE: a search was incomplete or could not start, see below"
-    )
-    lines = [f"Behaviour ({scope})"]
-    tag = STATUS_TEXT["same" if a["states"] == b["states"] else "different"]
-    label = "reachable states" if behaviour["conclusive"] else "states found"
-    lines.append(f"  {label}: A {a['states']:,}; B {b['states']:,} ({tag})")
-    for key, e in (("A", a), ("B", b)):
-        note = _search_note(e)
-        if note:
-            lines += textwrap.wrap(
-                f"{key}: {note}", WIDTH, initial_indent="    ", subsequent_indent=" " * 7
-            )
-    if not behaviour["outcomes"]:
-        lines.append("  outcomes: none reached in either")
-        return lines
-    lines.append(
-        "  outcomes (shortest path: fewest steps; the day it arrives; "
-        "the earliest day any run arrives):"
-    )
-    for o in behaviour["outcomes"]:
-        status = o["status"]
-        if status in ("only_in_a", "only_in_b"):
-            other = b if status == "only_in_a" else a
-            note = (
-                ""
-                if other["complete"] and not other["start_error"]
-                else f" (not found, but {'B' if status == 'only_in_a' else 'A'}'s search "
-                "was incomplete)"
-            )
-            lines.append(f"    {STATUS_TEXT[status]}: {o['outcome']}{note}")
-        else:
-            lines.append(f"    {STATUS_TEXT[status]}: {o['outcome']}")
-        pa, pb = o["a"], o["b"]
-        if status == "same":
-            lines += _path_lines("A and B", pa)
-            continue
-        for key, p in (("A", pa), ("B", pb)):
-            if p is not None:
-                lines += _path_lines(key, p)
-        if status == "different":
-            steps, days = pb["steps"] - pa["steps"], pb["day"] - pa["day"]
-            parts = [_steps_delta(steps), _days_delta(days)]
-            earliest = pb["earliest_day"] - pa["earliest_day"]
-            if earliest != days:
-                parts.append(f"earliest arrival {_days_delta(earliest).removeprefix('arrives ')}")
-            if steps == 0 and pa["events"] != pb["events"]:
-                parts.append("by other events")
-            lines += textwrap.wrap(
-                "B compared with A: " + ", ".join(parts),
-                WIDTH,
-                initial_indent=" " * 8,
-                subsequent_indent=" " * 12,
-            )
-    return lines
-
-
-def _path_lines(who: str, p: dict[str, Any]) -> list[str]:
-    earliest = f"; earliest day {p['earliest_day']}" if p["earliest_day"] != p["day"] else ""
-    head = f"        {who}: {_plural(p['steps'], 'step')}, day {p['day']}{earliest}"
-    events = p["events_compact"] or "(the start is this outcome)"
-    return textwrap.wrap(
-        f"{head}: {events}",
-        WIDTH,
-        subsequent_indent=" " * 12,
-        break_on_hyphens=False,
-    )
-
-
-def _steps_delta(n: int) -> str:
-    if n == 0:
-        return "the same number of steps"
-    return f"{abs(n):,} {'more' if n > 0 else 'fewer'} step{'' if abs(n) == 1 else 's'}"
-
-
-def _days_delta(n: int) -> str:
-    if n == 0:
-        return "arrives on the same day"
-    return f"arrives {_plural(abs(n), 'day')} {'later' if n > 0 else 'earlier'}"

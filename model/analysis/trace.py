@@ -1,4 +1,4 @@
-"""``python -m model.trace``: which sentence of the source each scenario element rests on.
+"""Which sentence of the source each scenario element rests on (``python -m model.trace``).
 
 For every sentence of every seed the scenarios use, the elements whose quote cites it; for
 every scenario, its assumptions and how many elements quote the source or assume; and the
@@ -10,10 +10,12 @@ A quote cites a sentence when its words (whitespace normalised) occur in the sen
 across it: a quote that spans two sentences cites both. A quote found in several places cites
 every sentence it is found in.
 
-Library use::
+Sentences are split by `model.analysis.sentences`; the trace as JSON-ready data and as text is
+`model.reports.trace`. Library use::
 
     from model.scenario.loader import load
-    from model.analysis.trace import load_coverage, trace, trace_record, format_trace_text
+    from model.analysis.trace import load_coverage, trace
+    from model.reports.trace import format_trace_text, trace_record
     result = trace([load("scenarios/cairo_three_stage_truce.yaml")], load_coverage())
     result.seeds[0].uncited        # citable sentences that no element cites
     print(format_trace_text(trace_record(result)))
@@ -21,19 +23,17 @@ Library use::
 
 from __future__ import annotations
 
-import re
-import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, ValidationError
 
+from model.analysis.sentences import Sentence, occurrences, split_sentences
 from model.base.confine import FileRefused
 from model.base.errors import ScenarioError
 from model.base.paths import SEEDS_DIR, display_path
-from model.cli import command as cli
 from model.scenario.compiled import Scenario
 from model.scenario.provenance import SourceText, normalise
 from model.scenario.schema import Quote
@@ -42,101 +42,6 @@ from model.scenario.yamlsource import Path_, format_path, read_file
 
 COVERAGE_FILE = SEEDS_DIR / "coverage.yaml"
 """Sentences of the seeds deliberately left uncited, each with its reason."""
-
-WIDTH = 100
-
-# --- sentences -------------------------------------------------------------------------------
-
-_DATELINE = re.compile(r"date \d{4}-\d{2}-\d{2}(?= )")
-"""The collection dateline the seeds begin with (`` date 2024-04-08 A Hamas official ...``)."""
-
-_END = re.compile(r"[.!?]+[”’\"')\]]* (?=[“‘\"(\[]*[^\W\d_])")
-"""End of a sentence in normalised text: terminal punctuation, closing quotes, one space, and
-(checked in code) an upper-case letter, possibly after opening quotes."""
-
-_ABBREVIATION_WORDS = """
-mr mrs ms dr st gen lt col maj sgt capt cmdr adm rep sen gov pres prof jr sr rev vol fig inc
-ltd co corp dept est approx vs etc jan feb mar apr jun jul aug sep sept oct nov dec
-"""
-_ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
-"""Words a full stop follows without ending the sentence (compared in lower case)."""
-_OPENERS = '“‘"(['
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of a seed, whitespace normalised, with its place in the normalised text."""
-
-    number: int  # from 1
-    text: str
-    start: int  # offsets into `SourceText.normalised`
-    end: int
-
-
-def split_sentences(text: str) -> tuple[Sentence, ...]:
-    """Split a seed text into sentences.
-
-    Paragraph breaks always end a sentence; the seed's leading ``date YYYY-MM-DD`` dateline is a
-    sentence of its own (`SourceText.sentences` runs it into the first sentence); a full stop
-    after an abbreviation or an initial (``Mr.``, ``U.S.``, ``William J. Burns``) does not end
-    one. The sentences joined with single spaces are exactly `provenance.normalise(text)`, so
-    offsets into that text map a quote to the sentences it touches.
-    """
-    pieces: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        para = normalise(paragraph)
-        if not para:
-            continue
-        dateline = _DATELINE.match(para)
-        if dateline:
-            pieces.append(dateline.group())
-            para = para[dateline.end() + 1 :]
-        pieces.extend(_split_paragraph(para))
-    out: list[Sentence] = []
-    offset = 0
-    for piece in pieces:
-        out.append(Sentence(len(out) + 1, piece, offset, offset + len(piece)))
-        offset += len(piece) + 1
-    return tuple(out)
-
-
-def _split_paragraph(para: str) -> list[str]:
-    out: list[str] = []
-    start = 0
-    for m in _END.finditer(para):
-        after = para[m.end() :].lstrip(_OPENERS)
-        if not after[:1].isupper():
-            continue
-        if para[m.start()] == "." and _is_abbreviation(para[start : m.start()]):
-            continue
-        out.append(para[start : m.end() - 1])
-        start = m.end()
-    out.append(para[start:])
-    return [p for p in out if p]
-
-
-def _is_abbreviation(before: str) -> bool:
-    """Does the text before a full stop end in an abbreviation or an initial?"""
-    word = before.rsplit(" ", 1)[-1].lstrip(_OPENERS)
-    if re.fullmatch(r"[A-Z]|(?:[A-Za-z]\.)+[A-Za-z]", word):  # "J" in "J. Burns", "U.S"
-        return True
-    return word.casefold() in _ABBREVIATIONS
-
-
-def occurrences(sentences: Sequence[Sentence], normalised: str, quote: str) -> list[list[int]]:
-    """For each place ``quote`` occurs in ``normalised``, the numbers of the sentences it
-    touches (one, or several when it spans a sentence break)."""
-    q = normalise(quote)
-    out: list[list[int]] = []
-    if not q:
-        return out
-    at = normalised.find(q)
-    while at >= 0:
-        end = at + len(q)
-        out.append([s.number for s in sentences if s.start < end and s.end > at])
-        at = normalised.find(q, at + 1)
-    return out
-
 
 # --- the coverage file -----------------------------------------------------------------------
 
@@ -465,237 +370,3 @@ def trace(scenarios: Sequence[Scenario], coverage: Coverage | None = None) -> Tr
         coverage_file=coverage.file if coverage else None,
         problems=tuple(problems),
     )
-
-
-# --- records and text ------------------------------------------------------------------------
-
-
-def _element_record(e: Element) -> dict[str, Any]:
-    return {"name": e.name, "scenario": e.scenario, "path": format_path(e.path), "where": e.where}
-
-
-def _entry_record(entry: LeftOut) -> dict[str, Any]:
-    return {
-        "seed": entry.seed,
-        "excerpt": entry.excerpt,
-        "reason": entry.reason,
-        "where": entry.where,
-    }
-
-
-def _sentence_record(seed: SeedTrace, s: Sentence) -> dict[str, Any]:
-    groups: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for c in seed.cited_by(s.number):
-        quote = c.element.quote
-        assert quote is not None
-        key = (normalise(quote.text), quote.said_by)
-        group = groups.setdefault(
-            key,
-            {
-                "text": key[0],
-                "said_by": quote.said_by,
-                "places": [list(p) for p in c.places],
-                "elements": [],
-            },
-        )
-        group["elements"].append(_element_record(c.element))
-    entry = seed.left_out.get(s.number)
-    cited = bool(groups)
-    status = "left_out" if entry else ("cited" if cited else "uncited")
-    return {
-        "number": s.number,
-        "text": s.text,
-        "status": status,
-        "cited_by": list(dict.fromkeys(e["name"] for g in groups.values() for e in g["elements"])),
-        "quotes": list(groups.values()),
-        "left_out": _entry_record(entry) if entry else None,
-    }
-
-
-def _seed_record(seed: SeedTrace) -> dict[str, Any]:
-    citable = seed.citable
-    uncited = seed.uncited
-    return {
-        "file": seed.file,
-        "sentences": [_sentence_record(seed, s) for s in seed.sentences],
-        "sentence_count": len(seed.sentences),
-        "citable": len(citable),
-        "cited": len(citable) - len(uncited),
-        "left_out": len(seed.left_out),
-        "coverage_percent": round(seed.percent, 1),
-        "uncited": [{"number": s.number, "text": s.text} for s in uncited],
-        "left_out_but_cited": [n for n in sorted(seed.left_out) if seed.cited_by(n)],
-    }
-
-
-def _scenario_record(st: ScenarioTrace, seeds: Sequence[SeedTrace]) -> dict[str, Any]:
-    quoted, assumed = st.quoted, st.assumed
-    both = [e for e in quoted if e.assumption is not None]
-    elements = set(st.elements)
-    cites = [
-        {
-            "seed": seed.file,
-            "sentences": sorted(
-                {n for c in seed.citations if c.element in elements for n in c.sentences}
-            ),
-        }
-        for seed in seeds
-    ]
-    return {
-        "id": st.id,
-        "title": st.title,
-        "file": st.file,
-        "cites": [c for c in cites if c["sentences"]],
-        "elements": len(st.elements),
-        "quotes": len(quoted),
-        "assumptions": len(assumed),
-        "both": len(both),
-        "quote_only": len(quoted) - len(both),
-        "assumption_only": len(assumed) - len(both),
-        "assumption_list": [
-            {**_element_record(e), "text": e.assumption, "also_quoted": e.quote is not None}
-            for e in assumed
-        ],
-    }
-
-
-def trace_record(result: Trace) -> dict[str, Any]:
-    """The trace as JSON-ready data; the text report is rendered from it."""
-    status = cli.EXIT_OK if result.ok else cli.EXIT_FINDINGS
-    return {
-        "scenarios": [_scenario_record(st, result.seeds) for st in result.scenarios],
-        "seeds": [_seed_record(s) for s in result.seeds],
-        "coverage_file": result.coverage_file,
-        "coverage_problems": [
-            {
-                "kind": p.kind,
-                **_entry_record(p.entry),
-                "sentences": list(p.sentences),
-                "message": p.message,
-            }
-            for p in result.problems
-        ],
-        "ok": result.ok,
-        "exit_status": status,
-    }
-
-
-def _wrap(text: str, indent: str, hang: int = 0) -> list[str]:
-    return textwrap.wrap(
-        text,
-        WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + " " * hang,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-
-
-def _numbers(places: list[list[int]]) -> str:
-    return ", ".join(" and ".join(f"[{n}]" for n in p) for p in places)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def format_trace_text(record: dict[str, Any]) -> str:
-    """The trace for a reader: each sentence with what cites it, then each scenario's
-    assumptions, then coverage and problems."""
-    lines: list[str] = ["Which sentence of the source each scenario element rests on", ""]
-    lines += _wrap(
-        "Each sentence of the source is shown with the quotes that cite it and, under each "
-        "quote, the scenario elements that use it (scenario: field (name) at file:line). "
-        "Then, for each scenario, every assumption the modellers made where the source is "
-        "silent.",
-        "",
-    )
-    lines.append("")
-    files = ", ".join(s["file"] for s in record["scenarios"]) or "none"
-    lines += _wrap(f"Scenarios: {files}", "", 2)
-    if record["coverage_file"]:
-        lines.append(f"Sentences left out on purpose are listed in {record['coverage_file']}.")
-    for seed in record["seeds"]:
-        lines += ["", f"=== Source {seed['file']}: {_plural(seed['sentence_count'], 'sentence')}"]
-        lines += _coverage_lines(seed, "")
-        for s in seed["sentences"]:
-            lines.append("")
-            lines += _wrap(f"[{s['number']}] {s['text']}", "", len(str(s["number"])) + 3)
-            lines += _sentence_status_lines(s)
-    for sc in record["scenarios"]:
-        lines += ["", f"=== Scenario {sc['id']} ({sc['file']}): {sc['title']}"]
-        lines += _wrap(
-            f"{_plural(sc['elements'], 'element')}: {sc['quotes']} quote the source, "
-            f"{sc['assumptions']} state an assumption ({sc['both']} do both; "
-            f"{sc['quote_only']} quote only, {sc['assumption_only']} assumption only).",
-            "",
-            2,
-        )
-        for c in sc["cites"]:
-            numbers = ", ".join(f"[{n}]" for n in c["sentences"])
-            lines += _wrap(f"Cites sentences {numbers} of {c['seed']}.", "", 2)
-        if sc["assumption_list"]:
-            lines.append("Assumptions:")
-        for a in sc["assumption_list"]:
-            also = " (also quotes the source)" if a["also_quoted"] else ""
-            lines.append(f"  - {a['name']} at {a['where']}{also}")
-            lines += _wrap(a["text"], "      ")
-    lines += ["", "=== Summary"]
-    for seed in record["seeds"]:
-        lines.append(f"{seed['file']}:")
-        lines += _coverage_lines(seed, "  ")
-        if seed["uncited"]:
-            where = record["coverage_file"] or "a coverage file"
-            lines += _wrap(
-                f"Citable sentences no element cites ({len(seed['uncited'])}); quote each in a "
-                f"scenario, or list it with the reason it needs no citation in {where}:",
-                "  ",
-                2,
-            )
-            for s in seed["uncited"]:
-                lines += _wrap(f"[{s['number']}] {s['text']}", "    ", len(str(s["number"])) + 3)
-        if seed["left_out_but_cited"]:
-            numbers = ", ".join(f"[{n}]" for n in seed["left_out_but_cited"])
-            lines.append(f"  Note: left out on purpose but cited all the same: {numbers}.")
-    if record["coverage_problems"]:
-        lines.append(f"Problems in {record['coverage_file']}:")
-        for p in record["coverage_problems"]:
-            lines += _wrap(
-                f"{p['where']}: {p['kind']}: excerpt {p['excerpt']!r} ({p['seed']}): "
-                f"{p['message']}",
-                "  ",
-                2,
-            )
-    lines.append(
-        "Every citable sentence is cited and every left-out entry names one sentence."
-        if record["ok"]
-        else "NOT COMPLETE: see the uncited sentences and problems above."
-    )
-    return "\n".join(lines)
-
-
-def _coverage_lines(seed: dict[str, Any], indent: str) -> list[str]:
-    return _wrap(
-        f"Coverage: {seed['cited']} of {seed['citable']} citable sentences cited "
-        f"({seed['coverage_percent']:g}%); {_plural(seed['left_out'], 'sentence')} left out "
-        f"on purpose; {len(seed['uncited'])} not cited.",
-        indent,
-        2,
-    )
-
-
-def _sentence_status_lines(s: dict[str, Any]) -> list[str]:
-    lines: list[str] = []
-    if s["left_out"]:
-        lo = s["left_out"]
-        lines += _wrap(f"left out on purpose ({lo['where']}): {lo['reason']}", "    ", 2)
-    elif s["status"] == "uncited":
-        lines.append("    NOT CITED by any element")
-    for q in s["quotes"]:
-        said = f" ({q['said_by']})" if q["said_by"] else ""
-        lines += _wrap(f"“{q['text']}”{said}", "    ", 1)
-        if len(q["places"]) > 1 or len(q["places"][0]) > 1:
-            lines.append(f"      found in sentence {_numbers(q['places'])}")
-        for e in q["elements"]:
-            lines.append(f"      - {e['name']} at {e['where']}")
-    return lines

@@ -22,6 +22,7 @@ from model.base.confine import FileRefused, check_regular
 from model.base.errors import Problem, RunError, ScenarioError, clip
 from model.base.output import FORCE_HELP, OutputError
 from model.base.textfmt import visible
+from model.reports.text import plural
 from model.scenario.compiled import ParameterError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
@@ -248,10 +249,8 @@ def guarded(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | No
         except ScenarioError as exc:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
-            count = len(exc.problems)
             print(
-                f"{count} problem{'s' if count != 1 else ''} found; nothing was run.",
-                file=sys.stderr,
+                f"{plural(len(exc.problems), 'problem')} found; nothing was run.", file=sys.stderr
             )
             return EXIT_INVALID
         except (ParameterError, OutputError) as exc:

@@ -13,14 +13,14 @@ import random
 import select
 import signal
 import sys
-import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
 from model.base.errors import RunError
+from model.reports.text import fmt_value, wrap
 from model.scenario.compiled import Scenario
 from model.semantics.engine import Event, Run
-from model.semantics.records import fmt_value, stage_name
+from model.semantics.records import stage_name
 from model.semantics.step import weighted_choice
 
 HELP = (
@@ -56,7 +56,7 @@ class Session:
         stage = stage_name(self.scenario, run.state) or "outcome"
         w(f"\nday {run.day} · {stage} · state {run.state}\n")
         values = ", ".join(f"{k}={fmt_value(v)}" for k, v in run.values.items())
-        for line in textwrap.wrap(values, 96, initial_indent="  ", subsequent_indent="    "):
+        for line in wrap(values, "  ", 2):
             w(line + "\n")
         if run.outcome is not None:
             w(f"outcome reached: {run.outcome} (u = undo, q = quit)\n")
@@ -69,9 +69,7 @@ class Session:
                 f" → {e.dest}" if e.dest != run.state else ""
             )
             w(head + "\n")
-            for line in textwrap.wrap(
-                _source(e), 90, initial_indent="        ", subsequent_indent="          "
-            ):
+            for line in wrap(_source(e), " " * 8, 2, width=90):
                 w(line + "\n")
         return events
 

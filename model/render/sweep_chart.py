@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.reports.sweep import shown_endings, swept_names
 from model.reports.tables import ending_label
-from model.semantics.records import fmt_value
+from model.reports.text import fmt_value
 
 if TYPE_CHECKING:
     from model.analysis.sweep import Record

@@ -2,8 +2,9 @@
 
 Each module turns one analysis result into a JSON-ready record and formats that record as
 text (and CSV); nothing here computes a result or draws a picture. `run` (one run), `check`
-(the consistency checks), `exact` (exact probabilities), `montecarlo` (Monte Carlo odds, with
-exact values beside them), `sweep` (a parameter sweep); shared by these: `header` (the scenario
-and parameters a report starts with, and the parameter listing) and `tables` (plain-text
-tables, CSV and their cells).
+(findings), `exact` (exact probabilities), `montecarlo` (Monte Carlo odds, with exact values
+beside them), `sweep` (a parameter sweep), `compare` (two scenarios), `trace` (sentences and
+the elements citing them). Shared by these: `header` (the scenario and parameters a report
+starts with, and the parameter listing), `tables` (plain-text tables, CSV and their cells),
+`steps` (a step record as one line) and `text` (values, counts, wrapping).
 """

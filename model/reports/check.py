@@ -7,7 +7,8 @@ from typing import Any
 from model.analysis.consistency import CheckResult
 from model.analysis.findings import Finding
 from model.base.textfmt import visible
-from model.semantics.records import fmt_value, step_line
+from model.reports.steps import step_line
+from model.reports.text import fmt_value, plural
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def format_check_text(record: dict[str, Any]) -> str:
             "scenario is not shown clean; raise --max-states to search further"
         )
     if counted:
-        lines.append(f"  {len(counted)} finding{'s' if len(counted) != 1 else ''}")
+        lines.append(f"  {plural(len(counted), 'finding')}")
     elif record["complete"]:
         lines.append("  clean" + (f" ({len(expected)} expected finding(s))" if expected else ""))
     return visible("\n".join(lines)) + "\n"  # titles, messages and names are user text
@@ -99,8 +100,7 @@ def _finding_lines(f: dict[str, Any], label: str) -> list[str]:
     if f["where"]:
         lines.append(f"      declared at {f['where']}")
     if f["trace"]:
-        n = len(f["trace"])
-        lines.append(f"      shortest trace from the start ({n} step{'s' if n != 1 else ''}):")
+        lines.append(f"      shortest trace from the start ({plural(len(f['trace']), 'step')}):")
         for step in f["trace"]:
             line = f"        {step['step']:>2}. {step_line(step)}"
             if "error" in step:

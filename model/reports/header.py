@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from model.reports.text import fmt_value
 from model.scenario.compiled import ParamValue, Scenario
-from model.semantics.records import fmt_value
 
 
 def header(scenario: Scenario, params: dict[str, ParamValue]) -> dict[str, Any]:

@@ -5,12 +5,13 @@ The text is rendered from the record, so both always hold the same steps.
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from model.base.textfmt import visible
+from model.reports.steps import changes_text, days_text
+from model.reports.text import fmt_value, wrap
 from model.semantics.engine import Run, Status, Step
-from model.semantics.records import fmt_value, stage_name, step_record
+from model.semantics.records import stage_name, step_record
 
 
 def _step(run: Run, step: Step) -> dict[str, Any]:
@@ -50,21 +51,14 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
     }
 
 
-WIDTH = 96
-
-
-def _wrap(text: str, indent: str, hang: int = 2) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + " " * hang)
-
-
 def _source_lines(item: dict[str, Any], indent: str) -> list[str]:
     lines = []
     if "quote" in item:
         q = item["quote"]
         who = f" ({q['said_by']})" if q["said_by"] else ""
-        lines += _wrap(f"source: “{q['text']}”{who}", indent)
+        lines += wrap(f"source: “{q['text']}”{who}", indent, 2)
     if "assumption" in item:
-        lines += _wrap(f"assumption: {item['assumption']}", indent)
+        lines += wrap(f"assumption: {item['assumption']}", indent, 2)
     return lines
 
 
@@ -97,21 +91,14 @@ def format_text(record: dict[str, Any]) -> str:
         "",
         f"start · day {start['day']} · {start['stage']} · state {start['state']}",
     ]
-    out += _wrap(", ".join(f"{k}={fmt_value(v)}" for k, v in start["values"].items()), "  ")
+    out += wrap(", ".join(f"{k}={fmt_value(v)}" for k, v in start["values"].items()), "  ", 2)
     for s in record["steps"]:
-        days = f"day {s['day_before']}" + (f"→{s['day']}" if s["day"] != s["day_before"] else "")
         out.append("")
-        out.append(f"{s['step']:>3} · {days} · {s['stage']} · {s['actor']}: {s['event']}")
+        out.append(f"{s['step']:>3} · {days_text(s)} · {s['stage']} · {s['actor']}: {s['event']}")
         move = f"{s['from']} → {s['to']}" if s["from"] != s["to"] else f"stays in {s['to']}"
         out.append(f"      {move}")
         if s["changes"]:
-            out.append(
-                "      changed: "
-                + ", ".join(
-                    f"{k} {fmt_value(c['from'])}→{fmt_value(c['to'])}"
-                    for k, c in s["changes"].items()
-                )
-            )
+            out.append(f"      changed: {changes_text(s)}")
         out.extend(_source_lines(s, "      "))
     out.append("")
     summary = f"end · day {end['day']} · after {end['steps']} steps · {_ENDINGS[end['status']]}"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from model.base.textfmt import format_percent
 from model.reports.header import header, header_lines
 from model.reports.tables import csv_text, ending_label, table
+from model.reports.text import fmt_value
 from model.scenario.compiled import ParamValue, Scenario
-from model.semantics.records import fmt_value
 
 if TYPE_CHECKING:
     from model.analysis.sweep import Axis, Record

@@ -1,4 +1,7 @@
-"""Plain-data descriptions of steps, shared by run traces and counterexamples."""
+"""Plain-data descriptions of steps, shared by run traces and counterexamples.
+
+The records are JSON-ready; their text is `model.reports.steps`.
+"""
 
 from __future__ import annotations
 
@@ -54,23 +57,3 @@ def step_record(
     if sources:
         record.update(provenance_record(t.spec.quote, t.spec.assumption))
     return record
-
-
-def fmt_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
-
-
-def step_line(step: dict[str, Any]) -> str:
-    """``day 0→2 · mediators: consultations_continue · x 1→2`` for compact traces."""
-    days = f"day {step['day_before']}" + (
-        f"→{step['day']}" if step["day"] != step["day_before"] else ""
-    )
-    changes = ", ".join(
-        f"{k} {fmt_value(c['from'])}→{fmt_value(c['to'])}" for k, c in step["changes"].items()
-    )
-    move = f" ({step['from']} → {step['to']})" if step["from"] != step["to"] else ""
-    return f"{days} · {step['actor']}: {step['transition']}{move}" + (
-        f" · {changes}" if changes else ""
-    )
