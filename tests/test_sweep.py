@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 
 from model.analysis.exact import IncompleteGraph, analyse_scenario
-from model.analysis.montecarlo import ScenarioSource
+from model.analysis.parallel import ScenarioSource
 from model.analysis.sweep import Axis, format_table, grid, plot_sweep, sweep, to_csv
 from model.base.output import OutputError
 from model.scenario.compiled import ParameterError

@@ -34,14 +34,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from model.analysis.exact import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph, analyse_scenario
-from model.analysis.montecarlo import (
+from model.analysis.montecarlo import Progress, monte_carlo
+from model.analysis.parallel import (
     DeferredSignals,
-    Progress,
-    RunnerFactory,
     ScenarioSource,
     fingerprint,
     gather,
-    monte_carlo,
     own_pool,
     source_for,
 )
@@ -49,6 +47,7 @@ from model.base.errors import clip
 from model.base.limits import MAX_SWEEP_POINTS
 from model.base.textfmt import format_percent
 from model.scenario.compiled import ParameterError, ParamValue, Scenario
+from model.semantics.summary import RunnerFactory
 
 SweepMethod = Literal["auto", "exact", "montecarlo"]
 MAX_POINTS = MAX_SWEEP_POINTS
