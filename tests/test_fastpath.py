@@ -289,6 +289,35 @@ def test_error_paths_match_the_engine(which: int, k: int) -> None:
     assert_same_summaries(scenario, {"which": which, "k": k}, range(6), steps=30)
 
 
+NEGATIVE_DAYS = """
+id: negative_days
+title: A parameter as a duration
+summary: A duration that is a constant once parameters are folded in, and may be negative.
+horizon: 10
+sources: [{id: seed, file: ../seeds/000_fe535af938dae792.txt}]
+parties: [{id: p, name: P, role: party, assumption: test}]
+stages:
+  - {id: s0, name: S0, assumption: test}
+parameters:
+  - {id: d, default: 1, min: -2, max: 2, assumption: test}
+states:
+  - {id: a, stage: s0, assumption: test}
+  - {id: end, outcome: done, assumption: test}
+initial: a
+transitions:
+  - {trigger: go, source: a, dest: end, actor: p, days: d, assumption: test}
+"""
+
+
+@pytest.mark.parametrize("d", [-2, -1, 0, 1, 2])
+def test_a_negative_constant_duration_fails_as_in_the_engine(d: int) -> None:
+    """A duration that folds to a negative constant is refused as the engine refuses it, with
+    and without the memo graph (the direct loop once let it through, then crashed)."""
+    scenario = load_text(NEGATIVE_DAYS, "negative_days.yaml", base_dir=ROOT / "scenarios")
+    assert_same(scenario, {"d": d}, range(3))
+    assert_same_summaries(scenario, {"d": d}, range(3))
+
+
 CLOCK = """
 id: clock
 title: Days in a stage

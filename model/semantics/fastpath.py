@@ -38,15 +38,14 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from model.base.errors import RunError
 from model.base.limits import MAX_RUN_VALUE
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.expr import Value
-from model.semantics.compiler import Fn
 from model.semantics.step import Semantics, Snapshot
 from model.semantics.summary import EndStatus, RunOnce, RunSummary
 from model.semantics.table import DEFAULT_MAX_NODES, Candidate, Failure, Slow, Table
@@ -86,9 +85,6 @@ class FastTable(Table):
         max_nodes: int = DEFAULT_MAX_NODES,
     ) -> None:
         super().__init__(scenario, params, memo=memo, max_nodes=max_nodes)
-        self._plain: tuple[tuple[_Plain, ...], ...] = tuple(
-            tuple(_plain(c) for c in cands) for cands in self.table
-        )
         self._stage_sets = _StageSets(self.stages)
         self._rng = random.Random()
         self._draw = _drawer(self._rng)
@@ -178,7 +174,7 @@ class FastTable(Table):
         init = self.initial
         state = self._state_index[init.state]
         values, day, start = init.values, init.day, init.stage_start
-        table, outcomes, bits = self._plain, self._outcomes, self._stage_bits
+        table, outcomes, bits = self.table, self._outcomes, self._stage_bits
         invariants = self._invariants
         horizon = self.horizon
         mask = bits[state]
@@ -192,9 +188,11 @@ class FastTable(Table):
             x = (*values, day, day - start)
             limit = horizon - day
             total = 0
-            enabled: list[tuple[_Plain, int, int]] = []
+            found: list[tuple[Candidate, int, int]] = []
             blocked = False
             try:
+                # `model.semantics.table.enabled`, inlined: calling it here costs about 3% of
+                # this loop's speed (bench/montecarlo.py, memo=False); keep the two the same.
                 for c in table[state]:
                     guard = c[1]
                     if guard is not None and not guard(x):
@@ -219,20 +217,20 @@ class FastTable(Table):
                         blocked = True
                         continue
                     total += w
-                    enabled.append((c, total, d))
+                    found.append((c, total, d))
             except (ArithmeticError, Slow):
                 error = self._node(state, values, day, start).error  # the engine's error
                 assert error is not None
                 failure = Failure(None, error)
                 status = "error"
                 break
-            if not total:
+            if not found:
                 status = "horizon" if blocked else "stuck"
                 break
             if steps >= max_steps:
                 break
             r = draw(total)
-            for chosen in enabled:
+            for chosen in found:
                 if r < chosen[1]:
                     break
             c, _, days = chosen
@@ -331,41 +329,6 @@ def runner(scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int)
         return RunSummary(r.status, r.outcome, r.snapshot.day, r.steps, stages, kind)
 
     return run_once
-
-
-_Plain = tuple[
-    int,  # 0: transition index
-    Fn | None,  # 1: guard
-    int | None,  # 2: constant weight
-    Fn,  # 3: weight
-    int | None,  # 4: constant duration
-    Fn,  # 5: duration
-    tuple[tuple[int, Fn, int | None, int | None], ...],  # 6: (slot, value, low, high)
-    int,  # 7: destination
-    bool,  # 8: same stage
-]
-
-
-def _never(x: Sequence[Any]) -> Any:  # pragma: no cover - only behind a constant
-    raise AssertionError("a constant was called")
-
-
-def _plain(c: Candidate) -> _Plain:
-    """A candidate as a flat tuple, for the direct loop to unpack without attribute lookups."""
-    return (
-        c.index,
-        c.guard,
-        c.weight,
-        c.weight_fn or _never,
-        c.days,
-        c.days_fn or _never,
-        tuple(
-            (e.slot, e.value, *(e.bounds if e.bounds is not None else (None, None)))
-            for e in c.effects
-        ),
-        c.dest,
-        c.same_stage,
-    )
 
 
 class _StageSets(dict[int, tuple[str, ...]]):

@@ -27,8 +27,9 @@ built in one place. Weighted random runs over the table are `model.semantics.fas
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from model.base.errors import EvaluationError, RunError
 from model.base.limits import MAX_RUN_VALUE
@@ -48,28 +49,68 @@ class Slow(Exception):
     asks the engine for the error it raises."""
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A transition as it leaves one control state, compiled for that state's stage."""
+Effect = tuple[int, Fn, int | None, int | None]
+"""An effect: the slot it sets, its value, and an integer variable's bounds (low, high; or
+None, None)."""
 
-    index: int  # the transition's index in the scenario (as `Event.index`)
-    name: str
-    guard: Fn | None  # None: always true
-    weight: int | None  # a constant weight, or None: call weight_fn
-    weight_fn: Fn | None
-    days: int | None  # a constant duration, or None: call days_fn
-    days_fn: Fn | None
-    effects: tuple[Effect, ...]  # in declaration order
-    dest: int  # control state index
-    same_stage: bool
+Candidate = tuple[
+    int,  # 0: the transition's index in the scenario (as `Event.index`)
+    Fn | None,  # 1: guard; None: always true
+    int | None,  # 2: a constant weight, or None: call 3
+    Fn,  # 3: weight (called only when 2 is None)
+    int | None,  # 4: a constant duration (never negative), or None: call 5
+    Fn,  # 5: duration (called only when 4 is None)
+    tuple[Effect, ...],  # 6: effects, in declaration order
+    int,  # 7: destination (control state index)
+    bool,  # 8: the destination is in the same stage
+]
+"""A transition as it leaves one control state, compiled for that state's stage. A flat tuple
+rather than a class (the one representation, for building and for running): the run loops
+read it by position, without attribute lookups."""
 
 
-@dataclass(frozen=True, slots=True)
-class Effect:
-    slot: int
-    variable: str
-    value: Fn
-    bounds: tuple[int, int] | None  # an integer variable's [min, max]
+def enabled(
+    cands: tuple[Candidate, ...], x: Sequence[Any], limit: int
+) -> tuple[list[tuple[Candidate, int, int]], bool]:
+    """The enabled candidates of a snapshot ``x`` (the engine's `enabled()`), each with the
+    cumulative weight up to it and its duration, and whether a duration passing ``limit`` (the
+    days left before the horizon) blocked one.
+
+    Guard, weight and duration are evaluated in the engine's order; where the engine raises
+    (an expression that cannot be evaluated, a negative or huge weight or duration) this
+    raises `Slow` or `ArithmeticError`, and the caller asks the engine for its error. The
+    direct loop of `model.semantics.fastpath` (``memo=False``) has this loop inlined: a call
+    per step there costs about 3% of its speed (bench/montecarlo.py).
+    """
+    out: list[tuple[Candidate, int, int]] = []
+    blocked = False
+    total = 0
+    for c in cands:
+        guard = c[1]
+        if guard is not None and not guard(x):
+            continue
+        w = c[2]
+        if w is None:
+            w = c[3](x)
+        if w <= 0:
+            if w < 0:
+                raise Slow
+            continue
+        if w > MAX_RUN_VALUE:
+            raise Slow
+        d = c[4]
+        if d is None:
+            d = c[5](x)
+            if d < 0:
+                raise Slow
+        if d > limit:
+            if d > MAX_RUN_VALUE:
+                raise Slow
+            blocked = True
+            continue
+        total += w
+        out.append((c, total, d))
+    return out, blocked
 
 
 class Node:
@@ -199,21 +240,27 @@ class Table:
             return None  # switched off; the engine evaluates no duration for it either
         bounds = self.scenario.bounds
         effects = tuple(
-            Effect(self._slots[name], name, compiler.text(spec.effects[name]).fn, bounds.get(name))
+            (
+                self._slots[name],
+                compiler.text(spec.effects[name]).fn,
+                *bounds.get(name, (None, None)),
+            )
             for name, _ in t.effects
         )
         stage_of = self.scenario.stage_of
-        return Candidate(
-            index=t.index,
-            name=t.name,
-            guard=None if guard.const else guard.fn,
-            weight=weight.value if weight.const else None,
-            weight_fn=None if weight.const else weight.fn,
-            days=days.value if days.const else None,
-            days_fn=None if days.const else days.fn,
-            effects=effects,
-            dest=self._state_index[t.dest],
-            same_stage=stage_of(t.dest) == stage_of(state),
+        # A negative constant duration (a parameter can make one) is left to the duration's
+        # function, so that `enabled` checks it where it checks computed ones.
+        constant_days = days.const and days.value >= 0
+        return (
+            t.index,
+            None if guard.const else guard.fn,
+            weight.value if weight.const else None,
+            weight.fn,
+            days.value if constant_days else None,
+            days.fn,
+            effects,
+            self._state_index[t.dest],
+            stage_of(t.dest) == stage_of(state),
         )
 
     # -- snapshots -----------------------------------------------------------------------
@@ -240,70 +287,37 @@ class Table:
         return node
 
     def _enable(self, node: Node) -> None:
-        x, day = node.x, node.day
-        limit = self.horizon - day
-        blocked = False
-        cands: list[Candidate] = []
-        cum: list[int] = []
-        durations: list[int] = []
-        total = 0
         try:
-            for c in self.table[node.state]:
-                if c.guard is not None and not c.guard(x):
-                    continue
-                w = c.weight
-                if w is None:
-                    w = c.weight_fn(x)  # type: ignore[misc]
-                if w <= 0:
-                    if w < 0:
-                        raise Slow
-                    continue
-                if w > MAX_RUN_VALUE:
-                    raise Slow
-                d = c.days
-                if d is None:
-                    d = c.days_fn(x)  # type: ignore[misc]
-                if d < 0:
-                    raise Slow
-                if d > limit:
-                    if d > MAX_RUN_VALUE:
-                        raise Slow
-                    blocked = True
-                    continue
-                cands.append(c)
-                total += w
-                cum.append(total)
-                durations.append(d)
+            found, blocked = enabled(self.table[node.state], node.x, self.horizon - node.day)
         except (ArithmeticError, Slow):
             # The engine lists the enabled events again and raises its own error, placed in
             # the scenario file: errors are built in one place.
             self.semantics.enabled(self.snapshot(node))
             raise AssertionError("the engine found no error where the fast path did") from None
-        if not cands:
+        if not found:
             node.status = "horizon" if blocked else "stuck"
             return
-        node.total = total
-        node.cum = tuple(cum)
-        node.cands = tuple(cands)
-        node.days = tuple(durations)
-        node.indices = tuple(c.index for c in cands)
-        node.succ = [None] * len(cands)
+        node.cands = tuple(c for c, _, _ in found)
+        node.cum = tuple(cum for _, cum, _ in found)
+        node.days = tuple(d for _, _, d in found)
+        node.total = node.cum[-1]
+        node.indices = tuple(c[0] for c in node.cands)
+        node.succ = [None] * len(found)
 
     def _fire(self, node: Node, i: int) -> Node | Failure:
         """The node after the ``i``-th enabled transition of ``node`` (the engine's `apply`)."""
         c = node.cands[i]
         x = node.x
         try:
-            new = [e.value(x) for e in c.effects]
+            effects = c[6]
+            new = [f(x) for _, f, _, _ in effects]
             values = list(node.values)
-            for e, v in zip(c.effects, new):
-                if e.bounds is not None:
-                    low, high = e.bounds
-                    if not low <= v <= high:
-                        raise Slow
-                values[e.slot] = v
+            for (slot, _, low, high), v in zip(effects, new):
+                if low is not None and not low <= v <= high:
+                    raise Slow
+                values[slot] = v
             day = node.day + node.days[i]
-            start = node.start if c.same_stage else day
+            start = node.start if c[8] else day
             after = tuple(values)
             if self._invariants:
                 y = (*after, day, day - start)
@@ -313,19 +327,19 @@ class Table:
         except (ArithmeticError, Slow):
             return self._failure(node, c)
         if not self.memo:
-            return self._node(c.dest, after, day, start)
-        key = (c.dest, after, day, start)
+            return self._node(c[7], after, day, start)
+        key = (c[7], after, day, start)
         found = self._nodes.get(key)
         if found is None:
-            found = self._nodes[key] = self._node(c.dest, after, day, start)
+            found = self._nodes[key] = self._node(c[7], after, day, start)
         return found
 
     def _failure(self, node: Node, c: Candidate) -> Failure:
         """The engine's error for a step the fast path found failing (built in one place)."""
         try:
-            self.semantics.apply(self.scenario.transitions[c.index], self.snapshot(node))
+            self.semantics.apply(self.scenario.transitions[c[0]], self.snapshot(node))
         except RunError as exc:
-            return Failure(c.index, exc)
+            return Failure(c[0], exc)
         raise AssertionError("the engine found no error where the fast path did")
 
     def snapshot(self, node: Node) -> Snapshot:
