@@ -20,7 +20,8 @@ seed gives the same figures whatever ``jobs`` or executor is used.
 Scaling out: pass any `concurrent.futures.Executor`. With a Dask cluster::
 
     from dask.distributed import Client
-    from model.analysis.montecarlo import ScenarioSource, monte_carlo
+    from model.analysis.montecarlo import monte_carlo
+    from model.analysis.parallel import ScenarioSource
 
     client = Client("tcp://scheduler:8786")          # workers need this package installed
     source = ScenarioSource.from_file("scenarios/cairo_three_stage_truce.yaml")
