@@ -277,8 +277,8 @@ def measure(runs: int, engine_runs: int, repeats: int) -> dict[str, Any]:
         "hand_written": lambda s: hand_written_run(s, MAX_STEPS),
         "engine": lambda s: Run(scenario).play(s, MAX_STEPS),
     }
-    try:  # for reference: montecarlo's own loop over model.semantics.step, if present
-        from model.analysis.montecarlo import semantics_runner
+    try:  # for reference: the plain loop over model.semantics.step, if present
+        from model.semantics.summary import semantics_runner
 
         methods["semantics_runner"] = semantics_runner(scenario, scenario.parameters(), MAX_STEPS)
     except ImportError:
@@ -400,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         "fast_no_memo": "fast path (memo=False)",
         "hand_written": "hand-written dict machine",
         "engine": "transitions engine, Run.play",
-        "semantics_runner": "(model.analysis.montecarlo.semantics_runner)",
+        "semantics_runner": "(model.semantics.summary.semantics_runner)",
     }
     for name, label in labels.items():
         if name in rps:

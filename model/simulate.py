@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
 def _jobs(args: argparse.Namespace) -> int:
     """Worker processes: --jobs, 0 meaning one per CPU, lowered (with a note) to the CPUs
     this process may use."""
-    from model.analysis.montecarlo import default_jobs, max_jobs
+    from model.analysis.parallel import default_jobs, max_jobs
 
     if args.jobs == 0:
         return default_jobs()
@@ -294,7 +294,8 @@ def _monte_carlo(
     args: argparse.Namespace, scenario: Scenario, path: Path, params: dict[str, ParamValue]
 ) -> int:
     from model.analysis.exact import DEFAULT_MAX_STATES
-    from model.analysis.montecarlo import ScenarioSource, monte_carlo
+    from model.analysis.montecarlo import monte_carlo
+    from model.analysis.parallel import ScenarioSource
 
     with TerminalProgress("Monte Carlo", unit="run") as bar:
         result = monte_carlo(
@@ -317,7 +318,7 @@ def _monte_carlo(
 
 def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[str, str]) -> int:
     from model.analysis.exact import DEFAULT_MAX_STATES, IncompleteGraph
-    from model.analysis.montecarlo import ScenarioSource
+    from model.analysis.parallel import ScenarioSource
     from model.analysis.sweep import Axis, grid, sweep
 
     axes = [Axis.parse(text) for text in args.sweep]

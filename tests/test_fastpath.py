@@ -23,13 +23,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import scenario_data
 
-from model.analysis.montecarlo import semantics_runner
 from model.base.errors import RunError
 from model.scenario import expr
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
+from model.semantics.compiler import Compiler
 from model.semantics.engine import Run
-from model.semantics.fastpath import _Compiler, compile_table, runner
+from model.semantics.fastpath import compile_table, runner
+from model.semantics.summary import semantics_runner
 
 FIXTURES = sorted(
     p
@@ -112,7 +113,7 @@ def assert_same(
 def assert_same_summaries(
     scenario: Scenario, params: Mapping[str, object], seeds: range, steps: int = 1000
 ) -> None:
-    """`runner` (for model.analysis.montecarlo) gives what its `semantics_runner` gives, and
+    """`runner` (for model.analysis.montecarlo) gives what `semantics_runner` gives, and
     where the engine raises, ``strict=False`` ends the run with the engine's error instead."""
     values = scenario.parameters(params)
     try:
@@ -288,6 +289,35 @@ def test_error_paths_match_the_engine(which: int, k: int) -> None:
     assert_same_summaries(scenario, {"which": which, "k": k}, range(6), steps=30)
 
 
+NEGATIVE_DAYS = """
+id: negative_days
+title: A parameter as a duration
+summary: A duration that is a constant once parameters are folded in, and may be negative.
+horizon: 10
+sources: [{id: seed, file: ../seeds/000_fe535af938dae792.txt}]
+parties: [{id: p, name: P, role: party, assumption: test}]
+stages:
+  - {id: s0, name: S0, assumption: test}
+parameters:
+  - {id: d, default: 1, min: -2, max: 2, assumption: test}
+states:
+  - {id: a, stage: s0, assumption: test}
+  - {id: end, outcome: done, assumption: test}
+initial: a
+transitions:
+  - {trigger: go, source: a, dest: end, actor: p, days: d, assumption: test}
+"""
+
+
+@pytest.mark.parametrize("d", [-2, -1, 0, 1, 2])
+def test_a_negative_constant_duration_fails_as_in_the_engine(d: int) -> None:
+    """A duration that folds to a negative constant is refused as the engine refuses it, with
+    and without the memo graph (the direct loop once let it through, then crashed)."""
+    scenario = load_text(NEGATIVE_DAYS, "negative_days.yaml", base_dir=ROOT / "scenarios")
+    assert_same(scenario, {"d": d}, range(3))
+    assert_same_summaries(scenario, {"d": d}, range(3))
+
+
 CLOCK = """
 id: clock
 title: Days in a stage
@@ -441,7 +471,7 @@ def test_positional_compiler_matches_model_expr(case: tuple[str, dict[str, Any]]
     slots = {"a": 0, "z": 1, "flag": 2, "mode": 3, "day": 4, "day_in_stage": 5}
     x = (env["a"], env["z"], env["flag"], env["mode"], env["day"], env["day_in_stage"])
     params = {"p_int": env["p_int"], "p_bool": env["p_bool"]}
-    assert _evaluate(_Compiler(slots, params).tree(tree).fn, x) == want, text
+    assert _evaluate(Compiler(slots, params).tree(tree).fn, x) == want, text
     everything = {**params, **{n: env[n] for n in slots}}
-    folded = _Compiler({}, everything).tree(tree)  # every name a constant: folding alone
+    folded = Compiler({}, everything).tree(tree)  # every name a constant: folding alone
     assert _evaluate(folded.fn, ()) == want, text

@@ -25,7 +25,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from model import check, compare, diagram, simulate, timeline, trace
-from model.analysis.montecarlo import ScenarioSource
+from model.analysis.parallel import ScenarioSource
 from model.base import confine
 from model.base.confine import FileRefused, find_root, read_bytes
 from model.base.errors import ScenarioError

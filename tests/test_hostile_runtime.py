@@ -30,7 +30,8 @@ from model import diagram as diagram_cli
 from model import simulate as simulate_cli
 from model import timeline as timeline_cli
 from model.analysis.consistency import check
-from model.analysis.montecarlo import Tally, max_jobs, monte_carlo, worker_pool
+from model.analysis.montecarlo import Tally, monte_carlo
+from model.analysis.parallel import max_jobs, worker_pool
 from model.base.errors import EvaluationError, RunError
 from model.base.limits import MAX_CHUNKS, MAX_RUN_VALUE, MAX_RUNS
 from model.render.diagram_model import diagram_of

@@ -22,21 +22,13 @@ from strategies import scenario_data
 from test_markov import EVERY_ENDING, random_chain, scenario_from, shipped
 
 from model.analysis.exact import ExactResult, analyse_scenario
-from model.analysis.montecarlo import (
-    RunOnce,
-    RunSummary,
-    ScenarioSource,
-    Tally,
-    histogram_quantile,
-    monte_carlo,
-    run_seed,
-    semantics_runner,
-    wilson,
-)
+from model.analysis.montecarlo import Tally, histogram_quantile, monte_carlo, run_seed, wilson
+from model.analysis.parallel import ScenarioSource
 from model.base.errors import RunError, ScenarioError
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.loader import load
 from model.semantics.engine import Run
+from model.semantics.summary import RunOnce, RunSummary, semantics_runner
 from model.simulate import main
 
 

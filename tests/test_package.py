@@ -108,7 +108,7 @@ def test_installed_simulate_check_trace_and_load_from_any_folder(
 def test_a_path_in_the_working_directory_comes_before_a_shipped_scenario(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from model.analysis.montecarlo import ScenarioSource
+    from model.analysis.parallel import ScenarioSource
     from model.base.paths import SCENARIOS_DIR, find_scenario
     from model.scenario.loader import load
 

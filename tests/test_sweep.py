@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 from model.analysis.exact import IncompleteGraph, analyse_scenario
-from model.analysis.montecarlo import ScenarioSource
+from model.analysis.parallel import ScenarioSource
 from model.analysis.sweep import Axis, grid, sweep
 from model.base.output import OutputError
 from model.render.sweep_chart import plot_sweep

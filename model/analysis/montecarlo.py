@@ -20,7 +20,8 @@ seed gives the same figures whatever ``jobs`` or executor is used.
 Scaling out: pass any `concurrent.futures.Executor`. With a Dask cluster::
 
     from dask.distributed import Client
-    from model.analysis.montecarlo import ScenarioSource, monte_carlo
+    from model.analysis.montecarlo import monte_carlo
+    from model.analysis.parallel import ScenarioSource
 
     client = Client("tcp://scheduler:8786")          # workers need this package installed
     source = ScenarioSource.from_file("scenarios/cairo_three_stage_truce.yaml")
@@ -28,46 +29,38 @@ Scaling out: pass any `concurrent.futures.Executor`. With a Dask cluster::
                          executor=client.get_executor())
 
 Workers receive the scenario as its source (file path or text), not as the loaded object
-(compiled expressions do not pickle), and load it once per process.
+(compiled expressions do not pickle), and load it once per process: `model.analysis.parallel`.
 
 The per-run function is pluggable: ``runner`` builds a ``run_once(seed) -> RunSummary``
-for a scenario, so a compiled fast path can replace `semantics_runner` without changing
-anything else.
+(`model.semantics.summary`) for a scenario; the default is the compiled fast path
+(`model.semantics.fastpath.runner`), which gives what the plain loop
+`model.semantics.summary.semantics_runner` gives, seed for seed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import os
-import random
-import signal
-import sys
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    as_completed,
-    wait,
-)
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
 from statistics import NormalDist
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Literal
 
-from model.base.errors import RunError
-from model.base.limits import MAX_CHUNKS, MAX_JOBS_PER_CPU
+from model.analysis.parallel import (
+    ScenarioSource,
+    fingerprint,
+    gather,
+    own_pool,
+    source_for,
+    worker_runner,
+)
+from model.base.limits import MAX_CHUNKS
 from model.scenario.compiled import ParamValue, Scenario
-from model.scenario.loader import load, load_text
-from model.semantics.step import Semantics, weighted_choice
+from model.semantics.fastpath import runner as fast_runner
+from model.semantics.summary import EndStatus, RunnerFactory, RunOnce, RunSummary
 
-T = TypeVar("T")
-EndStatus = Literal["outcome", "stuck", "horizon", "max_steps", "error"]
 NO_OUTCOME_STATUSES: tuple[EndStatus, ...] = ("stuck", "horizon", "max_steps", "error")
 Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
 
@@ -75,80 +68,11 @@ Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
 # -- one run ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    """How one run ended: what a fast path must return for a seed."""
-
-    status: EndStatus
-    outcome: str | None  # the outcome label when status == "outcome"
-    day: int  # the day the run ended
-    steps: int
-    stages: frozenset[str]  # stages whose states the run visited
-    error: str | None = None  # RunError.kind when status == "error"
-
-
-RunOnce = Callable[[int], RunSummary]
-
-
-class RunnerFactory(Protocol):
-    """Builds the per-run function for a scenario under fixed parameters.
-
-    Must be picklable (a module-level function) to be used with an executor.
-    """
-
-    def __call__(
-        self, scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int
-    ) -> RunOnce: ...
-
-
 def run_seed(seed: int, index: int) -> int:
     """The seed of run ``index`` in a Monte Carlo with ``seed``: a hash of both, so runs
     are independent of each other and of how runs are split among workers."""
     digest = hashlib.sha256(f"ceasefire-model:{seed}:{index}".encode()).digest()
     return int.from_bytes(digest[:8], "big")
-
-
-def semantics_runner(
-    scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int
-) -> RunOnce:
-    """``run_once(seed)`` on `model.semantics.step`, with the choices and statuses of `Run.play`.
-
-    Where the engine raises (a guard or weight that cannot be evaluated), the run ends with
-    status ``error`` here.
-    """
-    sem = Semantics(scenario, params)
-    stage_of = {s.id: s.stage for s in scenario.spec.states}
-    outcome_of = {s.id: s.outcome for s in scenario.spec.states}
-
-    def run_once(seed: int) -> RunSummary:
-        rng = random.Random(seed)
-        try:
-            snap = sem.initial()
-        except RunError as exc:
-            return RunSummary("error", None, 0, 0, frozenset(), exc.kind)
-        stages: set[str] = set()
-        steps = 0
-        while True:
-            stage = stage_of[snap.state]
-            if stage is not None:
-                stages.add(stage)
-            outcome = outcome_of[snap.state]
-            if outcome is not None:
-                return RunSummary("outcome", outcome, snap.day, steps, frozenset(stages))
-            try:
-                enabled = sem.enabled(snap)
-                if not enabled:
-                    status: EndStatus = "horizon" if sem.blocked_by_horizon(snap) else "stuck"
-                    return RunSummary(status, None, snap.day, steps, frozenset(stages))
-                if steps >= max_steps:
-                    return RunSummary("max_steps", None, snap.day, steps, frozenset(stages))
-                t, _ = enabled[weighted_choice(rng, [w for _, w in enabled])]
-                snap = sem.apply(t, snap)
-            except RunError as exc:
-                return RunSummary("error", None, snap.day, steps, frozenset(stages), exc.kind)
-            steps += 1
-
-    return run_once
 
 
 # -- tallies ------------------------------------------------------------------------------
@@ -199,59 +123,6 @@ class Tally:
         return out
 
 
-# -- scenarios in other processes ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScenarioSource:
-    """How a worker process loads the scenario: a file, or text with its base directory."""
-
-    path: str | None = None
-    display: str | None = None
-    text: str | None = None
-    base_dir: str | None = None
-    root: str | None = None  # the project root the scenario was loaded with (None: found)
-
-    @classmethod
-    def from_file(
-        cls, path: str | Path, display: str | None = None, root: str | Path | None = None
-    ) -> ScenarioSource:
-        """The file as `load` finds it (a shipped scenario by name too), by absolute path."""
-        from model.base.paths import find_scenario
-
-        return cls(
-            path=str(find_scenario(path).resolve()),
-            display=display or str(path),
-            root=None if root is None else str(root),
-        )
-
-    @classmethod
-    def from_text(
-        cls,
-        text: str,
-        base_dir: str | Path = ".",
-        file: str = "<text>",
-        root: str | Path | None = None,
-    ) -> ScenarioSource:
-        return cls(
-            text=text,
-            base_dir=str(Path(base_dir).resolve()),
-            display=file,
-            root=None if root is None else str(root),
-        )
-
-    def load(self) -> Scenario:
-        if self.text is not None:
-            return load_text(self.text, self.display or "<text>", self.base_dir or ".", self.root)
-        assert self.path is not None, "a ScenarioSource needs a path or a text"
-        return load(self.path, self.display, self.root)
-
-
-def fingerprint(scenario: Scenario) -> str:
-    """A digest of the scenario's definition: a worker checks it loaded the same one."""
-    return hashlib.sha256(scenario.spec.model_dump_json().encode()).hexdigest()[:16]
-
-
 @dataclass(frozen=True)
 class Chunk:
     """Runs ``start`` to ``stop - 1`` of a Monte Carlo: a picklable unit of work."""
@@ -266,28 +137,11 @@ class Chunk:
     stop: int
 
 
-# A compiled runner keeps its own random generator and memo table, so it must never be shared
-# between threads (a thread-pool Executor runs several chunks at once in one process): the
-# cache is per thread.
-_WORKER = threading.local()
-
-
 def run_chunk(chunk: Chunk) -> Tally:
     """Run one chunk in this process (loading the scenario once per process and thread)."""
-    cache: dict[tuple[object, ...], RunOnce] = _WORKER.__dict__.setdefault("cache", {})
-    key = (chunk.source, chunk.fingerprint, chunk.params, chunk.max_steps, chunk.runner)
-    run_once = cache.get(key)
-    if run_once is None:
-        scenario = chunk.source.load()
-        if fingerprint(scenario) != chunk.fingerprint:
-            raise RuntimeError(
-                f"{chunk.source.display}: the scenario loaded in this worker differs from the "
-                "one the Monte Carlo was started with (was the file changed?)"
-            )
-        if len(cache) >= 8:
-            cache.clear()
-        run_once = chunk.runner(scenario, dict(chunk.params), chunk.max_steps)
-        cache[key] = run_once
+    run_once = worker_runner(
+        chunk.source, chunk.fingerprint, chunk.params, chunk.max_steps, chunk.runner
+    )
     return _tally(run_once, chunk.seed, range(chunk.start, chunk.stop))
 
 
@@ -465,132 +319,6 @@ Progress = Callable[[int, int], None]
 """Called with (runs done, runs in all) as chunks finish."""
 
 
-def default_jobs() -> int:
-    """The CPUs this process may use (``--jobs 0``, and the most ``--jobs`` allowed)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def max_jobs() -> int:
-    """The most worker processes a local pool may start: `MAX_JOBS_PER_CPU` per CPU."""
-    return MAX_JOBS_PER_CPU * default_jobs()
-
-
-def worker_pool(jobs: int) -> ProcessPoolExecutor:
-    """A local process pool whose workers leave interrupts to this process and end with it.
-
-    Workers ignore SIGINT (Ctrl-C reaches the whole process group; this process handles it and
-    ends them, so no worker prints a traceback) and, on Linux, are sent SIGTERM by the kernel
-    when this process ends for any reason (``PR_SET_PDEATHSIG``), so none outlives it.
-    """
-    return ProcessPoolExecutor(
-        max_workers=min(jobs, max_jobs()), initializer=_worker_init, initargs=(os.getpid(),)
-    )
-
-
-class DeferredSignals:
-    """Ctrl-C and SIGTERM noted while a local pool runs, and acted on at safe points.
-
-    Python raises KeyboardInterrupt (and `cli` raises on SIGTERM) wherever the main thread
-    happens to be; inside the pool's own code that can leave its locks held, and shutting it
-    down then hangs. While this is active the signal is only noted; `check` (called between
-    steps of our own code) stops the work, `own_pool` ends the workers, then the signal is
-    raised again for the handler in place before (KeyboardInterrupt, `cli.Terminated`, or
-    the default action).
-    """
-
-    def __init__(self) -> None:
-        self.pending: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> DeferredSignals:
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                self._previous[signum] = signal.signal(signum, self._note)
-        return self
-
-    def _note(self, signum: int, frame: object) -> None:
-        if self.pending is None:
-            self.pending = signum
-
-    def check(self) -> None:
-        if self.pending is not None:
-            raise _Stop
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> bool:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        if self.pending is not None:
-            signal.raise_signal(self.pending)  # the handler restored above acts on it now
-        return kind is _Stop
-
-
-class _Stop(Exception):
-    """A noted signal: unwind out of the pool (`DeferredSignals`)."""
-
-
-@contextmanager
-def own_pool(jobs: int) -> Iterator[tuple[ProcessPoolExecutor, DeferredSignals]]:
-    """A `worker_pool` with interrupts deferred to safe points; its workers are ended at once
-    when the block is left early (an interrupt, an error) and shut down in order otherwise."""
-    with DeferredSignals() as signals:
-        pool = worker_pool(jobs)
-        finished = False
-        try:
-            yield pool, signals
-            finished = True
-        finally:
-            end_pool(pool, kill=not finished)
-
-
-def gather(
-    futures: Mapping[Future[T], int],
-    signals: DeferredSignals,
-    collect: Callable[[Future[T], int], None],
-) -> None:
-    """Hand each finished future to ``collect`` (with its index), checking for interrupts
-    every 0.2 s."""
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-        signals.check()
-        for future in finished:
-            collect(future, futures[future])
-
-
-def end_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
-    """Shut ``pool`` down; with ``kill`` (an interrupt, an error) end its workers at once
-    instead of waiting for the runs under way."""
-    if kill:
-        # `_processes` is the executor's table of its workers (CPython 3.8+); ending them is
-        # the only way to stop a chunk under way.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=2)
-            if process.is_alive():  # pragma: no cover - SIGTERM is not ignored in workers
-                process.kill()
-                process.join()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _worker_init(parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A forked worker inherits the parent's handlers; `cli` makes SIGTERM raise, which in a
-    # worker would unwind inside the pool's queue locks. Here SIGTERM simply ends it.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: the parent ends us
-            pass
-    if os.getppid() != parent:  # the parent ended before prctl took effect
-        os._exit(1)
-
-
 def monte_carlo(
     scenario: Scenario | ScenarioSource,
     params: Mapping[str, object] | None = None,
@@ -625,10 +353,6 @@ def monte_carlo(
     if runs < 0:
         raise ValueError("runs must be 0 or more")
     if runner is None:
-        from model.semantics.fastpath import (
-            runner as fast_runner,  # imported here: it imports this module
-        )
-
         runner = fast_runner
     if isinstance(scenario, ScenarioSource):
         source = scenario
@@ -693,31 +417,16 @@ def monte_carlo(
     return summarise(scenario, values, tally, seed=seed, max_steps=max_steps)
 
 
-def source_for(scenario: Scenario) -> ScenarioSource:
-    """The file a scenario was loaded from, for workers to load it again."""
-    path = Path(scenario.file)
-    if path.is_file():
-        return ScenarioSource.from_file(path, scenario.file)
-    raise ValueError(
-        f"cannot run {scenario.file!r} in other processes: pass source=ScenarioSource.from_file"
-        "(...) or ScenarioSource.from_text(...), or the ScenarioSource itself"
-    )
-
-
 __all__ = [
     "Chunk",
     "EndingStats",
     "MonteCarloResult",
-    "RunSummary",
-    "RunnerFactory",
-    "ScenarioSource",
+    "Progress",
     "StageStats",
     "Tally",
     "monte_carlo",
     "run_chunk",
     "run_seed",
-    "semantics_runner",
-    "source_for",
     "summarise",
     "wilson",
 ]

@@ -30,20 +30,19 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from model.analysis.exact import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph, analyse_scenario
-from model.analysis.montecarlo import (
+from model.analysis.montecarlo import Progress, monte_carlo
+from model.analysis.parallel import (
     DeferredSignals,
-    Progress,
-    RunnerFactory,
     ScenarioSource,
     fingerprint,
     gather,
-    monte_carlo,
     own_pool,
     source_for,
 )
 from model.base.errors import clip
 from model.base.limits import MAX_SWEEP_POINTS
 from model.scenario.compiled import ParameterError, ParamValue, Scenario
+from model.semantics.summary import RunnerFactory
 
 SweepMethod = Literal["auto", "exact", "montecarlo"]
 MAX_POINTS = MAX_SWEEP_POINTS
@@ -204,7 +203,7 @@ def _sweep_points(
     progress: Progress | None,
 ) -> list[Record]:
     """The body of `sweep`; with a local pool, ``signals`` lets interrupts stop it between
-    steps (`model.analysis.montecarlo.DeferredSignals`)."""
+    steps (`model.analysis.parallel.DeferredSignals`)."""
     exact: list[ExactResult | None] = [None] * len(points)
     if method != "montecarlo":
         if executor is not None:
