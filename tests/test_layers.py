@@ -17,6 +17,8 @@ from pathlib import Path
 
 from conftest import ROOT
 
+from model.analysis.graphs import strongly_connected_components
+
 LAYERS: tuple[tuple[str, str], ...] = (
     ("model.base", "errors, limits, safe file access, text"),
     ("model.scenario", "the format: reading, composition, schema, expressions, loader"),
@@ -96,48 +98,14 @@ def upward_imports(found: Sequence[Import], layers: Sequence[str]) -> list[str]:
 
 
 def cycles(found: Sequence[Import]) -> list[list[str]]:
-    """The strongly connected components with more than one module (Tarjan, iterative)."""
-    graph: dict[str, set[str]] = {}
+    """The strongly connected components with more than one module."""
+    names = sorted({i.importer for i in found} | {i.imported for i in found})
+    number = {name: n for n, name in enumerate(names)}
+    graph: dict[int, set[int]] = {n: set() for n in number.values()}
     for i in found:
-        graph.setdefault(i.importer, set()).add(i.imported)
-        graph.setdefault(i.imported, set())
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    result: list[list[str]] = []
-    for start in sorted(graph):
-        if start in index:
-            continue
-        work = [(start, iter(sorted(graph[start])))]
-        index[start] = low[start] = len(index)
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is None:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    if len(component) > 1:
-                        result.append(sorted(component))
-            elif child not in index:
-                index[child] = low[child] = len(index)
-                stack.append(child)
-                on_stack.add(child)
-                work.append((child, iter(sorted(graph[child]))))
-            elif child in on_stack:
-                low[node] = min(low[node], index[child])
-    return sorted(result)
+        graph[number[i.importer]].add(number[i.imported])
+    components = strongly_connected_components(list(graph), lambda n: sorted(graph[n]))
+    return sorted(sorted(names[n] for n in c) for c in components if len(c) > 1)
 
 
 def _within(found: Sequence[Import], component: Sequence[str]) -> list[str]:

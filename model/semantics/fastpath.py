@@ -43,12 +43,11 @@ from dataclasses import dataclass
 from typing import cast
 
 from model.base.errors import RunError
-from model.base.limits import MAX_RUN_VALUE
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.expr import Value
 from model.semantics.step import Semantics, Snapshot
 from model.semantics.summary import EndStatus, RunOnce, RunSummary
-from model.semantics.table import DEFAULT_MAX_NODES, Candidate, Failure, Slow, Table
+from model.semantics.table import DEFAULT_MAX_NODES, Failure, Slow, Table, enabled
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,37 +186,8 @@ class FastTable(Table):
                 break
             x = (*values, day, day - start)
             limit = horizon - day
-            total = 0
-            found: list[tuple[Candidate, int, int]] = []
-            blocked = False
             try:
-                # `model.semantics.table.enabled`, inlined: calling it here costs about 3% of
-                # this loop's speed (bench/montecarlo.py, memo=False); keep the two the same.
-                for c in table[state]:
-                    guard = c[1]
-                    if guard is not None and not guard(x):
-                        continue
-                    w = c[2]
-                    if w is None:
-                        w = c[3](x)
-                    if w <= 0:
-                        if w < 0:
-                            raise Slow
-                        continue
-                    if w > MAX_RUN_VALUE:
-                        raise Slow
-                    d = c[4]
-                    if d is None:
-                        d = c[5](x)
-                        if d < 0:
-                            raise Slow
-                    if d > limit:
-                        if d > MAX_RUN_VALUE:
-                            raise Slow
-                        blocked = True
-                        continue
-                    total += w
-                    found.append((c, total, d))
+                found, blocked = enabled(table[state], x, limit)
             except (ArithmeticError, Slow):
                 error = self._node(state, values, day, start).error  # the engine's error
                 assert error is not None
@@ -229,7 +199,7 @@ class FastTable(Table):
                 break
             if steps >= max_steps:
                 break
-            r = draw(total)
+            r = draw(found[-1][1])  # the total weight
             for chosen in found:
                 if r < chosen[1]:
                     break

@@ -78,9 +78,9 @@ def enabled(
 
     Guard, weight and duration are evaluated in the engine's order; where the engine raises
     (an expression that cannot be evaluated, a negative or huge weight or duration) this
-    raises `Slow` or `ArithmeticError`, and the caller asks the engine for its error. The
-    direct loop of `model.semantics.fastpath` (``memo=False``) has this loop inlined: a call
-    per step there costs about 3% of its speed (bench/montecarlo.py).
+    raises `Slow` or `ArithmeticError`, and the caller asks the engine for its error. Both
+    the memo graph and the direct loop (``memo=False``) of `model.semantics.fastpath` use it:
+    inlining it there gained about 3% (bench/montecarlo.py), not worth two copies.
     """
     out: list[tuple[Candidate, int, int]] = []
     blocked = False
