@@ -10,16 +10,18 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, SCENARIOS
-from hypothesis import given
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
 from strategies import scenario_data
 
 from model.analysis.consistency import check
 from model.analysis.explore import StateGraph, explore
 from model.analysis.findings import STATIC_KINDS
-from model.base.errors import RunError
+from model.base.errors import RunError, ScenarioError
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
 from model.semantics.engine import Run
+from model.semantics.step import Semantics, Snapshot
 
 
 def _replay_and_compare(graph: StateGraph, node: int) -> None:
@@ -200,3 +202,121 @@ def test_generated_scenarios_checker_matches_reference_search(data: dict[str, An
     assert set(found) == set(ref["violations"])
     for key, length in ref["violations"].items():
         assert found[key] == length, key
+
+
+# --- the explorer on the compiled table against a search on `Semantics` alone ---------------
+
+
+def _semantics_search(
+    scenario: Scenario, max_states: int | None, stop: Any = None
+) -> dict[str, Any]:
+    """The explorer's loop before issue 12: breadth first, every step on `Semantics`."""
+    sem = Semantics(scenario, scenario.parameters())
+    try:
+        start = sem.initial()
+    except RunError as exc:
+        return {"initial_error": _error(exc)}
+    nodes: list[Snapshot] = [start]
+    index = {start: 0}
+    edges: list[tuple[int, int, int, int, int]] = []
+    parent: list[int | None] = [None]
+    expanded = [False]
+    errors = []
+    complete = True
+    queue = deque([0])
+    while queue:
+        i = queue.popleft()
+        snap = nodes[i]
+        expanded[i] = True
+        if sem.is_outcome(snap) or (stop is not None and stop(snap)):
+            continue
+        env = sem.env(snap)
+        for t in sem.candidates(snap.state):
+            try:
+                if not sem.is_enabled(t, snap, env):
+                    continue
+                weight = sem.weight(t, env)
+                nxt = sem.apply(t, snap)
+            except RunError as exc:
+                errors.append((i, t.index, _error(exc)))
+                continue
+            j = index.get(nxt)
+            if j is None:
+                if max_states is not None and len(nodes) >= max_states:
+                    complete = False
+                    expanded[i] = False
+                    continue
+                j = len(nodes)
+                nodes.append(nxt)
+                index[nxt] = j
+                parent.append(len(edges))
+                expanded.append(False)
+                queue.append(j)
+            edges.append((i, j, t.index, weight, nxt.day - snap.day))
+    out = [[e for e, (s, *_) in enumerate(edges) if s == i] for i in range(len(nodes))]
+    return {
+        "initial_error": None,
+        "nodes": nodes,
+        "edges": edges,
+        "out_edges": out,
+        "parent": parent,
+        "expanded": expanded,
+        "step_errors": errors,
+        "complete": complete,
+    }
+
+
+def _error(exc: RunError) -> tuple[str, str, Any]:
+    return (type(exc).__name__, str(exc), exc.problem)
+
+
+def _as_reference(graph: StateGraph) -> dict[str, Any]:
+    if graph.initial_error is not None:
+        assert graph.node_count == 0 and graph.initial is None
+        return {"initial_error": _error(graph.initial_error)}
+    edges = [(e.source, e.target, e.transition, e.weight, e.days) for e in graph.edges]
+    flat = list(
+        zip(
+            graph.edge_source,
+            graph.edge_target,
+            graph.edge_transition,
+            graph.edge_weight,
+            graph.edge_days,
+        )
+    )
+    assert flat == edges  # the arrays and the views agree
+    nodes = list(graph.nodes)
+    assert all(graph.index[snap] == i for i, snap in enumerate(nodes))
+    assert [graph.snapshot(i) for i in range(graph.node_count)] == nodes
+    return {
+        "initial_error": None,
+        "nodes": nodes,
+        "edges": edges,
+        "out_edges": [list(r) for r in graph.out_edges],
+        "parent": list(graph.parent),
+        "expanded": list(graph.expanded),
+        "step_errors": [(se.node, se.transition, _error(se.error)) for se in graph.step_errors],
+        "complete": graph.complete,
+    }
+
+
+@settings(max_examples=150)
+@given(
+    st.one_of(scenario_data(), scenario_data(hazards=True)),
+    st.sampled_from([None, 1, 3, 20]),
+    st.integers(0, 3),
+)
+def test_explorer_matches_a_search_on_semantics(
+    data: dict[str, Any], max_states: int | None, stop_day: int
+) -> None:
+    # Nodes in order, edges (weights and days), parents, expansion and step errors: exactly.
+    try:
+        scenario = load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
+    except ScenarioError:
+        reject()  # a constant division by zero: the loader refuses it
+    ref = _semantics_search(scenario, max_states)
+    assert _as_reference(explore(scenario, max_states=max_states)) == ref
+    # With a stop condition: stopped snapshots are kept, not expanded.
+    stop = lambda snap: snap.day >= stop_day  # noqa: E731
+    stopped = explore(scenario, max_states=max_states, stop=stop)
+    assert _as_reference(stopped) == _semantics_search(scenario, max_states, stop)
