@@ -18,7 +18,6 @@ Options follow xstate's graph traversal: a limit (``max_states``) and a stop con
 
 from __future__ import annotations
 
-import gc
 import sys
 from array import array
 from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence
@@ -273,15 +272,7 @@ def explore(
         graph.initial_error = exc
         return graph
     graph.table = Table(scenario, values, memo=False)
-    # The search allocates millions of tuples and no cycles: collection passes over them
-    # cost about a fifth of its time and free nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        _search(graph, graph.table, start, max_states, stop)
-    finally:
-        if collecting:
-            gc.enable()
+    _search(graph, graph.table, start, max_states, stop)
     return graph
 
 
