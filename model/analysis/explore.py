@@ -61,7 +61,8 @@ class StateGraph:
 
     - ``node_count``; ``node_keys[i]``: node ``i`` as a `model.semantics.table.Key`
       ``(state index, values, day, stage_start)`` (state index into ``states``, the
-      scenario's states in declaration order); ``key_index``: key -> node id.
+      scenario's states in declaration order, and ``state_outcomes``, their outcome labels
+      or None); ``key_index``: key -> node id.
     - edge ``e`` is ``edge_source[e]``, ``edge_target[e]``, ``edge_transition[e]``,
       ``edge_weight[e]``, ``edge_days[e]``: ``array('q')`` (``edge_weight`` becomes a list
       should a weight pass 2**63 - 1; weights may reach ``MAX_RUN_VALUE``).
@@ -84,7 +85,8 @@ class StateGraph:
         self.max_states = max_states
         self.states: tuple[str, ...] = tuple(s.id for s in scenario.spec.states)
         self._state_index = {s: i for i, s in enumerate(self.states)}
-        self._labels = tuple(scenario.outcome_of(s) for s in self.states)
+        # The outcome label of each control state (None: not an outcome), by state index.
+        self.state_outcomes = tuple(scenario.outcome_of(s) for s in self.states)
         self.table: Table | None = None  # compiled once the start is known to be sound
         self.node_keys: list[Key] = []
         self.key_index: dict[Key, int] = {}
@@ -173,12 +175,12 @@ class StateGraph:
         return self.scenario.transitions[edge.transition]
 
     def is_outcome(self, node: int) -> bool:
-        return self._labels[self.node_keys[node][0]] is not None
+        return self.state_outcomes[self.node_keys[node][0]] is not None
 
     @property
     def outcome_nodes(self) -> dict[int, str]:
         """Explored snapshots in outcome states, with their outcome labels."""
-        labels = self._labels
+        labels = self.state_outcomes
         out: dict[int, str] = {}
         for i, key in enumerate(self.node_keys):
             label = labels[key[0]]

@@ -171,21 +171,30 @@ class GraphChecks(ScenarioChecks):
         graph = self.graph
         n = graph.node_count
         offsets, targets, flags = graph.edge_offsets, graph.edge_target, graph.expanded_flags
-        reverse: list[list[int]] = [[] for _ in range(n)]
-        for source, dest in zip(graph.edge_source, targets):
-            reverse[dest].append(source)
-        reach = [False] * n
-        seeds = [i for i in range(n) if not flags[i] or graph.is_outcome(i)]
-        queue = deque(seeds)
-        for i in seeds:
-            reach[i] = True
+        ending = [label is not None for label in graph.state_outcomes]
+        # Nodes from which an outcome or a node not fully expanded can be reached. One pass
+        # against breadth-first order settles most (most edges lead deeper); a backward
+        # search over the edges out of the rest settles the others.
+        reach = bytearray(not flags[i] or ending[key[0]] for i, key in enumerate(graph.node_keys))
+        for i in range(n - 1, -1, -1):
+            if not reach[i]:
+                for j in targets[offsets[i] : offsets[i + 1]]:
+                    if reach[j]:
+                        reach[i] = 1
+                        break
+        rest = [i for i in range(n) if not reach[i]]
+        reverse: dict[int, list[int]] = {}
+        for i in rest:
+            for j in targets[offsets[i] : offsets[i + 1]]:
+                reverse.setdefault(j, []).append(i)
+        queue = deque(j for j in reverse if reach[j])
         while queue:
             j = queue.popleft()
-            for k in reverse[j]:
+            for k in reverse.get(j, ()):
                 if not reach[k]:
-                    reach[k] = True
+                    reach[k] = 1
                     queue.append(k)
-        stuck = [i for i in range(n) if not reach[i]]
+        stuck = [i for i in rest if not reach[i]]
         findings: dict[str, Finding] = {}
         # Breadth-first order: the component with the smallest entry index is nearest the start.
         components = strongly_connected_components(
