@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence, Sized
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple, TypeVar, overload
@@ -137,26 +137,26 @@ class StateGraph:
 
     @cached_property
     def nodes(self) -> Sequence[Snapshot]:
-        return _View(self.node_count, self.snapshot)
+        return _View(self.node_keys, self.snapshot)
 
     @cached_property
     def edges(self) -> Sequence[Edge]:
-        return _View(self.edge_count, self.edge)
+        return _View(self.edge_source, self.edge)
 
     @cached_property
     def out_edges(self) -> Sequence[range]:
         offsets = self.edge_offsets
-        return _View(self.node_count, lambda i: range(offsets[i], offsets[i + 1]))
+        return _View(self.node_keys, lambda i: range(offsets[i], offsets[i + 1]))
 
     @cached_property
     def parent(self) -> Sequence[int | None]:
         parents = self.parent_edge
-        return _View(self.node_count, lambda i: None if parents[i] < 0 else parents[i])
+        return _View(parents, lambda i: None if parents[i] < 0 else parents[i])
 
     @cached_property
     def expanded(self) -> Sequence[bool]:
         flags = self.expanded_flags
-        return _View(self.node_count, lambda i: bool(flags[i]))
+        return _View(flags, lambda i: bool(flags[i]))
 
     @cached_property
     def index(self) -> Mapping[Snapshot, int]:
@@ -204,32 +204,33 @@ class StateGraph:
 
 
 class _View(Sequence[T]):
-    """A read-only sequence of ``size`` items, each ``get(i)``."""
+    """A read-only sequence as long as ``of``, item ``i`` being ``get(i)``."""
 
-    __slots__ = ("_get", "_size")
+    __slots__ = ("_get", "_of")
 
-    def __init__(self, size: int, get: Callable[[int], T]) -> None:
-        self._size = size
+    def __init__(self, of: Sized, get: Callable[[int], T]) -> None:
+        self._of = of  # as long as this
         self._get = get
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._of)
 
     @overload
     def __getitem__(self, i: int) -> T: ...
     @overload
     def __getitem__(self, i: slice) -> list[T]: ...
     def __getitem__(self, i: int | slice) -> T | list[T]:
+        size = len(self._of)
         if isinstance(i, slice):
-            return [self._get(k) for k in range(*i.indices(self._size))]
+            return [self._get(k) for k in range(*i.indices(size))]
         if i < 0:
-            i += self._size
-        if not 0 <= i < self._size:
+            i += size
+        if not 0 <= i < size:
             raise IndexError(i)
         return self._get(i)
 
     def __iter__(self) -> Iterator[T]:
-        return map(self._get, range(self._size))
+        return map(self._get, range(len(self._of)))
 
 
 class _Index(Mapping[Snapshot, int]):
