@@ -12,7 +12,7 @@ import yaml
 from conftest import ROOT, SCENARIOS
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
-from strategies import scenario_data
+from strategies import SEED_FILE, scenario_data
 
 from model.analysis.consistency import check
 from model.analysis.explore import StateGraph, explore
@@ -320,3 +320,68 @@ def test_explorer_matches_a_search_on_semantics(
     stop = lambda snap: snap.day >= stop_day  # noqa: E731
     stopped = explore(scenario, max_states=max_states, stop=stop)
     assert _as_reference(stopped) == _semantics_search(scenario, max_states, stop)
+
+
+def _heavy_scenario() -> Scenario:
+    """A day-by-day wait weighted 10**30 (beyond 64 bits), and an ending weighted 1."""
+    some = {"assumption": "a test"}
+    data = {
+        "id": "heavy",
+        "title": "Heavy weights",
+        "summary": "A weight beyond 64 bits.",
+        "horizon": 3,
+        "sources": [{"id": "seed", "file": SEED_FILE}],
+        "parties": [{"id": "p0", "name": "Party 0", "role": "party", **some}],
+        "stages": [{"id": "s0", "name": "Stage 0", **some}],
+        "states": [{"id": "q0", "stage": "s0", **some}, {"id": "o0", "outcome": "end", **some}],
+        "initial": "q0",
+        "transitions": [
+            {
+                "trigger": "wait",
+                "source": "q0",
+                "dest": "q0",
+                "actor": "p0",
+                "days": 1,
+                "weight": "1000000000000000 * 1000000000000000",
+                "allow_backward": True,
+                **some,
+            },
+            {"trigger": "end", "source": "q0", "dest": "o0", "actor": "p0", **some},
+        ],
+    }
+    return load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
+
+
+def test_weights_beyond_64_bits_are_kept_exactly() -> None:
+    graph = explore(_heavy_scenario())
+    assert _as_reference(graph) == _semantics_search(graph.scenario, None)
+    assert list(graph.edge_weight) == [10**30, 1] * 3 + [1]  # on day 3 only the ending
+    assert [e.weight for e in graph.successors(0)] == [10**30, 1]
+
+
+def test_graph_views_read_the_arrays() -> None:
+    graph = explore(_heavy_scenario())
+    nodes, edges = list(graph.nodes), list(graph.edges)
+    assert graph.node_count == len(nodes) == 8 and graph.edge_count == len(edges) == 7
+    assert graph.nodes[-1] == nodes[-1] and graph.edges[1:3] == edges[1:3]
+    with pytest.raises(IndexError):
+        graph.nodes[len(nodes)]
+    assert [list(graph.out_edges[i]) for i in (0, 1, 2)] == [[0, 1], [2, 3], []]
+    assert graph.parent[0] is None and graph.parent[1] == 0 and graph.parent_edge[0] == -1
+    assert graph.index[nodes[3]] == 3 and nodes[3] in graph.index
+    assert Snapshot("q0", (), 99, 0) not in graph.index
+    assert Snapshot("nowhere", (), 0, 0) not in graph.index
+    assert graph.index.get(Snapshot("q0", (), 99, 0)) is None
+    assert list(graph.index) == nodes and len(graph.index) == len(nodes)
+    assert graph.outcome_nodes == {i: "end" for i, s in enumerate(nodes) if s.state == "o0"}
+    last = len(nodes) - 1
+    assert graph.path_to(last) == [edges[e] for e in _parent_chain(graph, last)]
+    assert [e.target for e in graph.path_to(last)] == [1, 3, 5, 7]
+
+
+def _parent_chain(graph: StateGraph, node: int) -> list[int]:
+    chain = []
+    while (e := graph.parent[node]) is not None:
+        chain.append(e)
+        node = graph.edges[e].source
+    return chain[::-1]
