@@ -18,22 +18,36 @@ QUOTES = (
 )
 
 
-def _int_expr(draw: st.DrawFn, ints: list[str], depth: int) -> str:
+def _int_expr(draw: st.DrawFn, ints: list[str], depth: int, hazards: bool = False) -> str:
+    """An int expression; with ``hazards`` also ``//`` and ``%`` (by names, which may be 0:
+    a constant ``1 // 0`` the loader refuses) and a huge product (beyond 2**63)."""
     leaves = [str(draw(st.integers(-3, 5))), *ints]
     if depth <= 0 or draw(st.integers(0, 2)) == 0:
+        if hazards and draw(st.integers(0, 9)) == 0:
+            return "(1000000000000000 * 1000000000000000)"
         return draw(st.sampled_from(leaves))
-    kind = draw(st.sampled_from(["+", "-", "*", "min", "max", "if"]))
-    a = _int_expr(draw, ints, depth - 1)
-    b = _int_expr(draw, ints, depth - 1)
+    kinds = ["+", "-", "*", "min", "max", "if"]
+    if hazards and ints:
+        kinds += ["//", "%"]
+    kind = draw(st.sampled_from(kinds))
+    a = _int_expr(draw, ints, depth - 1, hazards)
+    if kind in ("//", "%"):
+        return f"({a} {kind} {draw(st.sampled_from(ints))})"
+    b = _int_expr(draw, ints, depth - 1, hazards)
     if kind in ("min", "max"):
         return f"{kind}({a}, {b})"
     if kind == "if":
-        return f"({a} if {_bool_expr(draw, ints, [], {}, depth - 1)} else {b})"
+        return f"({a} if {_bool_expr(draw, ints, [], {}, depth - 1, hazards)} else {b})"
     return f"({a} {kind} {b})"
 
 
 def _bool_expr(
-    draw: st.DrawFn, ints: list[str], bools: list[str], enums: dict[str, list[str]], depth: int
+    draw: st.DrawFn,
+    ints: list[str],
+    bools: list[str],
+    enums: dict[str, list[str]],
+    depth: int,
+    hazards: bool = False,
 ) -> str:
     options = ["cmp", "const"] + (["bool"] if bools else []) + (["enum"] if enums else [])
     if depth > 0:
@@ -49,11 +63,11 @@ def _bool_expr(
         return f"{name} {op} '{draw(st.sampled_from(enums[name]))}'"
     if kind == "cmp":
         op = draw(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]))
-        return f"{_int_expr(draw, ints, 1)} {op} {_int_expr(draw, ints, 1)}"
+        return f"{_int_expr(draw, ints, 1, hazards)} {op} {_int_expr(draw, ints, 1, hazards)}"
     if kind == "not":
-        return f"not ({_bool_expr(draw, ints, bools, enums, depth - 1)})"
-    a = _bool_expr(draw, ints, bools, enums, depth - 1)
-    b = _bool_expr(draw, ints, bools, enums, depth - 1)
+        return f"not ({_bool_expr(draw, ints, bools, enums, depth - 1, hazards)})"
+    a = _bool_expr(draw, ints, bools, enums, depth - 1, hazards)
+    b = _bool_expr(draw, ints, bools, enums, depth - 1, hazards)
     return f"({a} {kind} {b})"
 
 
@@ -64,8 +78,14 @@ def _provenance(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def scenario_data(draw: st.DrawFn, max_states: int = 5, max_transitions: int = 8) -> dict[str, Any]:
-    """A random valid scenario as the plain data a YAML file would hold."""
+def scenario_data(
+    draw: st.DrawFn, max_states: int = 5, max_transitions: int = 8, hazards: bool = False
+) -> dict[str, Any]:
+    """A random valid scenario as the plain data a YAML file would hold.
+
+    With ``hazards``, expressions may also divide by zero and weights and durations are
+    expressions that may be negative or huge: runs then meet evaluation errors.
+    """
     n_parties = draw(st.integers(1, 3))
     parties = [
         {"id": f"p{i}", "name": f"Party {i}", "role": "party", **_provenance(draw)}
@@ -142,9 +162,9 @@ def scenario_data(draw: st.DrawFn, max_states: int = 5, max_transitions: int = 8
         for v in variables:
             if draw(st.integers(0, 3)) == 0:
                 if v["type"] == "int":
-                    effects[v["id"]] = _int_expr(draw, readable_ints, 1)
+                    effects[v["id"]] = _int_expr(draw, readable_ints, 1, hazards)
                 elif v["type"] == "bool":
-                    effects[v["id"]] = _bool_expr(draw, readable_ints, bools, enums, 1)
+                    effects[v["id"]] = _bool_expr(draw, readable_ints, bools, enums, 1, hazards)
                 else:
                     effects[v["id"]] = f"'{draw(st.sampled_from(v['values']))}'"
         t: dict[str, Any] = {
@@ -152,7 +172,7 @@ def scenario_data(draw: st.DrawFn, max_states: int = 5, max_transitions: int = 8
             "source": sources[0] if len(sources) == 1 else sources,
             "dest": draw(st.sampled_from(state_ids)),
             "actor": f"p{draw(st.integers(0, n_parties - 1))}",
-            "guard": _bool_expr(draw, readable_ints, bools, enums, 2),
+            "guard": _bool_expr(draw, readable_ints, bools, enums, 2, hazards),
             "days": draw(st.integers(0, 3)),
             "weight": draw(st.integers(1, 3)),
             "allow_backward": True,
@@ -160,12 +180,16 @@ def scenario_data(draw: st.DrawFn, max_states: int = 5, max_transitions: int = 8
         }
         if effects:
             t["effects"] = effects
+        if hazards and draw(st.booleans()):
+            t["weight"] = _int_expr(draw, readable_ints, 1, hazards)
+        if hazards and draw(st.booleans()):
+            t["days"] = _int_expr(draw, readable_ints, 1, hazards)
         transitions.append(t)
 
     invariants = [
         {
             "id": f"i{i}",
-            "holds": _bool_expr(draw, ints + param_names + ["day"], bools, enums, 1),
+            "holds": _bool_expr(draw, ints + param_names + ["day"], bools, enums, 1, hazards),
             **_provenance(draw),
         }
         for i in range(draw(st.integers(0, 2)))

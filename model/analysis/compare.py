@@ -389,12 +389,11 @@ def exploration(graph: StateGraph) -> Exploration:
 
 def shortest_paths(graph: StateGraph) -> dict[str, ShortestPath]:
     """For every outcome label reached: fewest steps, days, and one canonical shortest path."""
-    nodes = graph.nodes
-    depth = [0] * len(nodes)
-    for j in range(1, len(nodes)):
-        parent = graph.parent[j]
-        assert parent is not None
-        depth[j] = depth[graph.edges[parent].source] + 1
+    nodes, keys = graph.nodes, graph.node_keys
+    parents, sources = graph.parent_edge, graph.edge_source
+    depth = [0] * graph.node_count
+    for j in range(1, graph.node_count):  # parents come first in breadth-first order
+        depth[j] = depth[sources[parents[j]]] + 1
     by_label: dict[str, list[int]] = {}
     for node, label in graph.outcome_nodes.items():
         by_label.setdefault(label, []).append(node)
@@ -402,8 +401,8 @@ def shortest_paths(graph: StateGraph) -> dict[str, ShortestPath]:
     for label in sorted(by_label):
         found = by_label[label]
         fewest = min(depth[n] for n in found)
-        soonest = min(nodes[n].day for n in found if depth[n] == fewest)
-        targets = {n for n in found if depth[n] == fewest and nodes[n].day == soonest}
+        soonest = min(keys[n][2] for n in found if depth[n] == fewest)  # [2]: the day
+        targets = {n for n in found if depth[n] == fewest and keys[n][2] == soonest}
         path = _canonical_path(graph, depth, targets, fewest)
         scenario = graph.scenario
         trace = []
@@ -422,7 +421,7 @@ def shortest_paths(graph: StateGraph) -> dict[str, ShortestPath]:
         out[label] = ShortestPath(
             steps=fewest,
             day=soonest,
-            earliest_day=min(nodes[n].day for n in found),
+            earliest_day=min(keys[n][2] for n in found),
             events=tuple(graph.transition(graph.edges[e]).trigger for e in path),
             trace=tuple(trace),
         )
@@ -438,21 +437,19 @@ def _canonical_path(
     from which a shortest path leads to a target; then one layer at a time the smallest step
     into a marked node is taken (all nodes it reaches form the next layer).
     """
-    edges = graph.edges
+    targets_of, offsets = graph.edge_target, graph.edge_offsets
     good = set(targets)
-    for i in range(len(graph.nodes) - 1, -1, -1):
+    for i in range(graph.node_count - 1, -1, -1):
         if depth[i] >= length:
             continue
-        if any(
-            edges[e].target in good and depth[edges[e].target] == depth[i] + 1
-            for e in graph.out_edges[i]
-        ):
+        deeper = depth[i] + 1
+        if any(j in good and depth[j] == deeper for j in targets_of[offsets[i] : offsets[i + 1]]):
             good.add(i)
 
     def key(edge_id: int) -> tuple[str, int, str, str]:
-        e = edges[edge_id]
-        t = graph.transition(e)
-        return (t.trigger, e.days, t.actor, graph.nodes[e.target].state)
+        t = graph.scenario.transitions[graph.edge_transition[edge_id]]
+        target = graph.state_of(targets_of[edge_id])
+        return (t.trigger, graph.edge_days[edge_id], t.actor, target)
 
     frontier = [0]
     via: dict[int, int] = {}
@@ -460,8 +457,8 @@ def _canonical_path(
         best: tuple[str, int, str, str] | None = None
         reached: dict[int, int] = {}
         for i in frontier:
-            for edge_id in graph.out_edges[i]:
-                target = edges[edge_id].target
+            for edge_id in range(offsets[i], offsets[i + 1]):
+                target = targets_of[edge_id]
                 if target not in good or depth[target] != depth[i] + 1:
                     continue
                 k = key(edge_id)
@@ -476,7 +473,7 @@ def _canonical_path(
     while node != 0:
         edge_id = via[node]
         path.append(edge_id)
-        node = edges[edge_id].source
+        node = graph.edge_source[edge_id]
     path.reverse()
     return path
 

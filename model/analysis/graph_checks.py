@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any
 
 from model.analysis.explore import Edge
@@ -18,6 +19,7 @@ from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, P
 from model.scenario import expr
 from model.scenario.compiled import CompiledTransition
 from model.semantics.records import step_record
+from model.semantics.table import Slow
 
 
 class GraphChecks(ScenarioChecks):
@@ -95,36 +97,58 @@ class GraphChecks(ScenarioChecks):
     def _dead_ends(self) -> Iterable[Finding]:
         graph = self.graph
         with_errors = {se.node for se in graph.step_errors}
+        offsets, flags, keys = graph.edge_offsets, graph.expanded_flags, graph.node_keys
         seen: dict[tuple[str, str], Finding] = {}
-        for i, snap in enumerate(graph.nodes):
-            if not graph.expanded[i] or graph.out_edges[i] or i in with_errors:
+        # Out-edges of node i are offsets[i]:offsets[i + 1]: a dead end has none.
+        for i, (first, end) in enumerate(pairwise(offsets)):
+            if first != end or not flags[i] or i in with_errors or graph.is_outcome(i):
                 continue
-            if graph.is_outcome(i):
-                continue
-            horizon = graph.semantics.blocked_by_horizon(snap)
+            state = graph.states[keys[i][0]]
+            horizon = self._blocked(i)
             kind = "horizon_reached" if horizon else "deadlock"
-            key = (kind, snap.state)
+            key = (kind, state)
             if key in seen:
                 seen[key] = replace(seen[key], count=seen[key].count + 1)
                 continue
             message = (
-                f"in state {snap.state!r} the next event would pass the horizon "
+                f"in state {state!r} the next event would pass the horizon "
                 f"({self.spec.horizon} days): the run ends without an outcome"
                 if horizon
-                else f"no event can happen in state {snap.state!r}, which is not an outcome"
+                else f"no event can happen in state {state!r}, which is not an outcome"
             )
-            seen[key] = Finding(
-                kind, snap.state, message, self.where_state(snap.state), self.trace(i)
-            )
+            seen[key] = Finding(kind, state, message, self.where_state(state), self.trace(i))
         return seen.values()
+
+    def _blocked(self, node: int) -> bool:
+        """Whether only the horizon holds node ``node`` back (the compiled table answers; the
+        engine where the table cannot)."""
+        graph = self.graph
+        if graph.table is not None:
+            try:
+                return graph.table.blocked(graph.node_keys[node])
+            except (ArithmeticError, Slow):
+                pass
+        return graph.semantics.blocked_by_horizon(graph.nodes[node])
 
     def _nondeterminism(self) -> Iterable[Finding]:
         graph, sc = self.graph, self.scenario
+        # Only a control state with two transitions on one trigger can have a node with two.
+        shared: set[int] = set()
+        for state, name in enumerate(graph.states):
+            triggers = [t.trigger for t in graph.semantics.candidates(name)]
+            if len(set(triggers)) < len(triggers):
+                shared.add(state)
+        if not shared:
+            return []
+        keys, offsets, transition = graph.node_keys, graph.edge_offsets, graph.edge_transition
         seen: dict[str, Finding] = {}
-        for i in range(len(graph.nodes)):
+        for i in range(graph.node_count):
+            if keys[i][0] not in shared:
+                continue
             by_trigger: dict[str, set[int]] = {}
-            for edge in graph.successors(i):
-                by_trigger.setdefault(graph.transition(edge).trigger, set()).add(edge.transition)
+            for e in range(offsets[i], offsets[i + 1]):
+                t = sc.transitions[transition[e]]
+                by_trigger.setdefault(t.trigger, set()).add(t.index)
             for trigger, indices in by_trigger.items():
                 if len(indices) < 2:
                     continue
@@ -136,7 +160,7 @@ class GraphChecks(ScenarioChecks):
                     "nondeterminism",
                     trigger,
                     f"event {trigger!r} can be taken by {len(indices)} transitions at once "
-                    f"({names}) in state {graph.nodes[i].state!r}",
+                    f"({names}) in state {graph.state_of(i)!r}",
                     self.where_transition(min(indices)),
                     self.trace(i),
                 )
@@ -145,26 +169,36 @@ class GraphChecks(ScenarioChecks):
     def _cycles(self) -> list[Finding]:
         """Cycles from which no outcome can be reached (runs that neither hold nor end)."""
         graph = self.graph
-        n = len(graph.nodes)
-        reverse: list[list[int]] = [[] for _ in range(n)]
-        for e in graph.edges:
-            reverse[e.target].append(e.source)
-        reach = [False] * n
-        seeds = [i for i in range(n) if graph.is_outcome(i) or not graph.expanded[i]]
-        queue = deque(seeds)
-        for i in seeds:
-            reach[i] = True
+        n = graph.node_count
+        offsets, targets, flags = graph.edge_offsets, graph.edge_target, graph.expanded_flags
+        ending = [label is not None for label in graph.state_outcomes]
+        # Nodes from which an outcome or a node not fully expanded can be reached. One pass
+        # against breadth-first order settles most (most edges lead deeper); a backward
+        # search over the edges out of the rest settles the others.
+        reach = bytearray(not flags[i] or ending[key[0]] for i, key in enumerate(graph.node_keys))
+        for i in range(n - 1, -1, -1):
+            if not reach[i]:
+                for j in targets[offsets[i] : offsets[i + 1]]:
+                    if reach[j]:
+                        reach[i] = 1
+                        break
+        rest = [i for i in range(n) if not reach[i]]
+        reverse: dict[int, list[int]] = {}
+        for i in rest:
+            for j in targets[offsets[i] : offsets[i + 1]]:
+                reverse.setdefault(j, []).append(i)
+        queue = deque(j for j in reverse if reach[j])
         while queue:
             j = queue.popleft()
-            for k in reverse[j]:
+            for k in reverse.get(j, ()):
                 if not reach[k]:
-                    reach[k] = True
+                    reach[k] = 1
                     queue.append(k)
-        stuck = [i for i in range(n) if not reach[i]]
+        stuck = [i for i in rest if not reach[i]]
         findings: dict[str, Finding] = {}
         # Breadth-first order: the component with the smallest entry index is nearest the start.
         components = strongly_connected_components(
-            stuck, lambda v: (e.target for e in graph.successors(v))
+            stuck, lambda v: targets[offsets[v] : offsets[v + 1]]
         )
         for component in sorted((sorted(c) for c in components), key=min):
             members = set(component)
@@ -174,7 +208,7 @@ class GraphChecks(ScenarioChecks):
             if not cyclic:
                 continue
             entry = min(component)  # breadth-first order: the earliest reached is nearest
-            states = sorted({graph.nodes[i].state for i in component})
+            states = sorted({graph.state_of(i) for i in component})
             target = " + ".join(states)
             if target in findings:
                 findings[target] = replace(findings[target], count=findings[target].count + 1)
@@ -223,7 +257,7 @@ class GraphChecks(ScenarioChecks):
 
     def _unreached(self) -> Iterable[Finding]:
         graph, sc = self.graph, self.scenario
-        reached = {snap.state for snap in graph.nodes}
+        reached = {graph.states[k] for k in {key[0] for key in graph.node_keys}}
         unused = {s.id for s in self.spec.states if s.id != self.spec.initial} - {
             t.dest for t in self.spec.transitions
         }
@@ -245,7 +279,7 @@ class GraphChecks(ScenarioChecks):
                 f"outcome {label!r} is never reached",
                 self.where_state(state),
             )
-        fired = {e.transition for e in graph.edges} | {se.transition for se in graph.step_errors}
+        fired = set(graph.edge_transition) | {se.transition for se in graph.step_errors}
         for t in sc.transitions:
             if t.index not in fired:
                 yield Finding(

@@ -7,7 +7,8 @@ the horizon. Effects are all evaluated on the values before the step, then assig
 (as in TLA+); an integer leaving its bounds is an error naming the transition.
 
 The `transitions` engine (model.semantics.engine) calls these functions from its conditions and
-callbacks, and the explorer calls them directly, so both give one semantics.
+callbacks. The compiled transition table (model.semantics.table) computes the same steps fast
+and hands every step that goes wrong back to them, so errors are built here alone.
 """
 
 from __future__ import annotations
