@@ -141,6 +141,9 @@ class ExactResult:
     the exact values exceed them by at most this much in all (None for exact solves)."""
     iterations: int = 0
     """Steps of interval iteration (0 for exact solves)."""
+    tolerance: float | None = None
+    """The bound interval iteration aimed at (`bound` is above it only when it stopped at
+    `MAX_INTERVAL_ITERATIONS`)."""
 
     def ending(self, name: str, kind: Kind = "outcome") -> ExactEnding:
         for e in self.endings:
@@ -379,9 +382,17 @@ def analyse(
             else ExactEnding("no_outcome", k, zero, {})
             for k in NO_OUTCOME
         ]
-        certain = 0.0 if chosen == "interval" else None
+        interval = chosen == "interval"
         return ExactResult(
-            scenario.id, dict(graph.params), 0, 0, chosen, tuple(endings), 0, bound=certain
+            scenario.id,
+            dict(graph.params),
+            0,
+            0,
+            chosen,
+            tuple(endings),
+            0,
+            bound=0.0 if interval else None,
+            tolerance=tolerance if interval else None,
         )
     if not graph.complete or not all(graph.expanded):
         raise IncompleteGraph(
@@ -412,6 +423,7 @@ def analyse(
         solve_seconds=time.perf_counter() - started,
         bound=bound,
         iterations=steps,
+        tolerance=tolerance if method == "interval" else None,
     )
 
 
