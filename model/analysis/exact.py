@@ -364,10 +364,7 @@ def analyse(
     `FRACTION_MEMORY_BUDGET`, sparse otherwise).
     Raises `IncompleteGraph` when exploration was cut off by ``max_states``.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
-    if not 0 < tolerance < 1:
-        raise ValueError(f"tolerance must be between 0 and 1, found {tolerance}")
+    _check_options(method, tolerance)
     started = time.perf_counter()
     scenario = graph.scenario
     labels = _outcome_labels(scenario)
@@ -425,6 +422,13 @@ def analyse(
         iterations=steps,
         tolerance=tolerance if method == "interval" else None,
     )
+
+
+def _check_options(method: str, tolerance: float) -> None:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+    if not 0 < tolerance < 1:
+        raise ValueError(f"tolerance must be between 0 and 1, found {tolerance}")
 
 
 def _fraction_endings(
@@ -512,6 +516,7 @@ def analyse_scenario(
 
     Raises `IncompleteGraph` when the scenario has more states than ``max_states``.
     """
+    _check_options(method, tolerance)  # before exploring, which can take long
     started = time.perf_counter()
     graph = explore(scenario, params, max_states=max_states)
     explored = time.perf_counter() - started
