@@ -106,6 +106,18 @@ def test_interval_on_a_start_that_breaks_a_rule() -> None:
     assert result.bound == 0 and result.ending("error", "no_outcome").probability == 1
 
 
+@pytest.mark.parametrize("method", ["fraction", "sparse", "interval"])
+def test_every_method_when_runs_end_or_cycle_at_the_start(method: str) -> None:
+    plain = {**EVERY_ENDING, "variables": []}
+    at_outcome = {**plain, "transitions": [_t("win", "start", "won")], "initial": "won"}
+    result = analyse_scenario(scenario_from(at_outcome), method=method)  # type: ignore[arg-type]
+    assert result.ending("win").probability == 1 and result.ending("win").days == {0: 1}
+    spinning = {**plain, "transitions": [_t("spin", "start", "start")]}
+    result = analyse_scenario(scenario_from(spinning), method=method)  # type: ignore[arg-type]
+    assert result.ending("cycling", "no_outcome").probability == 1
+    assert result.cyclic_components == 1
+
+
 def test_analyse_refuses_an_unknown_method_or_tolerance() -> None:
     graph = explore(scenario_from(EVERY_ENDING))
     with pytest.raises(ValueError, match="unknown method"):

@@ -292,15 +292,22 @@ def _sparse_flow(c: Chain) -> tuple[Any, Any]:
 
     start, transient, qt, pt, error_share = _transient_system(c)
     m = len(transient)
-    if start < 0:  # runs end at the start (or cycle for ever from there)
-        ends = np.zeros(c.n)
-        ends[0] = 1.0
-        return ends, np.zeros(c.n)
+    if start < 0:
+        return _at_start(c)
     rhs = np.zeros(m)
     rhs[start] = 1.0
     matrix = (identity(m, format="csc") - qt).tocsc()
     v = splu(matrix, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(rhs)
     return _flows(c, transient, pt, error_share, v)
+
+
+def _at_start(c: Chain) -> tuple[Any, Any]:
+    """Runs end at the start (or cycle for ever from there): all the mass ends there."""
+    import numpy as np
+
+    ends = np.zeros(c.n)
+    ends[0] = 1.0
+    return ends, np.zeros(c.n)
 
 
 def _flows(c: Chain, transient: Any, pt: Any, error_share: Any, v: Any) -> tuple[Any, Any]:
@@ -322,10 +329,8 @@ def _interval_flow(c: Chain, tolerance: float) -> tuple[Any, Any, float, int]:
     import numpy as np
 
     start, transient, qt, pt, error_share = _transient_system(c)
-    if start < 0:  # runs end at the start (or cycle for ever from there)
-        ends = np.zeros(c.n)
-        ends[0] = 1.0
-        return ends, np.zeros(c.n), 0.0, 0
+    if start < 0:
+        return (*_at_start(c), 0.0, 0)
     x = np.zeros(len(transient))
     x[start] = 1.0
     visits = np.zeros(len(transient))
