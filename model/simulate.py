@@ -6,10 +6,11 @@ seed and parameters always give the same output, byte for byte.
 What-if analysis (docs/what-if.md): ``--runs N`` runs it N times and reports how the runs end
 (`model.analysis.montecarlo`), ``--exact`` computes each ending's probability exactly
 (`model.analysis.exact`), ``--sweep NAME=START:STOP:STEP`` repeats either across parameter values
-(`model.analysis.sweep`). Those modules, and numpy/scipy/matplotlib/tqdm, are imported only when
-used. This module parses the arguments, chooses what to run and prints: the records, their text and
-CSV are made in `model.reports`, the sweep chart in `model.render.sweep_chart`, and the progress
-bar in `model.cli.progress`.
+(`model.analysis.sweep`). Those modules (but for the names of `model.analysis.exact`'s
+methods), and numpy/scipy/matplotlib/tqdm, are imported only when used. This module parses
+the arguments, chooses what to run and prints: the records, their text and CSV are made in
+`model.reports`, the sweep chart in `model.render.sweep_chart`, and the progress bar in
+`model.cli.progress`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from model.analysis.exact import DEFAULT_TOLERANCE, Method
+from model.analysis.exact import METHODS as EXACT_METHODS
 from model.base.errors import RunError
 from model.base.limits import MAX_RUNS, MAX_STATES, MAX_STEPS
 from model.base.paths import DEFAULT_SCENARIO, display_path
@@ -54,7 +57,9 @@ What-if analysis (docs/what-if.md):
                95% Wilson interval, days to it (median, quartiles, mean), how often each
                stage was reached, and the exact values beside them when the scenario has at
                most 50,000 states (--max-states)
-  --exact      each ending's exact probability and expected days (absorbing Markov chain)
+  --exact      each ending's exact probability and expected days (absorbing Markov chain);
+               --method interval --tolerance EPS: bounds certified to EPS, for graphs too
+               large to solve exactly
   --sweep NAME=START:STOP:STEP  (STOP included; or NAME=V1,V2,...; once or twice)
                a table of ending probabilities at each value: exact where the scenario has
                at most --max-states states, else Monte Carlo (2,000 runs, or --runs);
@@ -76,6 +81,7 @@ examples:
   python -m model.simulate --interactive
   python -m model.simulate --runs 10000 --jobs 2
   python -m model.simulate --exact --set batch_size=20
+  python -m model.simulate --exact --method interval --tolerance 1e-9
   python -m model.simulate --sweep batch_size=5:30:5 -o batch_size.png
   python -m model.simulate --sweep batch_size=5:30:5 --sweep progress_weight=1:9:4 --csv
 """
@@ -133,6 +139,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what_if.add_argument("--exact", action="store_true", help="exact probabilities of each ending")
     what_if.add_argument(
+        "--method",
+        choices=EXACT_METHODS,
+        default="auto",
+        help="with --exact: how to solve (default auto: rational arithmetic within a memory "
+        "budget, sparse floating point above it; interval: bounds certified to --tolerance, "
+        "for graphs too large to solve)",
+    )
+    what_if.add_argument(
+        "--tolerance",
+        type=cli.tolerance,
+        metavar="EPS",
+        help=f"with --method interval: iterate until the bounds are within EPS "
+        f"(default {DEFAULT_TOLERANCE:g})",
+    )
+    what_if.add_argument(
         "--sweep",
         action="append",
         default=[],
@@ -173,6 +194,10 @@ def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error("choose --json or --csv, not both")
     if args.csv and not analysis:
         parser.error("--csv needs --runs, --exact or --sweep")
+    if args.method != "auto" and not (args.exact and args.runs is None and not args.sweep):
+        parser.error("--method chooses the solver of --exact (without --runs or --sweep)")
+    if args.tolerance is not None and args.method != "interval":
+        parser.error("--tolerance bounds the error of --method interval; add it")
     if args.output and not args.sweep:
         parser.error("-o/--output draws a --sweep chart; add --sweep")
     if args.interactive and (analysis or args.json or args.csv):
@@ -250,14 +275,21 @@ def _jobs(args: argparse.Namespace) -> int:
 
 
 def _exact_or_reason(
-    scenario: Scenario, params: dict[str, ParamValue], max_states: int
+    scenario: Scenario,
+    params: dict[str, ParamValue],
+    max_states: int,
+    method: Method = "auto",
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> tuple[ExactResult | None, str | None]:
     if max_states <= 0:
         return None, "not computed (--max-states 0)"
     from model.analysis.exact import IncompleteGraph, analyse_scenario
 
     try:
-        return analyse_scenario(scenario, params, max_states=max_states), None
+        result = analyse_scenario(
+            scenario, params, method=method, tolerance=tolerance, max_states=max_states
+        )
+        return result, None
     except IncompleteGraph:
         return None, f"not computed: more than {max_states:,} states (--max-states)"
 
@@ -266,7 +298,8 @@ def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, Param
     from model.analysis.exact import DEFAULT_MAX_STATES
 
     limit = args.max_states if args.max_states is not None else DEFAULT_MAX_STATES
-    result, reason = _exact_or_reason(scenario, params, limit)
+    tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+    result, reason = _exact_or_reason(scenario, params, limit, args.method, tolerance)
     if result is None:
         message = f"error: exact analysis {reason}; use --runs N for Monte Carlo"
         print(visible(message, newlines=False), file=sys.stderr)

@@ -202,6 +202,8 @@ SIMULATE = command_lines(
         "--runs": (st.integers(1, 40).map(str), HOSTILE_TEXT),
         "--jobs": (st.sampled_from(["1", "2"]), st.sampled_from(["0", "200", "-1", "x"])),
         "--exact": None,
+        "--method": (st.sampled_from(["auto", "fraction", "sparse", "interval"]), HOSTILE_TEXT),
+        "--tolerance": (st.sampled_from(["1e-9", "1e-3", "0.5", "1e-300"]), NUMBER),
         "--sweep": (
             st.sampled_from(["batch_size=10:12:1", "truce_days=2,4", "n=1:3:1"]),
             SWEEP,

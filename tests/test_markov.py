@@ -192,7 +192,7 @@ def test_solvers_agree_on_the_large_fixture_with_zero_duration_cycles() -> None:
 
 def test_exact_analysis_of_a_100000_state_scenario() -> None:
     started = time.perf_counter()
-    result = analyse_scenario(load(LARGE))  # auto: sparse above FRACTION_MAX_STATES
+    result = analyse_scenario(load(LARGE))  # auto: sparse above FRACTION_MEMORY_BUDGET
     elapsed = time.perf_counter() - started
     assert result.states >= 100_000 and result.method == "sparse"
     assert result.total == pytest.approx(1, abs=1e-9)

@@ -24,10 +24,19 @@ Two independent solvers, which the tests check against each other:
   cyclic component is solved exactly by Gaussian elimination over `fractions.Fraction`.
 - ``"sparse"``: floating point. The expected number of visits ``v`` to each transient node
   solves ``(I - Q)^T v = e_start`` (Q: transitions between transient nodes), one sparse LU
-  solve (`scipy.sparse.linalg.spsolve`).
+  factorisation (`scipy.sparse.linalg.splu`) in topological order.
 
 Nodes from which no ending can be reached are left out of the linear system (mass entering
 them is the ``cycling`` share), so the system is always non-singular.
+
+Where an exact solve is too large, ``"interval"`` gives bounds instead: mass is pushed
+forward one step at a time (a sparse product); the mass that has ended at each node is a
+lower bound of the exact value, and the mass still moving bounds what all of them miss
+together, so iterating until it is below ``tolerance`` certifies every probability (and
+every day's) to within ``tolerance`` -- up to floating-point rounding, about 1e-15 per step.
+The chain and its components are built on arrays (`model.analysis.chain`). ``"auto"`` picks
+the rational solver when its estimated memory is within `FRACTION_MEMORY_BUDGET`
+(`model.base.limits`), the sparse one otherwise; the result names the method.
 
 Notebook use::
 
@@ -42,27 +51,33 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
+from model.analysis.chain import TRANSIENT, Chain, Kind, chain
 from model.analysis.explore import StateGraph, explore
-from model.analysis.graphs import strongly_connected_components
-from model.base.errors import RunError
+from model.base.limits import FRACTION_MEMORY_BUDGET, MAX_INTERVAL_ITERATIONS
 from model.scenario.compiled import ParamValue, Scenario
 
-Method = Literal["auto", "fraction", "sparse"]
+Method = Literal["auto", "fraction", "sparse", "interval"]
+Solved = Literal["fraction", "sparse", "interval"]
 Number = Fraction | float
-Kind = Literal["outcome", "no_outcome"]
 
+METHODS: tuple[Method, ...] = ("auto", "fraction", "sparse", "interval")
 NO_OUTCOME = ("stuck", "horizon", "error", "cycling")
 """Endings without an outcome, in report order."""
 
-FRACTION_MAX_STATES = 50_000
-"""``method="auto"`` uses rational arithmetic up to this many states (and cyclic components
-of at most `FRACTION_MAX_COMPONENT` nodes), sparse floating point above."""
-FRACTION_MAX_COMPONENT = 300
+DEFAULT_TOLERANCE = 1e-9
+"""``method="interval"`` iterates until every probability is within this of its exact value."""
+FRACTION_BYTES_PER_STATE = 600
+"""Memory of the rational solver per transient state, for `FRACTION_MEMORY_BUDGET`:
+measured with tracemalloc on the scaled long_exchange model (bench/exact.py), where the mass
+of a state is a fraction of a few dozen digits, with the dictionaries holding them."""
+FRACTION_BYTES_PER_ENTRY = 200
+"""Memory per entry of the dense matrix that solves the largest cyclic component exactly
+(a fraction with its numerator and denominator)."""
 DEFAULT_MAX_STATES = 200_000
 """Default exploration limit for `analyse_scenario`."""
 
@@ -114,13 +129,21 @@ class ExactResult:
     params: Mapping[str, ParamValue]
     states: int
     edges: int
-    method: Literal["fraction", "sparse"]
+    method: Solved
     endings: tuple[ExactEnding, ...]
     cyclic_components: int
     """Strongly connected components with a cycle (possible only through zero-duration
     steps), including those a run can never leave."""
     explore_seconds: float = 0.0
     solve_seconds: float = 0.0
+    bound: float | None = None
+    """With ``method="interval"``: each probability (and each day's) is a lower bound, and
+    the exact values exceed them by at most this much in all (None for exact solves)."""
+    iterations: int = 0
+    """Steps of interval iteration (0 for exact solves)."""
+    tolerance: float | None = None
+    """The bound interval iteration aimed at (`bound` is above it only when it stopped at
+    `MAX_INTERVAL_ITERATIONS`)."""
 
     def ending(self, name: str, kind: Kind = "outcome") -> ExactEnding:
         for e in self.endings:
@@ -149,149 +172,75 @@ class ExactResult:
         )
 
 
-# -- the chain ----------------------------------------------------------------------------
+# -- the solvers ----------------------------------------------------------------------------
+# Each returns the mass that ends at each node (a terminal node, or a node from which no
+# ending can be reached: ``cycling``) and the mass whose step breaks a rule at each node.
 
 
-@dataclass
-class _Chain:
-    """The explored graph reduced to what the solvers need."""
+def _fraction_flow(c: Chain) -> tuple[dict[int, Fraction], dict[int, Fraction]]:
+    """Rational arithmetic: mass flows through the components in topological order; each
+    cyclic component is solved exactly by Gaussian elimination."""
+    import numpy as np
 
-    n: int
-    day: list[int]
-    # per node: (target, weight) with weights summed per target; empty for terminal nodes
-    succ: list[list[tuple[int, int]]]
-    total: list[int]  # sum of enabled weights (0 for terminal nodes)
-    error_weight: list[int]  # share of `total` whose step breaks a rule
-    terminal: dict[int, tuple[Kind, str]]  # outcome, stuck and horizon nodes
-    live: list[bool] = field(default_factory=list)  # an ending can be reached from here
+    by_source = np.argsort(c.source, kind="stable")
+    ptr = np.searchsorted(c.source[by_source], np.arange(c.n + 1)).tolist()
+    targets, weights = c.target[by_source].tolist(), c.weight[by_source].tolist()
+    total, error_weight = c.total.tolist(), c.error_weight.tolist()
+    transient = c.transient
+    comp = c.component[transient]
+    cuts = (np.flatnonzero(np.diff(comp)) + 1).tolist()
+    cyclic = c.cyclic[comp[[0, *cuts]]].tolist() if len(transient) else []
+    nodes = transient.tolist()
+    inflow: dict[int, Fraction] = {0: Fraction(1)}
+    errors: dict[int, Fraction] = {}
 
+    def push(i: int, mass: Fraction, skip: Mapping[int, int] | None) -> None:
+        share = mass / total[i]
+        if error_weight[i]:
+            errors[i] = share * error_weight[i]
+        for k in range(ptr[i], ptr[i + 1]):
+            j = targets[k]
+            if skip is None or j not in skip:
+                inflow[j] = inflow.get(j, 0) + share * weights[k]
 
-def _chain(graph: StateGraph) -> _Chain:
-    if not graph.complete or not all(graph.expanded):
-        raise IncompleteGraph(
-            f"the state graph of {graph.scenario.id} was cut off at {len(graph.nodes):,} "
-            "states; raise max_states for exact probabilities"
-        )
-    sem = graph.semantics
-    n = len(graph.nodes)
-    errors: dict[int, set[int]] = {}
-    for se in graph.step_errors:
-        errors.setdefault(se.node, set()).add(se.transition)
-    outcome_of = {s.id: s.outcome for s in graph.scenario.spec.states}
-    succ: list[list[tuple[int, int]]] = []
-    total = [0] * n
-    error_weight = [0] * n
-    terminal: dict[int, tuple[Kind, str]] = {}
-    edges = graph.edges
-    for i, snap in enumerate(graph.nodes):
-        label = outcome_of[snap.state]
-        if label is not None:
-            succ.append([])
-            terminal[i] = ("outcome", label)
+    bounds = [0, *cuts, len(nodes)]
+    for g, is_cyclic in enumerate(cyclic):
+        members = nodes[bounds[g] : bounds[g + 1]]
+        if not is_cyclic:
+            mass = inflow.pop(members[0], None)
+            if mass is not None:
+                push(members[0], mass, None)
             continue
-        out: dict[int, int] = {}
-        for e in graph.out_edges[i]:
-            edge = edges[e]
-            out[edge.target] = out.get(edge.target, 0) + edge.weight
-        weight = sum(out.values())
-        if i in errors:
-            try:
-                enabled = sem.enabled(snap)
-            except RunError:  # a guard, weight or duration cannot be evaluated: runs stop here
-                out, weight, enabled = {}, 0, []
-                error_weight[i] = 1
-            else:
-                error_weight[i] = sum(w for t, w in enabled if t.index in errors[i])
-            assert not enabled or weight + error_weight[i] == sum(w for _, w in enabled)
-        succ.append(list(out.items()))
-        total[i] = weight + error_weight[i]
-        if total[i] == 0:
-            blocked = sem.blocked_by_horizon(snap)
-            terminal[i] = ("no_outcome", "horizon" if blocked else "stuck")
-    chain = _Chain(n, [s.day for s in graph.nodes], succ, total, error_weight, terminal)
-    chain.live = _live(chain)
-    return chain
-
-
-def _live(chain: _Chain) -> list[bool]:
-    """Nodes from which some ending (terminal node or error) can be reached."""
-    preds: list[list[int]] = [[] for _ in range(chain.n)]
-    for i, out in enumerate(chain.succ):
-        for j, _ in out:
-            preds[j].append(i)
-    live = [False] * chain.n
-    stack = [i for i in range(chain.n) if i in chain.terminal or chain.error_weight[i] > 0]
-    for i in stack:
-        live[i] = True
-    while stack:
-        j = stack.pop()
-        for i in preds[j]:
-            if not live[i]:
-                live[i] = True
-                stack.append(i)
-    return live
-
-
-def _components(chain: _Chain, nodes: Sequence[int]) -> list[list[int]]:
-    """Strongly connected components of the subgraph on ``nodes``, in topological order."""
-    components = strongly_connected_components(nodes, lambda v: (s[0] for s in chain.succ[v]))
-    components.reverse()
-    return components
-
-
-def _masses_fraction(chain: _Chain, start: int, comps: list[list[int]]) -> dict[int, Number]:
-    """Expected visits to each live transient node (mass flowing through it), exactly."""
-    inflow: dict[int, Fraction] = {start: Fraction(1)}
-    visits: dict[int, Number] = {}
-    for comp in comps:
-        if not _cyclic(chain, comp):
-            i = comp[0]
-            mass = inflow.pop(i, None)
-            if mass is None:
-                continue
-            visits[i] = mass
-            _push(chain, i, mass, inflow, None)
-            continue
-        members = {i: k for k, i in enumerate(comp)}
-        b = [inflow.pop(i, Fraction(0)) for i in comp]
+        index = {i: k for k, i in enumerate(members)}
+        b = [inflow.pop(i, Fraction(0)) for i in members]
         if not any(b):
             continue
-        v = _solve_component(chain, comp, members, b)
-        for i, mass in zip(comp, v):
+        edges = [(index[i], k) for i in members for k in range(ptr[i], ptr[i + 1])]
+        v = _solve_component(edges, targets, weights, total, members, index, b)
+        for i, mass in zip(members, v):
             if mass:
-                visits[i] = mass
-                _push(chain, i, mass, inflow, members)
-    return visits
-
-
-def _push(
-    chain: _Chain,
-    i: int,
-    mass: Fraction,
-    inflow: dict[int, Fraction],
-    skip: Mapping[int, int] | None,
-) -> None:
-    total = chain.total[i]
-    for j, w in chain.succ[i]:
-        if skip is not None and j in skip:
-            continue
-        inflow[j] = inflow.get(j, Fraction(0)) + mass * w / total
+                push(i, mass, index)
+    return inflow, errors
 
 
 def _solve_component(
-    chain: _Chain, comp: list[int], members: Mapping[int, int], b: list[Fraction]
+    edges: list[tuple[int, int]],
+    targets: list[int],
+    weights: list[int],
+    total: list[int],
+    members: list[int],
+    index: Mapping[int, int],
+    b: list[Fraction],
 ) -> list[Fraction]:
     """Solve ``v = b + Q_CC^T v`` for one cyclic component by Gaussian elimination."""
-    m = len(comp)
+    m = len(members)
     rows: list[list[Fraction]] = [[Fraction(0)] * m + [b[r]] for r in range(m)]
     for r in range(m):
         rows[r][r] += 1
-    for c, i in enumerate(comp):
-        total = chain.total[i]
-        for j, w in chain.succ[i]:
-            k = members.get(j)
-            if k is not None:
-                rows[k][c] -= Fraction(w, total)
+    for c, k in edges:
+        to = index.get(targets[k])
+        if to is not None:
+            rows[to][c] -= Fraction(weights[k], total[members[c]])
     for c in range(m):
         pivot = next(r for r in range(c, m) if rows[r][c] != 0)
         rows[c], rows[pivot] = rows[pivot], rows[c]
@@ -304,56 +253,129 @@ def _solve_component(
     return [rows[r][m] for r in range(m)]
 
 
-def _masses_sparse(chain: _Chain, start: int, transient: list[int]) -> dict[int, Number]:
-    """Expected visits to each live transient node, by one sparse LU solve."""
+def _transient_system(c: Chain) -> tuple[int, Any, Any, Any, Any]:
+    """Over the live transient nodes (rows ``transient``): the row of the start (-1: runs
+    end or cycle for ever there), the transposed transitions between them ``Q^T``, the
+    transposed transitions into every node ``P^T`` (n rows) and each node's error share;
+    floating point."""
     import numpy as np
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.linalg import spsolve
+    from scipy.sparse import csr_matrix
 
-    row_of = {i: r for r, i in enumerate(transient)}
+    transient = c.transient
     m = len(transient)
-    if start not in row_of:
-        return {}
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for r, i in enumerate(transient):
-        total = chain.total[i]
-        for j, w in chain.succ[i]:
-            c = row_of.get(j)
-            if c is not None:
-                rows.append(c)  # transposed: (I - Q)^T
-                cols.append(r)
-                vals.append(-w / total)
-    diag = np.arange(m, dtype=np.int64)
-    data = np.concatenate([np.ones(m), np.asarray(vals, dtype=float)])
-    i_idx = np.concatenate([diag, np.asarray(rows, dtype=np.int64)])
-    j_idx = np.concatenate([diag, np.asarray(cols, dtype=np.int64)])
-    a = coo_matrix((data, (i_idx, j_idx)), shape=(m, m)).tocsc()
+    row = np.full(c.n, -1, dtype=np.int64)
+    row[transient] = np.arange(m)
+    total = c.total.astype(float)
+    out = row[c.source] >= 0
+    src, tgt = row[c.source[out]], c.target[out]
+    p = c.weight[out].astype(float) / total[c.source[out]]
+    into_transient = row[tgt] >= 0
+    qt = csr_matrix((p[into_transient], (row[tgt[into_transient]], src[into_transient])), (m, m))
+    pt = csr_matrix((p, (tgt, src)), shape=(c.n, m))
+    error_share = c.error_weight[transient].astype(float) / total[transient]  # total > 0
+    return int(row[0]), transient, qt, pt, error_share
+
+
+def _sparse_flow(c: Chain) -> tuple[Any, Any]:
+    """Floating point: expected visits ``v`` to the live transient nodes solve
+    ``(I - Q)^T v = e_start``, one sparse LU factorisation.
+
+    The nodes are numbered in topological order of their components, so the matrix is
+    lower triangular but for the blocks of cycles of zero-duration steps: factorised in that
+    order (no column permutation) the factors fill in only inside those blocks. The matrix is
+    column diagonally dominant (a column holds 1 - Q_jj on the diagonal and the other
+    probabilities of leaving j below it), so elimination without row exchanges is stable,
+    and the diagonal is never 0 (a live node can leave)."""
+    import numpy as np
+    from scipy.sparse import identity
+    from scipy.sparse.linalg import splu
+
+    start, transient, qt, pt, error_share = _transient_system(c)
+    m = len(transient)
+    if start < 0:
+        return _at_start(c)
     rhs = np.zeros(m)
-    rhs[row_of[start]] = 1.0
-    v = np.atleast_1d(spsolve(a, rhs))
-    return {i: float(v[r]) for r, i in enumerate(transient) if v[r] != 0.0}
+    rhs[start] = 1.0
+    matrix = (identity(m, format="csc") - qt).tocsc()
+    v = splu(matrix, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(rhs)
+    return _flows(c, transient, pt, error_share, v)
 
 
-def _cyclic(chain: _Chain, comp: list[int]) -> bool:
-    """A component with a cycle: several nodes, or one with a step back to itself."""
-    return len(comp) > 1 or any(j == comp[0] for j, _ in chain.succ[comp[0]])
+def _at_start(c: Chain) -> tuple[Any, Any]:
+    """Runs end at the start (or cycle for ever from there): all the mass ends there."""
+    import numpy as np
+
+    ends = np.zeros(c.n)
+    ends[0] = 1.0
+    return ends, np.zeros(c.n)
 
 
-def analyse(graph: StateGraph, method: Method = "auto") -> ExactResult:
+def _flows(c: Chain, transient: Any, pt: Any, error_share: Any, v: Any) -> tuple[Any, Any]:
+    """Mass ending at each node, and breaking a rule at each node, from visits ``v``."""
+    import numpy as np
+
+    ends = pt @ v
+    ends[transient] = 0.0  # mass passing through, not ending
+    errors = np.zeros(c.n)
+    errors[transient] = v * error_share
+    return ends, errors
+
+
+def _interval_flow(c: Chain, tolerance: float) -> tuple[Any, Any, float, int]:
+    """Certified bounds by iteration: after ``k`` steps, the mass that has ended is a lower
+    bound at every node, and the mass still moving (``gap``) bounds from above what is
+    missing from all of them together. Iterates until ``gap <= tolerance`` (or
+    `MAX_INTERVAL_ITERATIONS`). Memory: the transition matrix and a few vectors."""
+    import numpy as np
+
+    start, transient, qt, pt, error_share = _transient_system(c)
+    if start < 0:
+        return (*_at_start(c), 0.0, 0)
+    x = np.zeros(len(transient))
+    x[start] = 1.0
+    visits = np.zeros(len(transient))
+    gap, steps = 1.0, 0
+    while gap > tolerance and steps < MAX_INTERVAL_ITERATIONS:
+        visits += x
+        x = qt @ x
+        gap = float(x.sum())
+        steps += 1
+    ends, errors = _flows(c, transient, pt, error_share, visits)
+    return ends, errors, gap, steps
+
+
+def _fraction_bytes(c: Chain) -> int:
+    """Estimated memory of the rational solver (see `FRACTION_MEMORY_BUDGET`)."""
+    import numpy as np
+
+    cyclic_sizes = np.bincount(c.component, minlength=len(c.cyclic))[c.cyclic]
+    largest = int(cyclic_sizes.max()) if len(cyclic_sizes) else 0
+    transient = int(np.count_nonzero(c.ending == TRANSIENT))
+    return FRACTION_BYTES_PER_STATE * transient + FRACTION_BYTES_PER_ENTRY * largest**2
+
+
+# -- the analysis ---------------------------------------------------------------------------
+
+
+def analyse(
+    graph: StateGraph, method: Method = "auto", *, tolerance: float = DEFAULT_TOLERANCE
+) -> ExactResult:
     """Exact probability and days of every ending, from a complete explored graph.
 
     ``graph`` comes from `model.analysis.explore.explore` without ``stop`` (a stopped snapshot would
     count as a dead end). ``method``: ``"fraction"`` (exact rationals), ``"sparse"``
-    (floating point), or ``"auto"`` (rationals for graphs up to `FRACTION_MAX_STATES`).
+    (floating point), ``"interval"`` (lower bounds within ``tolerance`` of the exact values,
+    the bound certified), or ``"auto"`` (rationals when their estimated memory is within
+    `FRACTION_MEMORY_BUDGET`, sparse otherwise).
     Raises `IncompleteGraph` when exploration was cut off by ``max_states``.
     """
+    _check_options(method, tolerance)
     started = time.perf_counter()
     scenario = graph.scenario
     labels = _outcome_labels(scenario)
-    zero: Number = Fraction(0) if method != "sparse" else 0.0
     if graph.initial_error is not None:  # the start itself breaks a rule
+        chosen: Solved = "fraction" if method == "auto" else method
+        zero: Number = Fraction(0) if chosen == "fraction" else 0.0
         one = zero + 1
         endings = [ExactEnding("outcome", label, zero, {}) for label in labels]
         endings += [
@@ -362,47 +384,106 @@ def analyse(graph: StateGraph, method: Method = "auto") -> ExactResult:
             else ExactEnding("no_outcome", k, zero, {})
             for k in NO_OUTCOME
         ]
-        chosen: Literal["fraction", "sparse"] = "sparse" if method == "sparse" else "fraction"
-        return ExactResult(scenario.id, dict(graph.params), 0, 0, chosen, tuple(endings), 0)
-    chain = _chain(graph)
-    start = 0
-    # components are wholly live or not: live ones are solved, the others only counted
-    comps = _components(chain, [i for i in range(chain.n) if i not in chain.terminal])
-    cyclic_comps = [c for c in comps if _cyclic(chain, c)]
-    comps = [c for c in comps if chain.live[c[0]]]
-    transient = [i for c in comps for i in c]
+        interval = chosen == "interval"
+        return ExactResult(
+            scenario.id,
+            dict(graph.params),
+            0,
+            0,
+            chosen,
+            tuple(endings),
+            0,
+            bound=0.0 if interval else None,
+            tolerance=tolerance if interval else None,
+        )
+    if not graph.complete or not all(graph.expanded):
+        raise IncompleteGraph(
+            f"the state graph of {scenario.id} was cut off at {len(graph.nodes):,} "
+            "states; raise max_states for exact probabilities"
+        )
+    c = chain(graph)
     if method == "auto":
-        small = chain.n <= FRACTION_MAX_STATES
-        small = small and all(len(c) <= FRACTION_MAX_COMPONENT for c in cyclic_comps)
-        method = "fraction" if small else "sparse"
-    visits: Mapping[int, Number]
+        method = "fraction" if _fraction_bytes(c) <= FRACTION_MEMORY_BUDGET else "sparse"
+    bound: float | None = None
+    steps = 0
     if method == "fraction":
-        visits = _masses_fraction(chain, start, comps)
-        zero = Fraction(0)
+        endings = _fraction_endings(c, labels, *_fraction_flow(c))
     else:
-        visits = _masses_sparse(chain, start, transient)
-        zero = 0.0
-    days: dict[tuple[Kind, str], dict[int, Number]] = {}
+        if method == "sparse":
+            ends, errors = _sparse_flow(c)
+        else:
+            ends, errors, bound, steps = _interval_flow(c, tolerance)
+        endings = _float_endings(c, labels, ends, errors)
+    return ExactResult(
+        scenario_id=scenario.id,
+        params=dict(graph.params),
+        states=c.n,
+        edges=len(graph.edges),
+        method=method,
+        endings=tuple(endings),
+        cyclic_components=int(c.cyclic.sum()),
+        solve_seconds=time.perf_counter() - started,
+        bound=bound,
+        iterations=steps,
+        tolerance=tolerance if method == "interval" else None,
+    )
 
-    def add(key: tuple[Kind, str], day: int, mass: Number) -> None:
+
+def _check_options(method: str, tolerance: float) -> None:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+    if not 0 < tolerance < 1:
+        raise ValueError(f"tolerance must be between 0 and 1, found {tolerance}")
+
+
+def _fraction_endings(
+    c: Chain, labels: list[str], ends: Mapping[int, Fraction], errors: Mapping[int, Fraction]
+) -> list[ExactEnding]:
+    days: dict[tuple[Kind, str], dict[int, Number]] = {}
+    zero = Fraction(0)
+
+    def add(key: tuple[Kind, str], day: int, mass: Fraction) -> None:
         per_day = days.setdefault(key, {})
         per_day[day] = per_day.get(day, zero) + mass
 
-    cycling: Number = zero
-    if start in chain.terminal:
-        add(chain.terminal[start], chain.day[start], zero + 1)
-    elif not chain.live[start]:
-        cycling = zero + 1
-    for i, mass in visits.items():
-        total = chain.total[i]
-        if chain.error_weight[i]:
-            add(("no_outcome", "error"), chain.day[i], mass * chain.error_weight[i] / total)
-        for j, w in chain.succ[i]:
-            kind = chain.terminal.get(j)
-            if kind is not None:
-                add(kind, chain.day[j], mass * w / total)
-            elif not chain.live[j]:
-                cycling += mass * w / total
+    cycling = zero
+    ending, day = c.ending.tolist(), c.day.tolist()
+    for j, mass in ends.items():
+        if ending[j] == TRANSIENT:
+            cycling += mass
+        else:
+            add(c.keys[ending[j]], day[j], mass)
+    for i, mass in errors.items():
+        add(("no_outcome", "error"), day[i], mass)
+    return _endings(labels, days, cycling, zero)
+
+
+def _float_endings(c: Chain, labels: list[str], ends: Any, errors: Any) -> list[ExactEnding]:
+    """The same as `_fraction_endings`, on arrays: masses grouped by (ending, day)."""
+    import numpy as np
+
+    keys = [*c.keys, ("no_outcome", "error")]
+    terminal = c.ending != TRANSIENT
+    cycling = float(ends[~terminal].sum())
+    key = np.concatenate([c.ending[terminal], np.full(c.n, len(keys) - 1)])
+    day = np.concatenate([c.day[terminal], c.day])
+    mass = np.concatenate([ends[terminal], errors])
+    width = int(day.max()) + 1 if len(day) else 1
+    pair, inverse = np.unique(key * width + day, return_inverse=True)
+    sums = np.bincount(inverse, weights=mass, minlength=len(pair))
+    days: dict[tuple[Kind, str], dict[int, Number]] = {}
+    for p, total in zip(pair.tolist(), sums.tolist()):
+        if total:
+            days.setdefault(keys[p // width], {})[p % width] = total
+    return _endings(labels, days, cycling, 0.0)
+
+
+def _endings(
+    labels: list[str],
+    days: Mapping[tuple[Kind, str], Mapping[int, Number]],
+    cycling: Number,
+    zero: Number,
+) -> list[ExactEnding]:
     endings = [
         _ending("outcome", label, days.get(("outcome", label), {}), zero) for label in labels
     ]
@@ -411,16 +492,7 @@ def analyse(graph: StateGraph, method: Method = "auto") -> ExactResult:
             endings.append(ExactEnding("no_outcome", "cycling", cycling, {}))
         else:
             endings.append(_ending("no_outcome", name, days.get(("no_outcome", name), {}), zero))
-    return ExactResult(
-        scenario_id=scenario.id,
-        params=dict(graph.params),
-        states=chain.n,
-        edges=len(graph.edges),
-        method=method,
-        endings=tuple(endings),
-        cyclic_components=len(cyclic_comps),
-        solve_seconds=time.perf_counter() - started,
-    )
+    return endings
 
 
 def _ending(kind: Kind, name: str, per_day: Mapping[int, Number], zero: Number) -> ExactEnding:
@@ -442,20 +514,25 @@ def analyse_scenario(
     params: Mapping[str, object] | None = None,
     *,
     method: Method = "auto",
+    tolerance: float = DEFAULT_TOLERANCE,
     max_states: int | None = DEFAULT_MAX_STATES,
 ) -> ExactResult:
     """Explore ``scenario`` (up to ``max_states`` snapshots) and analyse it exactly.
 
     Raises `IncompleteGraph` when the scenario has more states than ``max_states``.
     """
+    _check_options(method, tolerance)  # before exploring, which can take long
     started = time.perf_counter()
     graph = explore(scenario, params, max_states=max_states)
     explored = time.perf_counter() - started
-    return dataclasses.replace(analyse(graph, method), explore_seconds=explored)
+    result = analyse(graph, method, tolerance=tolerance)
+    return dataclasses.replace(result, explore_seconds=explored)
 
 
 __all__ = [
     "DEFAULT_MAX_STATES",
+    "DEFAULT_TOLERANCE",
+    "METHODS",
     "NO_OUTCOME",
     "ExactEnding",
     "ExactResult",

@@ -1,4 +1,6 @@
-"""Graph algorithms shared by the checker and the exact analysis."""
+"""Graph algorithms on Python adjacency (the checker's counterexamples, the layer test).
+
+The exact analysis works on arrays instead (`model.analysis.chain`, scipy.sparse.csgraph)."""
 
 from __future__ import annotations
 

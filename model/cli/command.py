@@ -9,6 +9,7 @@ and 143 terminated (SIGTERM). Nothing ever shows a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import signal
 import sys
@@ -67,6 +68,23 @@ def _whole(text: str, max_digits: int, too_long: str) -> int:
     if len(digits) > max_digits:
         raise argparse.ArgumentTypeError(f"{clip(text)} is {too_long}")
     return int(cleaned)
+
+
+def tolerance(text: str) -> float:
+    """An argparse ``type`` for an error bound: a decimal number strictly between 0 and 1."""
+    cleaned = text.strip()
+    try:
+        value = float(cleaned) if len(cleaned) <= 40 else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"expected a number between 0 and 1 (such as 1e-9), found {clip(text)}"
+        )
+    return value
+
+
+tolerance.__name__ = "number"
 
 
 def non_empty_path(text: str) -> str:

@@ -15,7 +15,11 @@ from model.scenario.compiled import ParamValue, Scenario
 if TYPE_CHECKING:
     from model.analysis.exact import ExactResult
 
-METHODS = {"fraction": "rational arithmetic", "sparse": "sparse linear algebra"}
+METHODS = {
+    "fraction": "rational arithmetic",
+    "sparse": "sparse linear algebra",
+    "interval": "interval iteration",
+}
 """How the exact values were solved, as the reports name it."""
 
 
@@ -35,6 +39,8 @@ def exact_endings(result: ExactResult) -> list[dict[str, Any]]:
         }
         if result.method == "fraction":
             item["fraction"] = str(e.probability)
+        if result.bound is not None:  # interval iteration: probability is a lower bound
+            item["upper"] = min(1.0, float(e.probability) + result.bound)
         item["expected_days"] = _num(e.expected_days)
         item["days"] = {
             "q1": e.quantile(0.25),
@@ -46,13 +52,17 @@ def exact_endings(result: ExactResult) -> list[dict[str, Any]]:
 
 
 def exact_summary(result: ExactResult) -> dict[str, Any]:
-    """The size of the state graph and how it was solved."""
-    return {
+    """The size of the state graph and how it was solved (with interval iteration: the
+    certified bound, the tolerance asked for and the steps taken)."""
+    summary: dict[str, Any] = {
         "states": result.states,
         "edges": result.edges,
         "method": result.method,
         "cyclic_components": result.cyclic_components,
     }
+    if result.bound is not None:
+        summary.update(bound=result.bound, tolerance=result.tolerance, iterations=result.iterations)
+    return summary
 
 
 def exact_record(
@@ -94,6 +104,8 @@ def format_exact(record: dict[str, Any]) -> str:
         f"never reaching an outcome: {format_percent(record['never_reaching_an_outcome'])} "
         "(dead ends, errors, and zero-duration cycles run for ever)"
     )
+    if "bound" in ex:
+        out.append(_bound_note(ex))
     if ex["cyclic_components"]:
         out.append(
             f"cycles of zero-duration steps: {ex['cyclic_components']:,} groups of states a run "
@@ -102,9 +114,26 @@ def format_exact(record: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _bound_note(ex: dict[str, Any]) -> str:
+    """What the figures of interval iteration mean, with the bound they are certified to."""
+    bound, tolerance = ex["bound"], ex["tolerance"]
+    note = (
+        f"interval iteration ({ex['iterations']:,} steps): each probability is a lower bound, "
+        f"and the exact ones exceed them by at most {bound:.2g} in all"
+    )
+    if bound > tolerance:
+        note += f" (stopped at the step limit before the tolerance {tolerance:g})"
+    else:
+        note += f" (tolerance {tolerance:g}); days are those of the lower bounds"
+    return note
+
+
 def exact_csv(record: dict[str, Any]) -> str:
     columns = ["kind", "ending", "probability", "expected_days", "median_days", "q1_days"]
     columns += ["q3_days", "fraction"]
+    interval = "bound" in record["exact"]
+    if interval:
+        columns.append("upper")
     rows = [
         [
             e["kind"],
@@ -115,6 +144,7 @@ def exact_csv(record: dict[str, Any]) -> str:
             e["days"]["q1"],
             e["days"]["q3"],
             e.get("fraction"),
+            *([e["upper"]] if interval else []),
         ]
         for e in record["endings"]
     ]

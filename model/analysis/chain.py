@@ -1,0 +1,215 @@
+"""The explored state graph as an absorbing Markov chain held in arrays (numpy, scipy.sparse).
+
+`chain(graph)` reduces a complete `StateGraph` to what the exact solvers
+(`model.analysis.exact`) need: per node its day, whether and how runs end there, the sum of
+enabled weights and the share of it whose step breaks a rule; per edge its source, target and
+weight; which nodes can reach an ending (``live``); and the strongly connected components
+(`scipy.sparse.csgraph.connected_components`), in topological order. Everything is computed
+on arrays, without a Python loop over nodes or edges, except for the few nodes where a step
+breaks a rule or no event can happen (their snapshots are asked why).
+
+`_graph_arrays` is the one function that reads the graph's edges and nodes: when the explorer
+keeps its graph in arrays itself, only it changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from model.analysis.explore import StateGraph
+from model.base.errors import RunError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Ints = NDArray[np.int64]
+    Weights = NDArray[Any]  # int64, or object (Python ints) for weights past int64
+
+Kind = Literal["outcome", "no_outcome"]
+TRANSIENT = -1
+"""``Chain.ending`` of a node where runs do not end."""
+
+
+@dataclass
+class Chain:
+    """The explored graph reduced to what the solvers need (node ids as in the graph)."""
+
+    n: int
+    day: Ints
+    ending: Ints  # index into `keys` of how runs end at the node, or TRANSIENT
+    keys: list[tuple[Kind, str]]  # outcomes in declaration order, then "stuck", "horizon"
+    source: Ints  # edges a run can take (none out of an error-only node)
+    target: Ints
+    weight: Weights
+    total: Weights  # per node: sum of enabled weights, error steps included (0: terminal)
+    error_weight: Weights  # per node: share of `total` whose step breaks a rule
+    live: NDArray[np.bool_]  # an ending (terminal node or error) can be reached from here
+    component: Ints  # strongly connected component of each node
+    order: Ints  # component ids in topological order (a component before those it reaches)
+    cyclic: NDArray[np.bool_]  # per component: it has a cycle (several nodes or a self-loop)
+
+    @property
+    def transient(self) -> Ints:
+        """Live nodes where runs do not end, in topological order of their components."""
+        import numpy as np
+
+        rank = np.empty_like(self.order)
+        rank[self.order] = np.arange(len(self.order))
+        nodes = np.flatnonzero(self.live & (self.ending == TRANSIENT))
+        return nodes[np.argsort(rank[self.component[nodes]], kind="stable")]
+
+
+@dataclass
+class _Arrays:
+    n: int
+    day: Ints
+    outcome: Ints  # index into `labels`, or -1
+    labels: list[str]
+    source: Ints
+    target: Ints
+    weight: Weights
+
+
+def _graph_arrays(graph: StateGraph) -> _Arrays:
+    """The graph's nodes and edges as arrays: the one place that reads `StateGraph`."""
+    import numpy as np
+
+    labels: dict[str, int] = {}
+    code: dict[str, int] = {}
+    for s in graph.scenario.spec.states:
+        code[s.id] = labels.setdefault(s.outcome, len(labels)) if s.outcome else -1
+    nodes, edges = graph.nodes, graph.edges
+    n, m = len(nodes), len(edges)
+    try:
+        weight: Weights = np.fromiter((e.weight for e in edges), np.int64, m)
+    except OverflowError:  # a weight past 2**63: exact integers as Python objects
+        weight = np.array([e.weight for e in edges], dtype=object)
+    return _Arrays(
+        n=n,
+        day=np.fromiter((s.day for s in nodes), np.int64, n),
+        outcome=np.fromiter((code[s.state] for s in nodes), np.int64, n),
+        labels=list(labels),
+        source=np.fromiter((e.source for e in edges), np.int64, m),
+        target=np.fromiter((e.target for e in edges), np.int64, m),
+        weight=weight,
+    )
+
+
+def chain(graph: StateGraph) -> Chain:
+    """The absorbing chain of a complete explored graph (every node expanded)."""
+    import numpy as np
+
+    a = _graph_arrays(graph)
+    n = a.n
+    source, target, weight = a.source, a.target, a.weight
+    if weight.dtype != object and len(weight):
+        degree = int(np.bincount(source, minlength=n).max())
+        if int(weight.max()) * degree >= 2**63:  # a node's sum could overflow int64
+            weight = weight.astype(object)
+    error_weight = np.zeros(n, dtype=weight.dtype)
+    broken = _error_weights(graph, error_weight)
+    if len(broken):  # a guard, weight or duration cannot be evaluated: runs stop there
+        keep = ~np.isin(source, broken)
+        source, target, weight = source[keep], target[keep], weight[keep]
+    total = error_weight.copy()
+    np.add.at(total, source, weight)
+    ending = a.outcome.copy()
+    keys: list[tuple[Kind, str]] = [("outcome", label) for label in a.labels]
+    keys += [("no_outcome", "stuck"), ("no_outcome", "horizon")]
+    stuck = len(a.labels)
+    ending[ending < 0] = TRANSIENT
+    sem = graph.semantics
+    for i in np.flatnonzero((total == 0) & (ending == TRANSIENT)).tolist():
+        ending[i] = stuck + bool(sem.blocked_by_horizon(graph.nodes[i]))
+    live = _live(n, source, target, (ending != TRANSIENT) | (error_weight != 0))
+    component, order, cyclic = _components(n, source, target)
+    return Chain(
+        n, a.day, ending, keys, source, target, weight, total, error_weight, live, component,
+        order, cyclic,
+    )  # fmt: skip
+
+
+def _error_weights(graph: StateGraph, error_weight: Weights) -> Ints:
+    """Fill in the weight of the steps that break a rule at each node; return the nodes
+    where listing the enabled events itself fails (their whole weight is an error)."""
+    import numpy as np
+
+    errors: dict[int, set[int]] = {}
+    for se in graph.step_errors:
+        errors.setdefault(se.node, set()).add(se.transition)
+    broken = []
+    sem = graph.semantics
+    for i, transitions in errors.items():
+        try:
+            enabled = sem.enabled(graph.nodes[i])
+        except RunError:
+            error_weight[i] = 1
+            broken.append(i)
+        else:
+            error_weight[i] = sum(w for t, w in enabled if t.index in transitions)
+    return np.asarray(broken, dtype=np.int64)
+
+
+def _live(
+    n: int, source: Ints, target: Ints, ends: NDArray[np.bool_]
+) -> NDArray[np.bool_]:  # fmt: skip
+    """Nodes from which a node in ``ends`` can be reached: one breadth-first search of the
+    reversed graph from an extra node ``n`` with an edge to every node in ``ends``."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    extra = np.flatnonzero(ends)
+    rows = np.concatenate([target, np.full(len(extra), n, dtype=np.int64)])
+    cols = np.concatenate([source, extra])
+    reverse = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
+    reached = breadth_first_order(reverse, n, directed=True, return_predecessors=False)
+    live = np.zeros(n + 1, dtype=bool)
+    live[reached] = True
+    return live[:n]
+
+
+def _components(
+    n: int, source: Ints, target: Ints
+) -> tuple[Ints, Ints, NDArray[np.bool_]]:  # fmt: skip
+    """Strongly connected components, their topological order and which have a cycle."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    adjacency = csr_matrix((np.ones(len(source)), (source, target)), shape=(n, n))
+    count, labels = connected_components(adjacency, directed=True, connection="strong")
+    component: Ints = labels.astype(np.int64)
+    a, b = component[source], component[target]
+    across = a != b
+    if bool(np.all(a[across] > b[across])):
+        # scipy numbers components as Tarjan's algorithm completes them (a component after
+        # every one it reaches); checked above, since scipy does not promise it.
+        order = np.arange(count - 1, -1, -1, dtype=np.int64)
+    else:  # pragma: no cover - only if scipy numbers components otherwise
+        order = _topological(count, a[across], b[across])
+    cyclic = np.bincount(component, minlength=count) > 1
+    cyclic[component[source[source == target]]] = True
+    return component, order, cyclic
+
+
+def _topological(count: int, a: Ints, b: Ints) -> Ints:  # pragma: no cover - see above
+    """Kahn's algorithm on the condensation (edges ``a[k] -> b[k]``)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    dag = csr_matrix((np.ones(len(a)), (a, b)), shape=(count, count))
+    indptr, indices = dag.indptr.tolist(), dag.indices.tolist()
+    indegree = np.bincount(dag.indices, minlength=count).tolist()
+    ready = [c for c in range(count) if indegree[c] == 0]
+    out = []
+    while ready:
+        c = ready.pop()
+        out.append(c)
+        for d in indices[indptr[c] : indptr[c + 1]]:
+            indegree[d] -= 1
+            if indegree[d] == 0:
+                ready.append(d)
+    return np.asarray(out, dtype=np.int64)
