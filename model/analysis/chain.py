@@ -8,12 +8,14 @@ weight; which nodes can reach an ending (``live``); and the strongly connected c
 on arrays, without a Python loop over nodes or edges, except for the few nodes where a step
 breaks a rule or no event can happen (their snapshots are asked why).
 
-`_graph_arrays` is the one function that reads the graph's edges and nodes: when the explorer
-keeps its graph in arrays itself, only it changes.
+`_graph_arrays` is the one function that reads the graph's edges and nodes: it takes the
+explorer's own arrays (``edge_source``, ``edge_target``, ``edge_weight``, ``node_keys``)
+without building an object per node or edge.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -77,24 +79,32 @@ def _graph_arrays(graph: StateGraph) -> _Arrays:
     import numpy as np
 
     labels: dict[str, int] = {}
-    code: dict[str, int] = {}
-    for s in graph.scenario.spec.states:
-        code[s.id] = labels.setdefault(s.outcome, len(labels)) if s.outcome else -1
-    nodes, edges = graph.nodes, graph.edges
-    n, m = len(nodes), len(edges)
-    try:
-        weight: Weights = np.fromiter((e.weight for e in edges), np.int64, m)
-    except OverflowError:  # a weight past 2**63: exact integers as Python objects
-        weight = np.array([e.weight for e in edges], dtype=object)
+    code = [
+        labels.setdefault(outcome, len(labels)) if outcome is not None else -1
+        for outcome in graph.state_outcomes
+    ]
+    keys = graph.node_keys
+    n = graph.node_count
+    if isinstance(graph.edge_weight, array):  # int64 already: no copy through Python ints
+        weight: Weights = _int64(graph.edge_weight)
+    else:  # a weight past 2**63: exact integers as Python objects
+        weight = np.array(list(graph.edge_weight), dtype=object)
     return _Arrays(
         n=n,
-        day=np.fromiter((s.day for s in nodes), np.int64, n),
-        outcome=np.fromiter((code[s.state] for s in nodes), np.int64, n),
+        day=np.fromiter((k[2] for k in keys), np.int64, n),
+        outcome=np.fromiter((code[k[0]] for k in keys), np.int64, n),
         labels=list(labels),
-        source=np.fromiter((e.source for e in edges), np.int64, m),
-        target=np.fromiter((e.target for e in edges), np.int64, m),
+        source=_int64(graph.edge_source),
+        target=_int64(graph.edge_target),
         weight=weight,
     )
+
+
+def _int64(column: array[int]) -> Ints:
+    """An ``array('q')`` column as a numpy int64 array of its own (the graph keeps its copy)."""
+    import numpy as np
+
+    return np.frombuffer(column, np.int64).copy()
 
 
 def chain(graph: StateGraph) -> Chain:
