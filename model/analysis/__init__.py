@@ -5,7 +5,8 @@ with shortest counterexamples; it runs `static_checks` on the definition and `gr
 the explored graph, whose `Finding` records and severities are in `findings`), `exact` (exact
 outcome probabilities and days), `montecarlo` (weighted random runs, summarised), `parallel`
 (workers in other processes: loading the scenario there, a local pool with deferred
-interrupts), `sweep` (either over a grid of parameters), `compare` (two scenarios' structure
+interrupts), `whatif` (Monte Carlo with exact values beside it, in one pool), `sweep`
+(either over a grid of parameters), `compare` (two scenarios' structure
 and behaviour), `trace` (which source sentence each element rests on) and `sentences` (a seed
 split into numbered sentences, for `trace`). Their results are plain data; `model.reports`
 writes them as records and text.

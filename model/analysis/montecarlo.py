@@ -43,12 +43,13 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Literal
 
 from model.analysis.parallel import (
+    DeferredSignals,
     ScenarioSource,
     fingerprint,
     gather,
@@ -424,6 +425,7 @@ def monte_carlo(
     chunk_size: int | None = None,
     runner: RunnerFactory | None = None,
     progress: Progress | None = None,
+    signals: DeferredSignals | None = None,
 ) -> MonteCarloResult:
     """Run ``scenario`` ``runs`` times and summarise how the runs end.
 
@@ -431,7 +433,11 @@ def monte_carlo(
       local ``ProcessPoolExecutor`` with that many workers (closed on return).
     - ``executor``: any `concurrent.futures.Executor` (a process pool, a Dask
       ``client.get_executor()``, Ray's ...); it is used, not closed. Chunks are submitted
-      to it; their tallies are merged in run order.
+      to it; their tallies are merged in run order. Give ``jobs`` its number of workers
+      to have the chunks sized for them (`chunk_plan`); with ``jobs`` 1 they are sized for
+      a cluster of unknown size (many small chunks).
+    - ``signals``: with an ``executor`` from `model.analysis.parallel.own_pool`, its
+      `DeferredSignals`, so that Ctrl-C is acted on while the chunks run.
     - ``source``: how workers load the scenario. Needed with ``jobs > 1`` or an executor
       unless ``scenario`` is a `ScenarioSource` or was loaded from a file that still
       exists under ``scenario.file``.
@@ -489,21 +495,29 @@ def monte_carlo(
             progress(done, runs)
 
     if executor is not None:
-        futures = {executor.submit(run_chunk, c): k for k, c in enumerate(chunks)}
-        for future in as_completed(futures):
-            collect(future, futures[future])
+        _run_chunks(executor, signals, chunks, collect)
     else:
-        with own_pool(min(jobs, len(chunks))) as (pool, signals):
-            submitted = {}
-            for k, c in enumerate(chunks):
-                submitted[pool.submit(run_chunk, c)] = k
-                signals.check()
-            gather(submitted, signals, collect)
+        with own_pool(min(jobs, len(chunks))) as (pool, own_signals):
+            _run_chunks(pool, own_signals, chunks, collect)
     tally = Tally()
     for part in results:
         assert part is not None
         tally = tally + part
     return summarise(scenario, values, tally, seed=seed, max_steps=max_steps)
+
+
+def _run_chunks(
+    executor: Executor,
+    signals: DeferredSignals | None,
+    chunks: list[Chunk],
+    collect: Callable[[Future[Tally], int], None],
+) -> None:
+    futures = {}
+    for k, c in enumerate(chunks):
+        futures[executor.submit(run_chunk, c)] = k
+        if signals is not None:
+            signals.check()
+    gather(futures, signals, collect)
 
 
 __all__ = [

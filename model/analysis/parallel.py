@@ -210,11 +210,11 @@ def own_pool(jobs: int) -> Iterator[tuple[ProcessPoolExecutor, DeferredSignals]]
 
 def gather(
     futures: Mapping[Future[T], int],
-    signals: DeferredSignals,
+    signals: DeferredSignals | None,
     collect: Callable[[Future[T], int], None],
 ) -> None:
-    """Hand each finished future to ``collect`` (with its index) as it finishes, checking for
-    interrupts at least every 0.2 s.
+    """Hand each finished future to ``collect`` (with its index) as it finishes; with
+    ``signals``, check for interrupts at least every 0.2 s.
 
     Finished futures are queued by a done-callback, so each one costs the same however many
     are pending (``concurrent.futures.wait`` walks every pending future on each call: with
@@ -224,15 +224,19 @@ def gather(
     for future in futures:
         future.add_done_callback(finished.put)
     for _ in range(len(futures)):
-        while True:
-            signals.check()
-            try:
-                future = finished.get(timeout=0.2)
-                break
-            except Empty:
-                continue
+        if signals is None:
+            future = finished.get()
+        else:
+            while True:
+                signals.check()
+                try:
+                    future = finished.get(timeout=0.2)
+                    break
+                except Empty:
+                    continue
         collect(future, futures[future])
-    signals.check()
+    if signals is not None:
+        signals.check()
 
 
 def end_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
