@@ -391,7 +391,7 @@ def chunk_plan(
         size = max(chunk_size, floor)
         return [(start, min(runs, start + size)) for start in range(0, runs, size)]
     if not parallel:
-        size = max(1, min(SERIAL_CHUNK, math.ceil(runs / 50)))
+        size = max(1, floor, min(SERIAL_CHUNK, math.ceil(runs / 50)))
         return [(start, min(runs, start + size)) for start in range(0, runs, size)]
     if workers is None:
         size = max(1, floor, min(UNKNOWN_WORKERS_CHUNK, math.ceil(runs / 8)))
