@@ -5,6 +5,7 @@ executor example of docs/what-if.md runs as written."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import re
 import runpy
 from collections.abc import Iterator
@@ -19,10 +20,11 @@ from hypothesis import strategies as st
 from test_markov import EVERY_ENDING
 
 from model.analysis.exact import ExactResult
-from model.analysis.montecarlo import MonteCarloResult, chunk_plan, monte_carlo
-from model.analysis.parallel import ScenarioSource
+from model.analysis.montecarlo import Chunk, MonteCarloResult, chunk_plan, monte_carlo
+from model.analysis.parallel import ScenarioSource, fingerprint, worker_runner
 from model.analysis.whatif import exact_or_none, monte_carlo_with_exact
 from model.base.limits import MAX_CHUNKS
+from model.semantics.fastpath import runner as fast_runner
 
 TRUCE = ScenarioSource.from_file(ROOT / "scenarios" / "cairo_three_stage_truce.yaml")
 ENDINGS = ScenarioSource.from_text(yaml.safe_dump(EVERY_ENDING), ROOT / "scenarios")
@@ -169,3 +171,17 @@ def test_the_executor_example_in_the_docs_gives_the_figures_of_one_process(
     same(result, alone)
     e = alone.ending("three_stages_completed")
     assert capsys.readouterr().out == f"{e.share:.1%} ({e.low:.1%} to {e.high:.1%})\n"
+
+
+def test_a_worker_builds_the_per_run_function_once_for_all_its_chunks() -> None:
+    scenario = TRUCE.load()
+    params = tuple(sorted(scenario.parameters().items()))
+    chunks = [
+        Chunk(TRUCE, fingerprint(scenario), params, 500, fast_runner, 3, start, start + 10)
+        for start in (0, 10)
+    ]
+    # as a worker receives them: each a fresh copy
+    a, b = (pickle.loads(pickle.dumps(c)) for c in chunks)
+    assert a.runner is fast_runner
+    built = worker_runner(a.source, a.fingerprint, a.params, a.max_steps, a.runner)
+    assert worker_runner(b.source, b.fingerprint, b.params, b.max_steps, b.runner) is built
