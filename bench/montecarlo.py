@@ -445,8 +445,11 @@ def print_parallel(par: dict[str, Any]) -> None:
     print(f"  {par['command']}")
     print(f"  --jobs 1  {s['jobs1']:>7.2f} s   (CPU {s['cpu1']:.2f} s)")
     print(f"  --jobs 2  {s['jobs2']:>7.2f} s   (CPU {s['cpu2']:.2f} s, all processes)")
-    verdict = "met" if par["ratio"] >= 1.7 else "NOT met"
-    print(f"  jobs 1 / jobs 2  {par['ratio']}x   target >= 1.7x  {verdict}")
+    if par["runs"] >= 1_000_000:
+        verdict = "target >= 1.7x  " + ("met" if par["ratio"] >= 1.7 else "NOT met")
+    else:
+        verdict = "(the target, 1.7x, is for 1,000,000 runs)"
+    print(f"  jobs 1 / jobs 2  {par['ratio']}x   {verdict}")
     before, after = par["load_average_before"], par["load_average_after"]
     print(
         f"  (the machine: two processes of plain Python {par['machine_ceiling']}x one, in this "
