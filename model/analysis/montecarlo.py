@@ -13,9 +13,10 @@ bound or an invariant). The summary gives each ending's share with a 95% Wilson 
 interval, the days to each ending (median, quartiles, mean), and how often each stage was
 reached.
 
-Runs are cut into chunks; each chunk returns a `Tally` (counts and histograms of days,
-exactly mergeable), so results do not depend on how runs are split among workers: the same
-seed gives the same figures whatever ``jobs`` or executor is used.
+Runs are cut into chunks (`chunk_plan`: for known workers, large first and small last, so
+that two workers take about half the time of one); each chunk returns a `Tally` (counts and
+histograms of days, exactly mergeable), so results do not depend on how runs are split among
+workers: the same seed gives the same figures whatever ``jobs``, executor or cut is used.
 
 Scaling out: pass any `concurrent.futures.Executor`. With a Dask cluster::
 
@@ -26,7 +27,7 @@ Scaling out: pass any `concurrent.futures.Executor`. With a Dask cluster::
     client = Client("tcp://scheduler:8786")          # workers need this package installed
     source = ScenarioSource.from_file("scenarios/cairo_three_stage_truce.yaml")
     result = monte_carlo(source, {"batch_size": 20}, runs=1_000_000, seed=1,
-                         executor=client.get_executor())
+                         executor=client.get_executor(), jobs=8)  # its worker threads
 
 Workers receive the scenario as its source (file path or text), not as the loaded object
 (compiled expressions do not pickle), and load it once per process: `model.analysis.parallel`.
