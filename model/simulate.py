@@ -281,17 +281,17 @@ def _exact_or_reason(
     method: Method = "auto",
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> tuple[ExactResult | None, str | None]:
-    if max_states <= 0:
-        return None, "not computed (--max-states 0)"
-    from model.analysis.exact import IncompleteGraph, analyse_scenario
+    from model.analysis.whatif import exact_or_none
 
-    try:
-        result = analyse_scenario(
-            scenario, params, method=method, tolerance=tolerance, max_states=max_states
-        )
-        return result, None
-    except IncompleteGraph:
-        return None, f"not computed: more than {max_states:,} states (--max-states)"
+    result = exact_or_none(scenario, params, max_states, method=method, tolerance=tolerance)
+    return result, None if result is not None else _not_computed(max_states)
+
+
+def _not_computed(max_states: int) -> str:
+    """Why there are no exact values (`model.analysis.whatif.exact_or_none` gave None)."""
+    if max_states <= 0:
+        return "not computed (--max-states 0)"
+    return f"not computed: more than {max_states:,} states (--max-states)"
 
 
 def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, ParamValue]) -> int:
@@ -327,23 +327,24 @@ def _monte_carlo(
     args: argparse.Namespace, scenario: Scenario, path: Path, params: dict[str, ParamValue]
 ) -> int:
     from model.analysis.exact import DEFAULT_MAX_STATES
-    from model.analysis.montecarlo import monte_carlo
     from model.analysis.parallel import ScenarioSource
+    from model.analysis.whatif import monte_carlo_with_exact
 
+    default_limit = DEFAULT_MAX_STATES if args.exact else MC_EXACT_MAX_STATES
+    limit = args.max_states if args.max_states is not None else default_limit
     with TerminalProgress("Monte Carlo", unit="run") as bar:
-        result = monte_carlo(
+        result, exact = monte_carlo_with_exact(
             scenario,
             params,
             runs=args.runs,
             seed=args.seed,
             max_steps=args.max_steps,
+            max_states=limit,
             jobs=_jobs(args),
             source=ScenarioSource.from_file(path, scenario.file, args.root),
             progress=bar,
         )
-    default_limit = DEFAULT_MAX_STATES if args.exact else MC_EXACT_MAX_STATES
-    limit = args.max_states if args.max_states is not None else default_limit
-    exact, note = _exact_or_reason(scenario, params, limit)
+    note = None if exact is not None else _not_computed(limit)
     record = monte_carlo_record(scenario, result, exact, note)
     _emit(args, record, format_monte_carlo, monte_carlo_csv)
     return cli.EXIT_OK

@@ -13,9 +13,10 @@ bound or an invariant). The summary gives each ending's share with a 95% Wilson 
 interval, the days to each ending (median, quartiles, mean), and how often each stage was
 reached.
 
-Runs are cut into chunks; each chunk returns a `Tally` (counts and histograms of days,
-exactly mergeable), so results do not depend on how runs are split among workers: the same
-seed gives the same figures whatever ``jobs`` or executor is used.
+Runs are cut into chunks (`chunk_plan`: for known workers, large first and small last, so
+that two workers take about half the time of one); each chunk returns a `Tally` (counts and
+histograms of days, exactly mergeable), so results do not depend on how runs are split among
+workers: the same seed gives the same figures whatever ``jobs``, executor or cut is used.
 
 Scaling out: pass any `concurrent.futures.Executor`. With a Dask cluster::
 
@@ -26,7 +27,7 @@ Scaling out: pass any `concurrent.futures.Executor`. With a Dask cluster::
     client = Client("tcp://scheduler:8786")          # workers need this package installed
     source = ScenarioSource.from_file("scenarios/cairo_three_stage_truce.yaml")
     result = monte_carlo(source, {"batch_size": 20}, runs=1_000_000, seed=1,
-                         executor=client.get_executor())
+                         executor=client.get_executor(), jobs=8)  # its worker threads
 
 Workers receive the scenario as its source (file path or text), not as the loaded object
 (compiled expressions do not pickle), and load it once per process: `model.analysis.parallel`.
@@ -43,12 +44,13 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Literal
 
 from model.analysis.parallel import (
+    DeferredSignals,
     ScenarioSource,
     fingerprint,
     gather,
@@ -79,12 +81,21 @@ def run_seed(seed: int, index: int) -> int:
 
 EndingKey = tuple[Literal["outcome", "no_outcome"], str]
 
+RunKey = tuple[EndStatus, str | None, int, int, frozenset[str], str | None]
+"""A `RunSummary` as a plain tuple (status, outcome, day, steps, stages, error): runs are
+counted by it, one dictionary increment a run, and the counts turned into a `Tally` once per
+chunk (`Tally.of`)."""
+
 
 def ending_of(summary: RunSummary) -> EndingKey:
-    if summary.status == "outcome":
-        assert summary.outcome is not None
-        return ("outcome", summary.outcome)
-    return ("no_outcome", summary.status)
+    return _ending(summary.status, summary.outcome)
+
+
+def _ending(status: EndStatus, outcome: str | None) -> EndingKey:
+    if status == "outcome":
+        assert outcome is not None
+        return ("outcome", outcome)
+    return ("no_outcome", status)
 
 
 @dataclass
@@ -98,15 +109,29 @@ class Tally:
     stages: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
 
+    @classmethod
+    def of(cls, counts: Mapping[RunKey, int]) -> Tally:
+        """The tally of runs counted by `RunKey`."""
+        tally = cls()
+        for key, n in counts.items():
+            tally._count(key, n)
+        return tally
+
     def add(self, summary: RunSummary) -> None:
-        key = ending_of(summary)
-        self.runs += 1
-        self.endings[key] += 1
-        self.days.setdefault(key, Counter())[summary.day] += 1
-        self.steps.setdefault(key, Counter())[summary.steps] += 1
-        self.stages.update(summary.stages)
-        if summary.error is not None:
-            self.errors[summary.error] += 1
+        s = summary
+        self._count((s.status, s.outcome, s.day, s.steps, s.stages, s.error), 1)
+
+    def _count(self, key: RunKey, n: int) -> None:
+        status, outcome, day, steps, stages, error = key
+        ending = _ending(status, outcome)
+        self.runs += n
+        self.endings[ending] += n
+        self.days.setdefault(ending, Counter())[day] += n
+        self.steps.setdefault(ending, Counter())[steps] += n
+        for stage in stages:
+            self.stages[stage] += n
+        if error is not None:
+            self.errors[error] += n
 
     def __add__(self, other: Tally) -> Tally:
         out = Tally(
@@ -146,10 +171,19 @@ def run_chunk(chunk: Chunk) -> Tally:
 
 
 def _tally(run_once: RunOnce, seed: int, indices: Iterable[int]) -> Tally:
-    tally = Tally()
+    return Tally.of(_counts(run_once, seed, indices))
+
+
+def _counts(
+    run_once: RunOnce, seed: int, indices: Iterable[int], counts: Counter[RunKey] | None = None
+) -> Counter[RunKey]:
+    """Runs counted by `RunKey` (added to ``counts`` when given)."""
+    if counts is None:
+        counts = Counter()
     for i in indices:
-        tally.add(run_once(run_seed(seed, i)))
-    return tally
+        s = run_once(run_seed(seed, i))
+        counts[s.status, s.outcome, s.day, s.steps, s.stages, s.error] += 1
+    return counts
 
 
 # -- statistics ---------------------------------------------------------------------------
@@ -313,6 +347,66 @@ def _mean(hist: Mapping[int, int]) -> float | None:
     return sum(v * c for v, c in hist.items()) / n if n else None
 
 
+# -- cutting the runs into chunks ---------------------------------------------------------
+
+SERIAL_CHUNK = 1000
+"""Runs between progress reports in one process (at most; 50 reports at least)."""
+
+MIN_CHUNK = 1000
+"""Fewest runs in a chunk sent to a worker (unless there are fewer runs): a chunk costs about a
+millisecond on top of its runs (sending it, its tally back, the worker waiting for the next),
+about 70 runs of the default scenario."""
+
+MAX_CHUNK = 50_000
+"""Most runs in a chunk sent to a worker, so progress is shown every second or so."""
+
+GUIDED = 4
+"""A chunk for known workers takes 1/(GUIDED * workers) of the runs not yet cut (`chunk_plan`)."""
+
+UNKNOWN_WORKERS_CHUNK = 2000
+"""Most runs in a chunk for an executor of unknown size: small enough to spread over many
+workers."""
+
+
+def chunk_plan(
+    runs: int, workers: int | None, chunk_size: int | None = None, *, parallel: bool = False
+) -> list[tuple[int, int]]:
+    """How ``runs`` runs are cut into chunks: ``(start, stop)`` pairs, in run order.
+
+    The figures never depend on the cut (tallies add up exactly); only the speed does.
+
+    - ``chunk_size``: chunks of that many runs.
+    - In one process (``parallel`` false): chunks only pace the progress reports.
+    - For ``workers`` processes: guided self-scheduling, each chunk 1/(GUIDED * workers) of
+      the runs left, between MIN_CHUNK and MAX_CHUNK runs. Large chunks first spread the
+      per-chunk cost over many runs (small chunks made two workers slower than one); small
+      ones at the end keep the workers finishing together, even when one was slowed down
+      by other work on the machine. About 40 chunks for 10^6 runs on 2 workers.
+    - For an executor of unknown size (``workers`` None): chunks of at most
+      UNKNOWN_WORKERS_CHUNK runs, so that a large cluster gets work for every worker.
+
+    Never more than `MAX_CHUNKS` chunks.
+    """
+    floor = math.ceil(runs / MAX_CHUNKS)
+    if chunk_size is not None:
+        size = max(chunk_size, floor)
+        return [(start, min(runs, start + size)) for start in range(0, runs, size)]
+    if not parallel:
+        size = max(1, floor, min(SERIAL_CHUNK, math.ceil(runs / 50)))
+        return [(start, min(runs, start + size)) for start in range(0, runs, size)]
+    if workers is None:
+        size = max(1, floor, min(UNKNOWN_WORKERS_CHUNK, math.ceil(runs / 8)))
+        return [(start, min(runs, start + size)) for start in range(0, runs, size)]
+    plan = []
+    start = 0
+    while start < runs:
+        left = runs - start
+        size = max(floor, min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(left / (GUIDED * workers)))))
+        plan.append((start, min(runs, start + size)))
+        start += size
+    return plan
+
+
 # -- the driver ---------------------------------------------------------------------------
 
 Progress = Callable[[int, int], None]
@@ -332,6 +426,7 @@ def monte_carlo(
     chunk_size: int | None = None,
     runner: RunnerFactory | None = None,
     progress: Progress | None = None,
+    signals: DeferredSignals | None = None,
 ) -> MonteCarloResult:
     """Run ``scenario`` ``runs`` times and summarise how the runs end.
 
@@ -339,7 +434,11 @@ def monte_carlo(
       local ``ProcessPoolExecutor`` with that many workers (closed on return).
     - ``executor``: any `concurrent.futures.Executor` (a process pool, a Dask
       ``client.get_executor()``, Ray's ...); it is used, not closed. Chunks are submitted
-      to it; their tallies are merged in run order.
+      to it; their tallies are merged in run order. Give ``jobs`` its number of workers
+      to have the chunks sized for them (`chunk_plan`); with ``jobs`` 1 they are sized for
+      a cluster of unknown size (many small chunks).
+    - ``signals``: with an ``executor`` from `model.analysis.parallel.own_pool`, its
+      `DeferredSignals`, so that Ctrl-C is acted on while the chunks run.
     - ``source``: how workers load the scenario. Needed with ``jobs > 1`` or an executor
       unless ``scenario`` is a `ScenarioSource` or was loaded from a file that still
       exists under ``scenario.file``.
@@ -360,22 +459,19 @@ def monte_carlo(
     values = scenario.parameters(params)
     parallel = executor is not None or jobs > 1
     if not parallel:
-        size = chunk_size or max(1, min(1000, math.ceil(runs / 50)))
         run_once = runner(scenario, values, max_steps)
-        tally = Tally()
-        for start in range(0, runs, size):
-            tally = tally + _tally(run_once, seed, range(start, min(runs, start + size)))
+        counts: Counter[RunKey] = Counter()
+        for start, stop in chunk_plan(runs, None, chunk_size):
+            _counts(run_once, seed, range(start, stop), counts)
             if progress is not None:
-                progress(min(runs, start + size), runs)
-        return summarise(scenario, values, tally, seed=seed, max_steps=max_steps)
+                progress(stop, runs)
+        return summarise(scenario, values, Tally.of(counts), seed=seed, max_steps=max_steps)
 
     if source is None:
         source = source_for(scenario)
-    workers = jobs if executor is None else max(jobs, 1)
-    # About 8 chunks a worker balance the work; at most MAX_CHUNKS chunks however many runs.
-    size = chunk_size or max(
-        1, math.ceil(runs / MAX_CHUNKS), min(2000, math.ceil(runs / (8 * workers)))
-    )
+    # A local pool has ``jobs`` workers; an executor has as many as ``jobs`` says, if more
+    # than 1, else an unknown number (`chunk_plan`).
+    workers = jobs if executor is None or jobs > 1 else None
     chunks = [
         Chunk(
             source,
@@ -385,9 +481,9 @@ def monte_carlo(
             runner,
             seed,
             start,
-            min(runs, start + size),
+            stop,
         )
-        for start in range(0, runs, size)
+        for start, stop in chunk_plan(runs, workers, chunk_size, parallel=True)
     ]
     results: list[Tally | None] = [None] * len(chunks)
     done = 0
@@ -400,21 +496,29 @@ def monte_carlo(
             progress(done, runs)
 
     if executor is not None:
-        futures = {executor.submit(run_chunk, c): k for k, c in enumerate(chunks)}
-        for future in as_completed(futures):
-            collect(future, futures[future])
+        _run_chunks(executor, signals, chunks, collect)
     else:
-        with own_pool(min(jobs, len(chunks))) as (pool, signals):
-            submitted = {}
-            for k, c in enumerate(chunks):
-                submitted[pool.submit(run_chunk, c)] = k
-                signals.check()
-            gather(submitted, signals, collect)
+        with own_pool(min(jobs, len(chunks))) as (pool, own_signals):
+            _run_chunks(pool, own_signals, chunks, collect)
     tally = Tally()
     for part in results:
         assert part is not None
         tally = tally + part
     return summarise(scenario, values, tally, seed=seed, max_steps=max_steps)
+
+
+def _run_chunks(
+    executor: Executor,
+    signals: DeferredSignals | None,
+    chunks: list[Chunk],
+    collect: Callable[[Future[Tally], int], None],
+) -> None:
+    futures = {}
+    for k, c in enumerate(chunks):
+        futures[executor.submit(run_chunk, c)] = k
+        if signals is not None:
+            signals.check()
+    gather(futures, signals, collect)
 
 
 __all__ = [
@@ -424,6 +528,7 @@ __all__ = [
     "Progress",
     "StageStats",
     "Tally",
+    "chunk_plan",
     "monte_carlo",
     "run_chunk",
     "run_seed",

@@ -16,10 +16,11 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any, TypeVar
 
 from model.base.limits import MAX_JOBS_PER_CPU
@@ -209,17 +210,33 @@ def own_pool(jobs: int) -> Iterator[tuple[ProcessPoolExecutor, DeferredSignals]]
 
 def gather(
     futures: Mapping[Future[T], int],
-    signals: DeferredSignals,
+    signals: DeferredSignals | None,
     collect: Callable[[Future[T], int], None],
 ) -> None:
-    """Hand each finished future to ``collect`` (with its index), checking for interrupts
-    every 0.2 s."""
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+    """Hand each finished future to ``collect`` (with its index) as it finishes; with
+    ``signals``, check for interrupts at least every 0.2 s.
+
+    Finished futures are queued by a done-callback, so each one costs the same however many
+    are pending (``concurrent.futures.wait`` walks every pending future on each call: with
+    hundreds of chunks that was a busy parent taking CPU from its workers).
+    """
+    finished: SimpleQueue[Future[T]] = SimpleQueue()
+    for future in futures:
+        future.add_done_callback(finished.put)
+    for _ in range(len(futures)):
+        if signals is None:
+            future = finished.get()
+        else:
+            while True:
+                signals.check()
+                try:
+                    future = finished.get(timeout=0.2)
+                    break
+                except Empty:
+                    continue
+        collect(future, futures[future])
+    if signals is not None:
         signals.check()
-        for future in finished:
-            collect(future, futures[future])
 
 
 def end_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:

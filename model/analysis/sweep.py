@@ -29,7 +29,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from model.analysis.exact import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph, analyse_scenario
+from model.analysis.exact import DEFAULT_MAX_STATES, ExactResult, IncompleteGraph
 from model.analysis.montecarlo import Progress, monte_carlo
 from model.analysis.parallel import (
     DeferredSignals,
@@ -39,6 +39,7 @@ from model.analysis.parallel import (
     own_pool,
     source_for,
 )
+from model.analysis.whatif import exact_in_worker, exact_or_none
 from model.base.errors import clip
 from model.base.limits import MAX_SWEEP_POINTS
 from model.scenario.compiled import ParameterError, ParamValue, Scenario
@@ -112,28 +113,6 @@ def grid(
     if len(points) > MAX_POINTS:
         raise ParameterError(f"the sweep has {len(points)} points; at most {MAX_POINTS}")
     return points
-
-
-def _exact_point(
-    source: ScenarioSource,
-    digest: str,
-    params: Mapping[str, ParamValue],
-    max_states: int,
-) -> ExactResult | None:
-    """Exact analysis of one grid point in a worker (None when the graph is too large)."""
-    scenario = source.load()
-    if fingerprint(scenario) != digest:
-        raise RuntimeError(f"{source.display}: the scenario changed while the sweep ran")
-    return _exact_local(scenario, params, max_states)
-
-
-def _exact_local(
-    scenario: Scenario, params: Mapping[str, ParamValue], max_states: int
-) -> ExactResult | None:
-    try:
-        return analyse_scenario(scenario, params, max_states=max_states)
-    except IncompleteGraph:
-        return None
 
 
 def sweep(
@@ -210,20 +189,16 @@ def _sweep_points(
             src = source or source_for(scenario)
             digest = fingerprint(scenario)
             futures = {
-                executor.submit(_exact_point, src, digest, p, max_states): k
+                executor.submit(exact_in_worker, src, digest, p, max_states): k
                 for k, p in enumerate(points)
             }
-            if signals is not None:
 
-                def collect(future: Future[ExactResult | None], k: int) -> None:
-                    exact[k] = future.result()
+            def collect(future: Future[ExactResult | None], k: int) -> None:
+                exact[k] = future.result()
 
-                gather(futures, signals, collect)
-            else:
-                for future, k in futures.items():
-                    exact[k] = future.result()
+            gather(futures, signals, collect)
         else:
-            exact = [_exact_local(scenario, p, max_states) for p in points]
+            exact = [exact_or_none(scenario, p, max_states) for p in points]
         if method == "exact":
             for p, r in zip(points, exact):
                 if r is None:
@@ -251,9 +226,8 @@ def _sweep_points(
             executor=executor,
             source=source,
             runner=runner,
+            signals=signals,
         )
-        if signals is not None:
-            signals.check()
         for e in mc.endings:
             records.append(
                 {

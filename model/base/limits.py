@@ -126,8 +126,9 @@ MAX_STATES = 10**8
 of gigabytes, more than a machine running this has to give."""
 
 MAX_CHUNKS = 10_000
-"""Most chunks a Monte Carlo is cut into for worker processes: enough to balance the work and
-show progress, few enough that building them costs nothing next to the runs."""
+"""Most chunks a Monte Carlo is cut into (`model.analysis.montecarlo.chunk_plan`): enough to
+balance the work and show progress, few enough that building them costs nothing next to the
+runs."""
 
 MAX_JOBS_PER_CPU = 1
 """Worker processes per CPU this process may use: more workers than CPUs only share the same
