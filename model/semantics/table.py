@@ -42,7 +42,7 @@ from model.scenario import expr
 from model.scenario.compiled import CompiledTransition, Scenario
 from model.scenario.expr import Value
 from model.scenario.yamlsource import Path_
-from model.semantics.compiler import Compiler, Fn
+from model.semantics.compiler import Compiler, Fn, parse
 from model.semantics.errors import (
     evaluate,
     guard_conditions,
@@ -263,7 +263,7 @@ class Table:
     def _candidate(self, t: CompiledTransition, state: str, compiler: Compiler) -> Candidate | None:
         spec = t.spec
         conditions = (spec.guard, *(r.holds for r in spec.requires))
-        trees = tuple(expr.parse(expr.text_of(c)) for c in conditions)
+        trees = tuple(parse(c) for c in conditions)
         guard = compiler.tree(expr.BoolOp("and", trees) if len(trees) > 1 else trees[0])
         weight = compiler.text(spec.weight)
         days = compiler.text(spec.days)
@@ -316,7 +316,7 @@ class Table:
         false), as ``Run(scenario, params)`` does."""
         if self._initial is None:
             assert self.start_error is not None
-            raise self.start_error
+            raise self.start_error.with_traceback(None)  # raised again for each run
         return self._initial
 
     def key(self, snap: Snapshot) -> Key:
