@@ -180,3 +180,32 @@ def test_shipped_scenarios_match_the_reference() -> None:
         _compare_snapshots(scenario, 200)
         for seed in range(3):
             _compare_engine(scenario, seed, 30)
+
+
+def test_runs_share_one_compiled_table_per_scenario_and_parameters() -> None:
+    scenario = load(ROOT / "scenarios" / "cairo_three_stage_truce.yaml")
+    first, second = Run(scenario), Run(scenario, {"stage1_releases": 33})  # the default
+    other = Run(scenario, {"stage1_releases": 20})
+    assert first.semantics is second.semantics
+    assert other.semantics is not first.semantics
+    assert other.semantics.params["stage1_releases"] == 20
+    first.play(seed=1)  # a run changes its own snapshot, never the shared table
+    assert second.snapshot == Run(scenario).snapshot == first.history[0].before
+    assert load(scenario.file).memo == {}  # another load, its own tables
+
+
+def test_a_broken_start_raises_for_every_run() -> None:
+    data = yaml.safe_load((ROOT / "scenarios" / "cairo_three_stage_truce.yaml").read_text())
+    data["invariants"] = [
+        {"id": "never", "holds": "held_in_gaza < 0", "assumption": "broken on purpose"}
+    ]
+    scenario = load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
+    errors = []
+    for _ in range(3):
+        try:
+            Run(scenario)
+        except RunError as exc:
+            errors.append(exc)
+    assert len(errors) == 3
+    assert {str(e) for e in errors} == {"invariant 'never' is false after the start"}
+    assert all(e.problem is not None for e in errors)
