@@ -287,12 +287,17 @@ def measure(runs: int, engine_runs: int, repeats: int) -> dict[str, Any]:
         "hand_written": lambda s: hand_written_run(s, MAX_STEPS),
         "engine": lambda s: Run(scenario).play(s, MAX_STEPS),
     }
-    try:  # for reference: the plain loop over model.semantics.step, if present
-        from model.semantics.summary import semantics_runner
+    # For reference, when present: the tests' independent interpreter of the step rules
+    # (tests/reference_semantics.py, the semantics before the compiled table).
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from reference_semantics import semantics_runner
 
         methods["semantics_runner"] = semantics_runner(scenario, scenario.parameters(), MAX_STEPS)
     except ImportError:
         pass
+    finally:
+        sys.path.remove(str(ROOT / "tests"))
     samples: dict[str, list[float]] = {name: [] for name in methods}
     for _ in range(repeats):
         for name, run_once in methods.items():
@@ -474,7 +479,7 @@ def print_throughput(figures: dict[str, Any]) -> None:
         "fast_no_memo": "fast path (memo=False)",
         "hand_written": "hand-written dict machine",
         "engine": "transitions engine, Run.play",
-        "semantics_runner": "(model.semantics.summary.semantics_runner)",
+        "semantics_runner": "(tests' reference semantics_runner)",
     }
     for name, label in labels.items():
         if name in rps:

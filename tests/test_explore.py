@@ -12,6 +12,7 @@ import yaml
 from conftest import ROOT, SCENARIOS
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
+from reference_semantics import Semantics
 from strategies import SEED_FILE, scenario_data
 
 from model.analysis.consistency import check
@@ -21,7 +22,7 @@ from model.base.errors import RunError, ScenarioError
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
 from model.semantics.engine import Run
-from model.semantics.step import Semantics, Snapshot
+from model.semantics.step import Snapshot
 
 
 def _replay_and_compare(graph: StateGraph, node: int) -> None:

@@ -21,6 +21,7 @@ import yaml
 from conftest import ROOT, SCENARIOS
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from reference_semantics import semantics_runner
 from strategies import scenario_data
 
 from model.base.errors import RunError
@@ -30,7 +31,6 @@ from model.scenario.loader import load, load_text
 from model.semantics.compiler import Compiler
 from model.semantics.engine import Run
 from model.semantics.fastpath import compile_table, runner
-from model.semantics.summary import semantics_runner
 
 FIXTURES = sorted(
     p

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT, SCENARIOS
 from hypothesis import HealthCheck, given, settings
+from reference_semantics import Semantics
 from strategies import scenario_data
 
 from model.analysis.exact import ExactResult, IncompleteGraph, analyse, analyse_scenario
@@ -23,7 +24,7 @@ from model.analysis.explore import StateGraph, explore
 from model.base.errors import RunError, ScenarioError
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
-from model.semantics.step import Semantics, Snapshot
+from model.semantics.step import Snapshot
 from model.simulate import main
 
 LARGE = ROOT / "tests" / "fixtures" / "large" / "long_exchange.yaml"

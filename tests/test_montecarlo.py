@@ -18,6 +18,7 @@ import pytest
 import yaml
 from conftest import ROOT, SCENARIOS
 from hypothesis import HealthCheck, Phase, given, settings
+from reference_semantics import semantics_runner
 from strategies import scenario_data
 from test_markov import EVERY_ENDING, random_chain, scenario_from, shipped
 
@@ -28,7 +29,7 @@ from model.base.errors import RunError, ScenarioError
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.loader import load
 from model.semantics.engine import Run
-from model.semantics.summary import RunOnce, RunSummary, semantics_runner
+from model.semantics.summary import RunOnce, RunSummary
 from model.simulate import main
 
 

@@ -14,7 +14,7 @@ from test_loader_errors import MINIMAL
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds
 from model.scenario.compiled import ParameterError, Scenario
 from model.scenario.loader import load, load_text
-from model.semantics.step import Semantics
+from model.semantics.table import Table
 from model.testing import ScenarioMachine, ScenarioRunFailed, run_state_machine, state_machine
 
 CAIRO = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
@@ -106,7 +106,7 @@ def test_invariants_are_checked_independently_of_the_engine(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # With the engine's own check switched off, the machine's @invariant still catches it.
-    monkeypatch.setattr(Semantics, "check_invariants", lambda self, snap, after: None)
+    monkeypatch.setattr(Table, "check_invariants", lambda self, snap, after: None)
     exc = failure(BREACH)
     assert exc.events == BREACH_EVENTS
     assert exc.transition is None and exc.error is None
@@ -136,7 +136,7 @@ def test_out_of_bounds_effect_names_the_transition() -> None:
 
 
 def test_bounds_are_checked_independently_of_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Semantics, "_check_bounds", lambda self, where, name, value, path: None)
+    monkeypatch.setattr(Table, "_check_bounds", lambda self, where, name, value, path: None)
     exc = failure(OUT_OF_BOUNDS)
     assert exc.events == ("double_release", "double_release")
     assert str(exc).startswith("released = 4 is outside its bounds [0, 3] after double_release")

@@ -130,9 +130,9 @@ def chain(graph: StateGraph) -> Chain:
     keys += [("no_outcome", "stuck"), ("no_outcome", "horizon")]
     stuck = len(a.labels)
     ending[ending < 0] = TRANSIENT
-    sem = graph.semantics
+    table, keys_ = graph.table, graph.node_keys
     for i in np.flatnonzero((total == 0) & (ending == TRANSIENT)).tolist():
-        ending[i] = stuck + bool(sem.blocked_by_horizon(graph.nodes[i]))
+        ending[i] = stuck + table.blocked(keys_[i])
     live = _live(n, source, target, (ending != TRANSIENT) | (error_weight != 0))
     component, order, cyclic = _components(n, source, target)
     return Chain(
@@ -150,15 +150,14 @@ def _error_weights(graph: StateGraph, error_weight: Weights) -> Ints:
     for se in graph.step_errors:
         errors.setdefault(se.node, set()).add(se.transition)
     broken = []
-    sem = graph.semantics
     for i, transitions in errors.items():
         try:
-            enabled = sem.enabled(graph.nodes[i])
+            enabled = graph.table.events(graph.node_keys[i])
         except RunError:
             error_weight[i] = 1
             broken.append(i)
         else:
-            error_weight[i] = sum(w for t, w in enabled if t.index in transitions)
+            error_weight[i] = sum(w for t, w, _ in enabled if t in transitions)
     return np.asarray(broken, dtype=np.int64)
 
 

@@ -3,11 +3,12 @@
 A snapshot is the control state, every variable and the clock, so the explored graph is the
 exact reachable state space; the horizon keeps it finite. Steps are computed by the compiled
 transition table (`model.semantics.table.Table.successors`); a snapshot where a step breaks a
-rule (or an expression cannot be evaluated) is taken again transition by transition on
-`model.semantics.step`, the code the `transitions` engine calls, which builds the errors (tests
-replay every explored path on the engine, and compare the whole graph with a search on
-`Semantics` alone, to show they agree). Breadth-first order makes the path by which a snapshot
-was first reached a shortest one, which is what a counterexample needs.
+rule (or an expression cannot be evaluated) is taken again transition by transition on the
+table's careful path (`Table.careful_successors`, the path the `transitions` engine takes),
+which builds the errors. Tests replay every explored path on the engine, and compare the whole
+graph with a search on an independent interpreter (tests/reference_semantics.py).
+Breadth-first order makes the path by which a snapshot was first reached a shortest one, which
+is what a counterexample needs.
 
 The graph is stored flat (`StateGraph`): a key tuple per snapshot and the edges in integer
 arrays, with `Snapshot` and `Edge` objects built only when a report asks for one.
@@ -27,8 +28,8 @@ from typing import NamedTuple, TypeVar, overload
 
 from model.base.errors import RunError
 from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
-from model.semantics.step import Semantics, Snapshot
-from model.semantics.table import Key, Slow, Successor, Table
+from model.semantics.step import Snapshot
+from model.semantics.table import Key, Slow, Table
 
 DEFAULT_MAX_STATES = 500_000
 
@@ -77,17 +78,14 @@ class StateGraph:
     id) read these arrays and build objects on demand.
     """
 
-    def __init__(
-        self, scenario: Scenario, semantics: Semantics, max_states: int | None = None
-    ) -> None:
+    def __init__(self, scenario: Scenario, table: Table, max_states: int | None = None) -> None:
         self.scenario = scenario
-        self.semantics = semantics
+        self.table = table  # the step rules, under the graph's parameters
         self.max_states = max_states
         self.states: tuple[str, ...] = tuple(s.id for s in scenario.spec.states)
         self._state_index = {s: i for i, s in enumerate(self.states)}
         # The outcome label of each control state (None: not an outcome), by state index.
         self.state_outcomes = tuple(scenario.outcome_of(s) for s in self.states)
-        self.table: Table | None = None  # compiled once the start is known to be sound
         self.node_keys: list[Key] = []
         self.key_index: dict[Key, int] = {}
         self.edge_source = array("q")
@@ -164,7 +162,7 @@ class StateGraph:
 
     @property
     def params(self) -> dict[str, ParamValue]:
-        return self.semantics.params
+        return self.table.params
 
     @property
     def initial(self) -> int | None:
@@ -266,16 +264,14 @@ def explore(
     Outcome states are not expanded (a run ends there). With ``max_states`` the search stops
     when that many snapshots are known and the graph is marked incomplete.
     """
-    values = scenario.parameters(params)
-    sem = Semantics(scenario, values)
-    graph = StateGraph(scenario, sem, max_states=max_states)
+    table = Table(scenario, params)
+    graph = StateGraph(scenario, table, max_states=max_states)
     try:
-        start = sem.initial()
+        start = table.start()
     except RunError as exc:
         graph.initial_error = exc
         return graph
-    graph.table = Table(scenario, values, memo=False)
-    _search(graph, graph.table, start, max_states, stop)
+    _search(graph, table, start, max_states, stop)
     return graph
 
 
@@ -315,7 +311,8 @@ def _search(
         try:
             found = successors(key)
         except (ArithmeticError, Slow):
-            found = _careful(graph, i)
+            found, errors = table.careful_successors(key)
+            graph.step_errors += [StepError(i, t, error) for t, error in errors]
         for t, w, d, nxt in found:
             j = index.get(nxt)
             if j is None:
@@ -340,25 +337,3 @@ def _search(
             m += 1
         i += 1
     add_offset(m)
-
-
-def _careful(graph: StateGraph, node: int) -> list[Successor]:
-    """The steps out of ``node`` one transition at a time on the engine's `Semantics`, for a
-    snapshot where the compiled table found something wrong: each transition whose step
-    raises is recorded in ``step_errors`` and the others give their steps."""
-    sem, snap = graph.semantics, graph.snapshot(node)
-    env = sem.env(snap)  # read-only: one environment serves every candidate
-    out: list[Successor] = []
-    for t in sem.candidates(snap.state):
-        try:
-            if not sem.is_enabled(t, snap, env):
-                continue
-            weight = sem.weight(t, env)
-            nxt = sem.apply(t, snap)
-        except RunError as exc:
-            graph.step_errors.append(StepError(node, t.index, exc))
-            continue
-        key = graph.key_of(nxt)
-        assert key is not None
-        out.append((t.index, weight, nxt.day - snap.day, key))
-    return out

@@ -19,7 +19,6 @@ from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, P
 from model.scenario import expr
 from model.scenario.compiled import CompiledTransition
 from model.semantics.records import step_record
-from model.semantics.table import Slow
 
 
 class GraphChecks(ScenarioChecks):
@@ -120,22 +119,15 @@ class GraphChecks(ScenarioChecks):
         return seen.values()
 
     def _blocked(self, node: int) -> bool:
-        """Whether only the horizon holds node ``node`` back (the compiled table answers; the
-        engine where the table cannot)."""
-        graph = self.graph
-        if graph.table is not None:
-            try:
-                return graph.table.blocked(graph.node_keys[node])
-            except (ArithmeticError, Slow):
-                pass
-        return graph.semantics.blocked_by_horizon(graph.nodes[node])
+        """Whether only the horizon holds node ``node`` back."""
+        return self.graph.table.blocked(self.graph.node_keys[node])
 
     def _nondeterminism(self) -> Iterable[Finding]:
         graph, sc = self.graph, self.scenario
         # Only a control state with two transitions on one trigger can have a node with two.
         shared: set[int] = set()
         for state, name in enumerate(graph.states):
-            triggers = [t.trigger for t in graph.semantics.candidates(name)]
+            triggers = [t.trigger for t in sc.transitions if name in t.sources]
             if len(set(triggers)) < len(triggers):
                 shared.add(state)
         if not shared:

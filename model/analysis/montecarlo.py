@@ -34,8 +34,8 @@ Workers receive the scenario as its source (file path or text), not as the loade
 
 The per-run function is pluggable: ``runner`` builds a ``run_once(seed) -> RunSummary``
 (`model.semantics.summary`) for a scenario; the default is the compiled fast path
-(`model.semantics.fastpath.runner`), which gives what the plain loop
-`model.semantics.summary.semantics_runner` gives, seed for seed.
+(`model.semantics.fastpath.runner`), which gives what the tests' independent reference
+(`semantics_runner` in tests/reference_semantics.py) gives, seed for seed.
 """
 
 from __future__ import annotations
@@ -443,8 +443,8 @@ def monte_carlo(
       unless ``scenario`` is a `ScenarioSource` or was loaded from a file that still
       exists under ``scenario.file``.
     - ``runner``: builds ``run_once(seed) -> RunSummary`` (default: the compiled fast path,
-      `model.semantics.fastpath.runner`, which tests show gives the same runs as `semantics_runner`
-      and the `transitions` engine, seed for seed).
+      `model.semantics.fastpath.runner`, which tests show gives the same runs as the tests'
+      reference `semantics_runner` and the `transitions` engine, seed for seed).
 
     The result depends only on the scenario, ``params``, ``runs``, ``seed``, ``max_steps``
     and ``runner``.

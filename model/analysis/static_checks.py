@@ -139,7 +139,7 @@ class StaticChecks(ScenarioChecks):
                 continue
             fixed: dict[str, Any] = dict(graph.params)
             stage_days = {
-                graph.semantics.env_stage_days(s) for s in t.sources
+                graph.table.env_stage_days(s) for s in t.sources
             }  # one value per source stage
             satisfiable = False
             for length in stage_days:

@@ -66,6 +66,9 @@ class Scenario:
     invariants: tuple[tuple[str, expr.Compiled], ...] = field(repr=False)
     initial_values: tuple[tuple[str, expr.Compiled], ...] = field(repr=False)
     stage_days: Mapping[str, expr.Compiled | None] = field(repr=False)
+    # What higher layers compile from this scenario once, kept as long as it lives (the
+    # engine's compiled tables, by parameter values: model.semantics.engine).
+    memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from model.scenario import expr
@@ -117,6 +118,14 @@ def _compare_slot_const(op: str, i: int, c: Any) -> Fn | None:
     return None  # pragma: no cover - the comparison operators are closed
 
 
+@lru_cache(maxsize=4096)
+def parse(value: str | bool | int) -> expr.Expr:
+    """The tree of an expression text (or a YAML boolean or integer), parsed once per text:
+    trees are immutable, and parsing was half the time of compiling a table (a `Run` compiles
+    one, so a short run paid it again and again)."""
+    return expr.parse(expr.text_of(value))
+
+
 class Compiler:
     """Compiles `model.scenario.expr` trees to `Code` for one environment of slots and
     constants."""
@@ -126,7 +135,7 @@ class Compiler:
         self.constants = constants
 
     def text(self, value: str | bool | int) -> Code:
-        return self.tree(expr.parse(expr.text_of(value)))
+        return self.tree(parse(value))
 
     def tree(self, e: expr.Expr) -> Code:
         match e:

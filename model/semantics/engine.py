@@ -1,9 +1,12 @@
 """Run a scenario on the `transitions` state-machine library.
 
-This is the only module that imports `transitions`. A `Run` builds a real ``Machine`` whose
-states are the scenario's states and whose transitions carry the scenario's guards as
-conditions and its effects as ``before`` callbacks. Guards and effects are evaluated by
-`model.semantics.step`, which the explorer shares, so both give one meaning to a scenario.
+This is the only module that imports `transitions`: the engine adapter. A `Run` builds a real
+``Machine`` whose states are the scenario's states; the machine holds and changes the control
+state, and the step rules are the compiled table's (`model.semantics.table.Table`, the one step
+semantics, which the explorer, the checker and Monte Carlo run on). Each transition's condition
+asks the table whether it is enabled, and its ``before`` callback asks the table what firing it
+gives (on the table's careful path, which evaluates one piece at a time and raises the located
+error of a step that breaks a rule).
 
 Notebook use::
 
@@ -29,7 +32,8 @@ from model.base.errors import RunError
 from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Value
 from model.scenario.schema import Quote
-from model.semantics.step import Semantics, Snapshot, weighted_choice
+from model.semantics.step import Snapshot, weighted_choice
+from model.semantics.table import Key, Table
 
 Status = Literal["running", "outcome", "stuck", "horizon", "max_steps", "error"]
 
@@ -76,10 +80,10 @@ class Run:
     def __init__(self, scenario: Scenario, params: Mapping[str, object] | None = None) -> None:
         self.scenario = scenario
         self.params: dict[str, ParamValue] = scenario.parameters(params)
-        self.semantics = Semantics(scenario, self.params)
+        self.semantics = _table(scenario, self.params)  # the step rules
         self.history: list[Step] = []
         self.error: RunError | None = None
-        self._model = _Model(self.semantics.initial())
+        self._model = _Model(self.semantics.start())
         self._machine = Machine(
             model=self._model,
             states=[s.id for s in scenario.spec.states],
@@ -103,11 +107,13 @@ class Run:
         chosen = event.kwargs.get("index")
         if chosen is not None and chosen != t.index:
             return False
-        snap = self._model.snapshot
-        return self.semantics.is_enabled(t, snap, self.semantics.env(snap))
+        return self.semantics.enables(self._key(), t.index)
 
     def _effects(self, t: CompiledTransition, event: EventData) -> None:
-        self._model.snapshot = self.semantics.apply(t, self._model.snapshot)
+        self._model.snapshot = self.semantics.snapshot(self.semantics.step(self._key(), t.index))
+
+    def _key(self) -> Key:
+        return self.semantics.key(self._model.snapshot)
 
     # -- reading the run -----------------------------------------------------------------
 
@@ -140,7 +146,8 @@ class Run:
         """Events that can fire now, in the scenario's order, with actor and weight."""
         if self.outcome is not None or self.error is not None:
             return []
-        return [_event(t, w) for t, w in self.semantics.enabled(self.snapshot)]
+        transitions = self.scenario.transitions
+        return [_event(transitions[i], w) for i, w, _ in self.semantics.events(self._key())]
 
     @property
     def status(self) -> Status:
@@ -150,7 +157,7 @@ class Run:
             return "outcome"
         if self.enabled():
             return "running"
-        return "horizon" if self.semantics.blocked_by_horizon(self.snapshot) else "stuck"
+        return "horizon" if self.semantics.blocked(self._key()) else "stuck"
 
     # -- acting --------------------------------------------------------------------------
 
@@ -239,6 +246,17 @@ class Run:
             except RunError:
                 return "error"
         return self.status if self.status != "running" else "max_steps"
+
+
+def _table(scenario: Scenario, params: Mapping[str, ParamValue]) -> Table:
+    """The compiled table of ``scenario`` under ``params``, built once per scenario and
+    parameter values (in ``scenario.memo``): a `Table` holds no run state, and compiling it
+    (about 0.5 ms for the three-stage truce) would otherwise be most of a short run's time."""
+    key = ("engine table", *sorted(params.items()))
+    table = scenario.memo.get(key)
+    if not isinstance(table, Table):
+        table = scenario.memo[key] = Table(scenario, params)
+    return table
 
 
 def _event(t: CompiledTransition, weight: int) -> Event:

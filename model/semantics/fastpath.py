@@ -1,25 +1,28 @@
 """Simulation fast path: weighted random runs over the compiled table, for Monte Carlo.
 
 `compile_table` compiles a scenario under fixed parameters into a `FastTable`: the
-`model.semantics.table.Table` (candidates per state compiled to positional closures, and a
-lazily built graph of snapshots) with two ways to take a weighted random run:
+`model.semantics.table.Table` (candidates per state compiled to positional closures) with two
+ways to take a weighted random run:
 
-- over the **memo graph** (the default, ``memo=True``): a run through a snapshot that an earlier
-  run reached only draws a number and follows a link; where it goes first, the graph is
-  extended. The graph is dropped and rebuilt if it grows past ``max_nodes``.
-- a **direct loop** (``memo=False``) that evaluates the table afresh at every step and keeps
-  nothing: flat tuples instead of attribute lookups, and any step where something goes wrong
-  (an expression that raises, a negative weight or duration, a broken bound or invariant)
-  handed to the table's careful path, so errors are built in one place.
+- over a **lazily built graph of snapshots** (the default, ``memo=True``): the first time a
+  snapshot is reached, its enabled transitions, their integer weights and cumulative weights
+  are computed once and kept in a `Node`; the first time a transition fires from it, the node
+  it leads to (or the error it raises, a `Failure`) is linked in. A run through a snapshot that
+  an earlier run reached only draws a number and follows a link. The graph is dropped and
+  rebuilt if it grows past ``max_nodes``, so memory stays bounded on huge state spaces.
+- a **direct loop** (``memo=False``) that evaluates the table afresh at every step (`enabled`,
+  `fire`) and keeps nothing.
 
-The semantics are the engine's, step for step (see `model.semantics.table`); the choice is
+Any step where something goes wrong (an expression that raises, a negative weight or duration,
+a broken bound or invariant) is handed to the table's careful path, so errors are built in one
+place. The semantics are the table's, as the engine's (see `model.semantics.table`); the choice is
 `weighted_choice`'s (one ``randrange(total)`` of the summed integer weights per step, even with
 a single candidate, then the first index whose cumulative weight exceeds the draw). A step that
 breaks a bound or an invariant ends the run with status ``"error"`` and the `RunError` the
 engine raises; an expression that cannot be evaluated while listing the enabled events raises,
 as `Run.play` does (or, with ``strict=False``, ends the run with status ``"error"``).
 `tests/test_fastpath.py` checks all of this against `Run.play`, trace for trace, and `runner`
-against `model.semantics.summary.semantics_runner`, run for run.
+against the tests' reference (`semantics_runner`, tests/reference_semantics.py), run for run.
 
 Use::
 
@@ -42,12 +45,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
-from model.base.errors import RunError
+from model.base.errors import EvaluationError, RunError
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.expr import Value
-from model.semantics.step import Semantics, Snapshot
+from model.semantics.step import Snapshot
 from model.semantics.summary import EndStatus, RunOnce, RunSummary
-from model.semantics.table import DEFAULT_MAX_NODES, Failure, Slow, Table, enabled
+from model.semantics.table import Candidate, Key, Slow, Table, enabled, fire
+
+DEFAULT_MAX_NODES = 100_000
+"""About 64 MB of memo graph (some 640 bytes a snapshot) before it is dropped and rebuilt."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +78,56 @@ class RunResult:
         return self.snapshot.state
 
 
+class Node:
+    """One snapshot with its enabled transitions (and, once fired, their successors)."""
+
+    __slots__ = (
+        "cands",
+        "cum",
+        "day",
+        "days",
+        "error",
+        "indices",
+        "stage_bit",
+        "start",
+        "state",
+        "status",
+        "succ",
+        "total",
+        "values",
+        "x",
+    )
+
+    def __init__(
+        self, state: int, values: tuple[Value, ...], day: int, start: int, stage_bit: int
+    ) -> None:
+        self.state = state
+        self.values = values
+        self.day = day
+        self.start = start
+        self.x = (*values, day, day - start)  # what compiled expressions read
+        self.stage_bit = stage_bit
+        self.total = 0  # sum of the enabled weights; 0: the run stops here with `status`
+        self.status: EndStatus = "stuck"
+        self.error: EvaluationError | None = None  # status "error": listing events failed
+        self.cands: tuple[Candidate, ...] = ()
+        self.cum: tuple[int, ...] = ()  # cumulative weights, for the choice
+        self.days: tuple[int, ...] = ()
+        self.indices: tuple[int, ...] = ()
+        self.succ: list[Node | Failure | None] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A step that breaks a bound or an invariant (or whose effect cannot be evaluated);
+    with ``index`` None, listing the enabled events failed."""
+
+    index: int | None
+    error: RunError
+
+
 class FastTable(Table):
-    """A compiled `Table` with weighted random runs over it."""
+    """A compiled `Table` with weighted random runs over it (and the memo graph of `Node`)."""
 
     def __init__(
         self,
@@ -83,10 +137,74 @@ class FastTable(Table):
         memo: bool = True,
         max_nodes: int = DEFAULT_MAX_NODES,
     ) -> None:
-        super().__init__(scenario, params, memo=memo, max_nodes=max_nodes)
+        super().__init__(scenario, params)
+        self.initial = self.start()  # raises as `Run(...)` does for a bad start
+        self.memo = memo
+        self.max_nodes = max_nodes
+        self._nodes: dict[Key, Node] = {}
+        self._root = self._start_node()
         self._stage_sets = _StageSets(self.stages)
         self._rng = random.Random()
         self._draw = _drawer(self._rng)
+
+    # -- the memo graph --------------------------------------------------------------------
+
+    def _start_node(self) -> Node:
+        init = self.initial
+        return self._node(self._state_index[init.state], init.values, init.day, init.stage_start)
+
+    def _node(self, state: int, values: tuple[Value, ...], day: int, start: int) -> Node:
+        """A node for a snapshot with its enabled transitions; where listing them fails, the
+        node has status "error" and the error."""
+        node = Node(state, values, day, start, self._stage_bits[state])
+        if self._outcomes[state] is not None:
+            node.status = "outcome"
+            return node
+        try:
+            found, blocked = self.listing((state, values, day, start))
+        except EvaluationError as exc:
+            node.status = "error"
+            node.error = exc
+            return node
+        if not found:
+            node.status = "horizon" if blocked else "stuck"
+            return node
+        node.cands = tuple(c for c, _, _ in found)
+        node.cum = tuple(cum for _, cum, _ in found)
+        node.days = tuple(d for _, _, d in found)
+        node.total = node.cum[-1]
+        node.indices = tuple(c[0] for c in node.cands)
+        node.succ = [None] * len(found)
+        return node
+
+    def _fire(self, node: Node, i: int) -> Node | Failure:
+        """The node after the ``i``-th enabled transition of ``node`` fires."""
+        c: Candidate = node.cands[i]
+        try:
+            ((_, _, _, key),) = fire(
+                ((c, 0, node.days[i]),), node.x, node.values, node.day, node.start, self._invariants
+            )
+        except (ArithmeticError, Slow):
+            try:
+                self.step((node.state, node.values, node.day, node.start), c[0])
+            except RunError as exc:
+                return Failure(c[0], exc)
+            raise AssertionError(
+                "the careful path found no error where the fast path did"
+            ) from None
+        if not self.memo:
+            return self._node(*key)
+        found = self._nodes.get(key)
+        if found is None:
+            found = self._nodes[key] = self._node(*key)
+        return found
+
+    @property
+    def nodes(self) -> int:
+        """Snapshots currently held in the memo graph."""
+        return len(self._nodes)
+
+    # -- runs --------------------------------------------------------------------------------
 
     def run(
         self,
@@ -125,7 +243,7 @@ class FastTable(Table):
         """A run over the memo graph, extending it where the run goes first."""
         if len(self._nodes) > self.max_nodes:
             self._nodes = {}
-            self._root = self._start()
+            self._root = self._start_node()
         node = self._root
         mask = node.stage_bit
         steps = 0
@@ -164,11 +282,9 @@ class FastTable(Table):
     def _walk(
         self, draw: Callable[[int], int], max_steps: int, fired: list[int] | None
     ) -> RunResult:
-        """A run evaluated step by step, nothing kept (``memo=False``).
-
-        The same evaluation order as `_node` and `_fire`; where anything goes wrong (an
-        expression that raises, a negative weight or duration, a broken bound or invariant)
-        the step is handed to them, so errors are built in one place.
+        """A run evaluated step by step, nothing kept (``memo=False``): `enabled` and `fire`;
+        where anything goes wrong the step is handed to `_node` and `_fire`, which ask the
+        careful path for the error.
         """
         init = self.initial
         state = self._state_index[init.state]
@@ -189,7 +305,7 @@ class FastTable(Table):
             try:
                 found, blocked = enabled(table[state], x, limit)
             except (ArithmeticError, Slow):
-                error = self._node(state, values, day, start).error  # the engine's error
+                error = self._node(state, values, day, start).error  # the careful path's error
                 assert error is not None
                 failure = Failure(None, error)
                 status = "error"
@@ -203,26 +319,11 @@ class FastTable(Table):
             for chosen in found:
                 if r < chosen[1]:
                     break
-            c, _, days = chosen
-            effects = c[6]
+            c = chosen[0]
             try:
-                if effects:
-                    new = list(values)
-                    for slot, f, low, high in effects:
-                        v = f(x)
-                        if low is not None and not low <= v <= high:
-                            raise Slow
-                        new[slot] = v
-                    after = tuple(new)
-                else:
-                    after = values
-                day2 = day + days
-                start2 = start if c[8] else day2
-                if invariants:
-                    y = (*after, day2, day2 - start2)
-                    for _, f in invariants:
-                        if not f(y):
-                            raise Slow
+                ((_, _, _, (state, values, day, start)),) = fire(
+                    (chosen,), x, values, day, start, invariants
+                )
             except (ArithmeticError, Slow):
                 node = self._node(state, values, day, start)
                 result = self._fire(node, node.indices.index(c[0]))
@@ -232,7 +333,6 @@ class FastTable(Table):
                 break
             if fired is not None:
                 fired.append(c[0])
-            state, values, day, start = c[7], after, day2, start2
             mask |= bits[state]
             steps += 1
         return self._result(status, state, values, day, start, steps, mask, fired, failure)
@@ -279,10 +379,9 @@ def runner(scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int)
     """A `model.semantics.summary.RunnerFactory` on the fast path: ``run_once(seed) ->
     RunSummary``.
 
-    Gives what `model.semantics.summary.semantics_runner` gives, run for run (tested), so
+    Gives what the tests' reference `semantics_runner` gives, run for run (tested), so
     ``monte_carlo(..., runner=model.semantics.fastpath.runner)`` changes the speed, not the figures.
     """
-    Semantics(scenario, params)  # raises where semantics_runner's factory does
     try:
         table = compile_table(scenario, params)
     except RunError as exc:  # the start breaks a bound or an invariant: every run does

@@ -1,54 +1,62 @@
-"""A scenario compiled into a transition table, with a lazily built graph of its snapshots.
+"""A scenario compiled into a transition table: the one step semantics of `model`.
 
-`Run` (model.semantics.engine) drives a real `transitions` machine and builds an environment
-dict, a list of `Event` objects and a `Step` for every event; that is what a notebook wants and
-far too slow for hundreds of thousands of runs. A `Table` is the same semantics compiled once
-for a scenario under fixed parameters:
+A `Table` is a scenario compiled once under fixed parameters: for each control state, its
+candidate transitions in declaration order, each with guard, weight, duration and effects
+compiled (`model.semantics.compiler`) to closures over *positional slots*. A run's variables
+and clock are one flat tuple ``x = (*values, day, day_in_stage)``; parameters and the state's
+``stage_days`` are folded in as constants when the table is built, and a constant-false guard
+drops its transition.
 
-- the **table**: for each control state, its candidate transitions in declaration order, each
-  with guard, weight, duration and effects compiled (`model.semantics.compiler`) to closures
-  over *positional slots*. A run's variables and clock are one flat tuple
-  ``x = (*values, day, day_in_stage)``; parameters and the state's ``stage_days`` are folded in
-  as constants when the table is built, and a constant-false guard drops its transition.
-- a **lazily built graph of snapshots** (on by default, ``memo=True``): the first time a
-  snapshot is reached, its enabled transitions, their integer weights and cumulative weights
-  are computed once and kept in a `Node`; the first time a transition fires from it, the node
-  it leads to (or the error it raises) is linked in. The graph is dropped and rebuilt (by its
-  user) if it grows past ``max_nodes``, so memory stays bounded on scenarios with huge state
-  spaces.
+The step rules live here alone. A transition is enabled when the run is in one of its source
+states, its guard is true, its weight is above zero (a weight of 0 switches a transition off)
+and its duration does not take the clock past the horizon, evaluated in that order. Effects are
+all evaluated on the values before the step, then assigned together (as in TLA+); bounds are
+checked after every effect is evaluated, then invariants in order. A run starts from the
+initial values (checked against bounds and invariants) on day 0.
 
-The semantics are the engine's (model.semantics.step), step for step: candidates in declaration
-order; a transition is enabled when its guard holds, its weight is above 0 and its duration
-does not pass the horizon (evaluated in that order, so the same expressions raise the same
-`EvaluationError`); effects are all evaluated before bounds are checked, then invariants in
-order. Where anything goes wrong the step is handed to the engine's `Semantics`, so errors are
-built in one place. `Table.successors` gives every step out of a snapshot as flat tuples
-(`Successor`, `Key`): the explorer (`model.analysis.explore`) runs on it. Weighted random runs
-over the table are `model.semantics.fastpath`.
+Two paths compute the same steps:
+
+- the **fast path**, `enabled` and `fire` (and `Table.successors`, every step out of a
+  snapshot as flat tuples, `Successor` and `Key`): straight-line loops that raise `Slow` or
+  `ArithmeticError` at the first sign of trouble. The explorer (`model.analysis.explore`) and
+  Monte Carlo (`model.semantics.fastpath`) run on it.
+- the **careful path** (`Table.events`, `Table.enables`, `Table.step`,
+  `Table.careful_successors`): the same candidates evaluated one piece at a time (each
+  condition of a guard, weight, duration, each effect, bound and invariant), raising the
+  located `RunError` of the piece that fails (`model.semantics.errors`). A step the fast path
+  gives up on is redone here, so errors are built in one place; the `transitions` engine
+  (`model.semantics.engine`, the interactive runner) takes every step here.
+
+The tests compare both with an independent interpreter of the same rules on environment dicts
+(tests/reference_semantics.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from model.base.errors import EvaluationError, RunError
+from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
 from model.base.limits import MAX_RUN_VALUE
 from model.scenario import expr
 from model.scenario.compiled import CompiledTransition, Scenario
 from model.scenario.expr import Value
-from model.semantics.compiler import Compiler, Fn
-from model.semantics.step import Semantics, Snapshot
-from model.semantics.summary import EndStatus
-
-DEFAULT_MAX_NODES = 100_000
-"""About 64 MB of memo graph (some 640 bytes a snapshot) before it is dropped and rebuilt."""
+from model.scenario.yamlsource import Path_
+from model.semantics.compiler import Compiler, Fn, parse
+from model.semantics.errors import (
+    evaluate,
+    guard_conditions,
+    guard_error,
+    integer,
+    located,
+    negative,
+)
+from model.semantics.step import Snapshot
 
 
 class Slow(Exception):
-    """A fast loop hands a step to the careful path (`Table._node`, `Table._fire`), which
-    asks the engine for the error it raises."""
+    """A fast loop hands a step to the careful path (`Table.listing`, `Table.step`,
+    `Table.careful_successors`), which builds the error it raises."""
 
 
 Key = tuple[int, tuple[Value, ...], int, int]
@@ -82,15 +90,16 @@ read it by position, without attribute lookups."""
 def enabled(
     cands: tuple[Candidate, ...], x: Sequence[Any], limit: int
 ) -> tuple[list[tuple[Candidate, int, int]], bool]:
-    """The enabled candidates of a snapshot ``x`` (the engine's `enabled()`), each with the
-    cumulative weight up to it and its duration, and whether a duration passing ``limit`` (the
-    days left before the horizon) blocked one.
+    """The enabled candidates of a snapshot ``x``, each with the cumulative weight up to it
+    and its duration, and whether a duration passing ``limit`` (the days left before the
+    horizon) blocked one.
 
-    Guard, weight and duration are evaluated in the engine's order; where the engine raises
+    Guard, weight and duration are evaluated in that order; where the step rules make an error
     (an expression that cannot be evaluated, a negative or huge weight or duration) this
-    raises `Slow` or `ArithmeticError`, and the caller asks the engine for its error. Both
-    the memo graph and the direct loop (``memo=False``) of `model.semantics.fastpath` use it:
-    inlining it there gained about 3% (bench/montecarlo.py), not worth two copies.
+    raises `Slow` or `ArithmeticError`, and the caller asks the careful path (`Table.listing`)
+    for the error. Both the memo graph and the direct loop (``memo=False``) of
+    `model.semantics.fastpath` use it: inlining it there gained about 3%
+    (bench/montecarlo.py), not worth two copies.
     """
     out: list[tuple[Candidate, int, int]] = []
     blocked = False
@@ -132,16 +141,15 @@ def fire(
     invariants: Sequence[tuple[str, Fn]],
 ) -> list[Successor]:
     """The step each of ``found`` (enabled candidates of snapshot ``x``, from `enabled`) takes:
-    the engine's `apply`, every effect evaluated on ``x``, bounds, then invariants.
+    every effect evaluated on ``x``, bounds, then invariants.
 
-    Where the engine raises (an effect that cannot be evaluated, a bound or an invariant
+    Where a step breaks a rule (an effect that cannot be evaluated, a bound or an invariant
     broken) this raises `Slow` or `ArithmeticError`, at the first sign of trouble, and the
-    caller asks the engine for its error (which follows the engine's order of checks).
+    caller asks the careful path (`Table.step`) for the error, which follows the rules' order
+    of checks.
 
-    The explorer takes every enabled candidate of a snapshot (`Table.successors`), the memo
-    graph one at a time (`Table._fire`). The direct loop of `model.semantics.fastpath`
-    (``memo=False``) keeps these lines inline: calling this from it cost 6% of its runs a
-    second (bench/montecarlo.py, 0.75x -> 0.70x the hand-written loop).
+    The explorer takes every enabled candidate of a snapshot (`Table.successors`); the memo
+    graph and the direct loop of `model.semantics.fastpath` one at a time.
     """
     out: list[Successor] = []
     before = 0
@@ -169,71 +177,13 @@ def fire(
     return out
 
 
-class Node:
-    """One snapshot with its enabled transitions (and, once fired, their successors)."""
-
-    __slots__ = (
-        "cands",
-        "cum",
-        "day",
-        "days",
-        "error",
-        "indices",
-        "stage_bit",
-        "start",
-        "state",
-        "status",
-        "succ",
-        "total",
-        "values",
-        "x",
-    )
-
-    def __init__(
-        self, state: int, values: tuple[Value, ...], day: int, start: int, stage_bit: int
-    ) -> None:
-        self.state = state
-        self.values = values
-        self.day = day
-        self.start = start
-        self.x = (*values, day, day - start)  # what compiled expressions read
-        self.stage_bit = stage_bit
-        self.total = 0  # sum of the enabled weights; 0: the run stops here with `status`
-        self.status: EndStatus = "stuck"
-        self.error: EvaluationError | None = None  # status "error": listing events failed
-        self.cands: tuple[Candidate, ...] = ()
-        self.cum: tuple[int, ...] = ()  # cumulative weights, for the choice
-        self.days: tuple[int, ...] = ()
-        self.indices: tuple[int, ...] = ()
-        self.succ: list[Node | Failure | None] = []
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A step that breaks a bound or an invariant (or whose effect cannot be evaluated);
-    with ``index`` None, listing the enabled events failed."""
-
-    index: int | None
-    error: RunError
-
-
 class Table:
-    """A scenario under fixed parameters, compiled: its candidates per state and the snapshots
-    reached so far (`Node`), each with its enabled transitions and successors."""
+    """A scenario under fixed parameters, compiled: its candidates per state, its start, and
+    the steps out of any snapshot (fast and careful)."""
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        params: Mapping[str, object] | None = None,
-        *,
-        memo: bool = True,
-        max_nodes: int = DEFAULT_MAX_NODES,
-    ) -> None:
+    def __init__(self, scenario: Scenario, params: Mapping[str, object] | None = None) -> None:
         self.scenario = scenario
         self.params = scenario.parameters(params)
-        self.semantics = sem = Semantics(scenario, self.params)  # stage lengths, initial values
-        self.memo = memo
-        self.max_nodes = max_nodes
         spec = scenario.spec
         self.horizon = spec.horizon
         self.states: tuple[str, ...] = tuple(s.id for s in spec.states)
@@ -246,17 +196,20 @@ class Table:
         }
         self._state_index = {s: i for i, s in enumerate(self.states)}
         self._outcomes = tuple(scenario.outcome_of(s) for s in self.states)
+        self._state_stages = tuple(scenario.stage_of(s) for s in self.states)
         stage_pos = {s: i for i, s in enumerate(self.stages)}
         self._stage_bits = tuple(
-            1 << stage_pos[st] if (st := scenario.stage_of(s)) in stage_pos else 0
-            for s in self.states
+            1 << stage_pos[st] if st in stage_pos else 0 for st in self._state_stages
         )
+        # A stage length that cannot be evaluated breaks the start: `start()` raises it, so
+        # the checker and the analyses report it as they report any start that breaks a rule.
+        self.start_error: RunError | None = None
+        self._stage_days = self._stage_lengths()
         self._compilers: dict[str | None, Compiler] = {}
-        for state in self.states:
-            stage = scenario.stage_of(state)
+        for stage in self._state_stages:
             if stage not in self._compilers:
                 consts: dict[str, Value] = dict(self.params)
-                length = sem.env_stage_days(state)
+                length = self._stage_days.get(stage)
                 if length is not None:
                     consts["stage_days"] = length
                 self._compilers[stage] = Compiler(self._slots, consts)
@@ -264,36 +217,60 @@ class Table:
         self._invariants: tuple[tuple[str, Fn], ...] = tuple(
             (inv.id, base.text(inv.holds).fn) for inv in spec.invariants
         )
+        # Without a start nothing is reached (and a stage's expressions may need the length
+        # that failed): no candidates.
         self.table: tuple[tuple[Candidate, ...], ...] = tuple(
-            () if self._outcomes[i] is not None else self._candidates(state)
-            for i, state in enumerate(self.states)
+            () if self._outcomes[i] is not None or self.start_error else self._candidates(i)
+            for i in range(len(self.states))
         )
-        self.initial = sem.initial()  # raises as `Run(...)` does for a bad start
-        self._nodes: dict[tuple[int, tuple[Value, ...], int, int], Node] = {}
-        self._root = self._start()
+        self._initial: Snapshot | None = None
+        if self.start_error is None:
+            try:
+                self._initial = self._start()
+            except RunError as exc:
+                self.start_error = exc
 
     # -- building ------------------------------------------------------------------------
 
-    def _candidates(self, state: str) -> tuple[Candidate, ...]:
-        compiler = self._compilers[self.scenario.stage_of(state)]
+    def _stage_lengths(self) -> dict[str | None, int | None]:
+        """Each stage's declared length under these parameters (None: none, or not
+        evaluated because an earlier one failed: `start_error`)."""
+        out: dict[str | None, int | None] = {}
+        stage_pos = {s: i for i, s in enumerate(self.stages)}
+        for stage, f in self.scenario.stage_days.items():
+            out[stage] = None
+            if f is not None and self.start_error is None:
+                path = ("stages", stage_pos[stage], "days")
+                try:
+                    out[stage] = integer(
+                        self.scenario, f, self.params, f"stage {stage}: days", path
+                    )
+                except RunError as exc:
+                    self.start_error = exc
+        return out
+
+    def _candidates(self, state: int) -> tuple[Candidate, ...]:
+        name = self.states[state]
+        compiler = self._compilers[self._state_stages[state]]
         out = []
-        for t in self.semantics.candidates(state):
-            c = self._candidate(t, state, compiler)
-            if c is not None:
-                out.append(c)
+        for t in self.scenario.transitions:
+            if name in t.sources:
+                c = self._candidate(t, name, compiler)
+                if c is not None:
+                    out.append(c)
         return tuple(out)
 
     def _candidate(self, t: CompiledTransition, state: str, compiler: Compiler) -> Candidate | None:
         spec = t.spec
         conditions = (spec.guard, *(r.holds for r in spec.requires))
-        trees = tuple(expr.parse(expr.text_of(c)) for c in conditions)
+        trees = tuple(parse(c) for c in conditions)
         guard = compiler.tree(expr.BoolOp("and", trees) if len(trees) > 1 else trees[0])
         weight = compiler.text(spec.weight)
         days = compiler.text(spec.days)
         if guard.const and not guard.value:
             return None  # never enabled, and evaluating it cannot fail
         if weight.const and weight.value == 0 and not guard.raises:
-            return None  # switched off; the engine evaluates no duration for it either
+            return None  # switched off; no duration is evaluated for it either
         bounds = self.scenario.bounds
         effects = tuple(
             (
@@ -319,102 +296,224 @@ class Table:
             stage_of(t.dest) == stage_of(state),
         )
 
-    # -- snapshots -----------------------------------------------------------------------
+    def _start(self) -> Snapshot:
+        """The initial snapshot; initial values are checked against bounds, then invariants."""
+        variable_pos = {v.id: i for i, v in enumerate(self.scenario.spec.variables)}
+        values = []
+        for name, f in self.scenario.initial_values:
+            path = ("variables", variable_pos[name], "initial")
+            v = evaluate(self.scenario, f, self.params, f"variable {name}: initial", path)
+            self._check_bounds("the initial values", name, v, path)
+            values.append(v)
+        self.check_invariants((*values, 0, 0), "the start")
+        return Snapshot(self.scenario.spec.initial, tuple(values), 0, 0)
 
-    def _start(self) -> Node:
-        snap = self.initial
-        state = self._state_index[snap.state]
-        return self._node(state, snap.values, snap.day, snap.stage_start)
+    # -- the start and snapshots -----------------------------------------------------------
 
-    def _node(self, state: int, values: tuple[Value, ...], day: int, start: int) -> Node:
-        """A node for a snapshot with its enabled transitions (the engine's `enabled()`).
-
-        Where the engine's `enabled()` raises, the node has status "error" and the error.
-        """
-        node = Node(state, values, day, start, self._stage_bits[state])
-        if self._outcomes[state] is not None:
-            node.status = "outcome"
-            return node
-        try:
-            self._enable(node)
-        except EvaluationError as exc:
-            node.status = "error"
-            node.error = exc
-        return node
-
-    def _enable(self, node: Node) -> None:
-        try:
-            found, blocked = enabled(self.table[node.state], node.x, self.horizon - node.day)
-        except (ArithmeticError, Slow):
-            # The engine lists the enabled events again and raises its own error, placed in
-            # the scenario file: errors are built in one place.
-            self.semantics.enabled(self.snapshot(node))
-            raise AssertionError("the engine found no error where the fast path did") from None
-        if not found:
-            node.status = "horizon" if blocked else "stuck"
-            return
-        node.cands = tuple(c for c, _, _ in found)
-        node.cum = tuple(cum for _, cum, _ in found)
-        node.days = tuple(d for _, _, d in found)
-        node.total = node.cum[-1]
-        node.indices = tuple(c[0] for c in node.cands)
-        node.succ = [None] * len(found)
-
-    def _fire(self, node: Node, i: int) -> Node | Failure:
-        """The node after the ``i``-th enabled transition of ``node`` (the engine's `apply`)."""
-        c = node.cands[i]
-        try:
-            ((_, _, _, key),) = fire(
-                ((c, 0, node.days[i]),), node.x, node.values, node.day, node.start, self._invariants
-            )
-        except (ArithmeticError, Slow):
-            return self._failure(node, c)
-        if not self.memo:
-            return self._node(*key)
-        found = self._nodes.get(key)
-        if found is None:
-            found = self._nodes[key] = self._node(*key)
-        return found
-
-    def successors(self, key: Key) -> list[Successor]:
-        """Every step out of the snapshot ``key`` (not an outcome), in declaration order:
-        the engine's `enabled()` and `apply` for each enabled transition.
-
-        Raises `Slow` or `ArithmeticError` where the engine raises for some transition;
-        the caller then takes that snapshot's steps one by one on the engine (its `Semantics`),
-        which builds the errors.
-        """
-        state, values, day, start = key
-        x = (*values, day, day - start)
-        found, _ = enabled(self.table[state], x, self.horizon - day)
-        return fire(found, x, values, day, start, self._invariants)
-
-    def blocked(self, key: Key) -> bool:
-        """Whether a transition of the snapshot ``key`` is held back only by the horizon (as
-        `Semantics.blocked_by_horizon`); raises `Slow` or `ArithmeticError` where it does."""
-        state, values, day, start = key
-        return enabled(self.table[state], (*values, day, day - start), self.horizon - day)[1]
+    def start(self) -> Snapshot:
+        """The snapshot a run starts from; raises the `RunError` of a start that breaks a rule
+        (a stage length that cannot be evaluated, an initial value out of bounds, an invariant
+        false), as ``Run(scenario, params)`` does."""
+        if self._initial is None:
+            assert self.start_error is not None
+            raise self.start_error.with_traceback(None)  # raised again for each run
+        return self._initial
 
     def key(self, snap: Snapshot) -> Key:
         return (self._state_index[snap.state], snap.values, snap.day, snap.stage_start)
+
+    def snapshot(self, key: Key) -> Snapshot:
+        state, values, day, start = key
+        return Snapshot(self.states[state], values, day, start)
 
     @property
     def outcomes(self) -> tuple[str | None, ...]:
         """The outcome label of each control state (None: not an outcome), by index."""
         return self._outcomes
 
-    def _failure(self, node: Node, c: Candidate) -> Failure:
-        """The engine's error for a step the fast path found failing (built in one place)."""
+    def env_stage_days(self, state: str) -> int | None:
+        """The declared length of ``state``'s stage under these parameters, if it has one."""
+        return self._stage_days.get(self.scenario.stage_of(state))
+
+    def env(self, snap: Snapshot) -> dict[str, Value]:
+        """The names an expression may read in ``snap``, as a dict (for checks written
+        independently of the table, such as `model.testing`'s invariants)."""
+        env: dict[str, Value] = dict(self.params)
+        env.update(zip(self.names, snap.values))
+        env["day"] = snap.day
+        env["day_in_stage"] = snap.day_in_stage
+        length = self.env_stage_days(snap.state)
+        if length is not None:
+            env["stage_days"] = length
+        return env
+
+    # -- the fast path -------------------------------------------------------------------
+
+    def successors(self, key: Key) -> list[Successor]:
+        """Every step out of the snapshot ``key`` (not an outcome), in declaration order.
+
+        Raises `Slow` or `ArithmeticError` where some transition's step fails; the caller then
+        takes that snapshot's steps one by one (`careful_successors`), which builds the errors.
+        """
+        state, values, day, start = key
+        x = (*values, day, day - start)
+        found, _ = enabled(self.table[state], x, self.horizon - day)
+        return fire(found, x, values, day, start, self._invariants)
+
+    # -- the careful path ----------------------------------------------------------------
+
+    def listing(self, key: Key) -> tuple[list[tuple[Candidate, int, int]], bool]:
+        """`enabled` for the snapshot ``key``, raising the located `EvaluationError` where an
+        expression cannot be evaluated (or a weight or duration is negative or too large)."""
+        state, values, day, start = key
+        x = (*values, day, day - start)
+        limit = self.horizon - day
         try:
-            self.semantics.apply(self.scenario.transitions[c[0]], self.snapshot(node))
-        except RunError as exc:
-            return Failure(c[0], exc)
-        raise AssertionError("the engine found no error where the fast path did")
+            return enabled(self.table[state], x, limit)
+        except (ArithmeticError, Slow):
+            pass
+        for c in self.table[state]:
+            self._weigh(state, c, x)  # raises the error the fast path met
+        raise AssertionError("the careful path found no error where the fast path did")
 
-    def snapshot(self, node: Node) -> Snapshot:
-        return Snapshot(self.states[node.state], node.values, node.day, node.start)
+    def events(self, key: Key) -> list[tuple[int, int, int]]:
+        """The enabled transitions of ``key`` as (index, weight, days), in declaration order;
+        raises as `listing`."""
+        found, _ = self.listing(key)
+        out, before = [], 0
+        for c, cum, d in found:
+            out.append((c[0], cum - before, d))
+            before = cum
+        return out
 
-    @property
-    def nodes(self) -> int:
-        """Snapshots currently held in the memo graph."""
-        return len(self._nodes)
+    def blocked(self, key: Key) -> bool:
+        """Whether a transition of ``key`` is held back only by the horizon (its guard holds
+        and its weight is above 0); raises as `listing`."""
+        return self.listing(key)[1]
+
+    def enables(self, key: Key, index: int) -> bool:
+        """Whether transition ``index`` is enabled in ``key``, evaluating that transition
+        alone (raises its located error)."""
+        c = self._find(key[0], index)
+        if c is None:
+            return False
+        state, values, day, start = key
+        w, d = self._weigh(state, c, (*values, day, day - start))
+        return w > 0 and d <= self.horizon - day
+
+    def step(self, key: Key, index: int) -> Key:
+        """The snapshot after transition ``index`` (enabled in ``key``) fires, evaluated one
+        piece at a time; a step that breaks a rule raises its located `RunError`."""
+        c = self._find(key[0], index)
+        assert c is not None, "step() of a transition that is not enabled"
+        state, values, day, start = key
+        x = (*values, day, day - start)
+        _, d = self._weigh(state, c, x)
+        return self._fire_one(c, x, values, day, start, d)
+
+    def careful_successors(self, key: Key) -> tuple[list[Successor], list[tuple[int, RunError]]]:
+        """The steps out of ``key`` one transition at a time, for a snapshot where the fast path
+        found something wrong: the steps of the transitions that work, and the index and error
+        of each transition whose listing or step raises."""
+        state, values, day, start = key
+        x = (*values, day, day - start)
+        limit = self.horizon - day
+        out: list[Successor] = []
+        errors: list[tuple[int, RunError]] = []
+        for c in self.table[state]:
+            try:
+                w, d = self._weigh(state, c, x)
+                if not w or d > limit:
+                    continue
+                nxt = self._fire_one(c, x, values, day, start, d)
+            except RunError as exc:
+                errors.append((c[0], exc))
+                continue
+            out.append((c[0], w, d, nxt))
+        return out, errors
+
+    def _find(self, state: int, index: int) -> Candidate | None:
+        for c in self.table[state]:
+            if c[0] == index:
+                return c
+        return None  # not from this state, or never enabled (dropped when compiled)
+
+    def _weigh(self, state: int, c: Candidate, x: Sequence[Any]) -> tuple[int, int]:
+        """Candidate ``c`` in snapshot ``x``, piece by piece: (weight, days), (0, 0) when its
+        guard is false or its weight 0 (the duration is then not evaluated)."""
+        t = self.scenario.transitions[c[0]]
+        if c[1] is not None:
+            try:
+                if not c[1](x):
+                    return 0, 0
+            except ArithmeticError as exc:
+                raise self._guard_error(state, t, x, exc) from None
+        path = ("transitions", t.index, "weight")
+        w = integer(self.scenario, c[3], x, f"transition {t.name}: weight", path)
+        if w < 0:
+            raise negative(self.scenario, t, "weight", w)
+        if w == 0:
+            return 0, 0
+        path = ("transitions", t.index, "days")
+        d = integer(self.scenario, c[5], x, f"transition {t.name}: days", path)
+        if d < 0:
+            raise negative(self.scenario, t, "days", d)
+        return w, d
+
+    def _guard_error(
+        self, state: int, t: CompiledTransition, x: Sequence[Any], exc: ArithmeticError
+    ) -> EvaluationError:
+        """The error of a guard that raised, placed at the first condition that raises."""
+        conditions = guard_conditions(t)
+        field: Path_ = ("guard",)
+        if len(conditions) > 1:  # find which one (only on this error path)
+            compiler = self._compilers[self._state_stages[state]]
+            for where, text in conditions:
+                try:
+                    compiler.text(text).fn(x)
+                except ArithmeticError:
+                    field = where
+                    break
+        return guard_error(self.scenario, t, field, exc)
+
+    def _fire_one(
+        self,
+        c: Candidate,
+        x: Sequence[Any],
+        values: tuple[Value, ...],
+        day: int,
+        start: int,
+        d: int,
+    ) -> Key:
+        """`fire` for one candidate, one effect, bound and invariant at a time."""
+        t = self.scenario.transitions[c[0]]
+        where = f"transition {t.name}"
+        new = list(values)
+        for slot, f, _, _ in c[6]:  # every effect on the values before the step
+            name = self.names[slot]
+            path: Path_ = ("transitions", t.index, "effects", name)
+            new[slot] = evaluate(self.scenario, f, x, f"{where}: effect on {name}", path)
+        for slot, _, _, _ in c[6]:  # then bounds, in the same order
+            name = self.names[slot]
+            self._check_bounds(where, name, new[slot], ("transitions", t.index, "effects", name))
+        after = tuple(new)
+        day2 = day + d
+        start2 = start if c[8] else day2
+        self.check_invariants((*after, day2, day2 - start2), where)
+        return (c[7], after, day2, start2)
+
+    def _check_bounds(self, where: str, name: str, value: Value, path: Path_) -> None:
+        bounds = self.scenario.bounds
+        if name in bounds and not isinstance(value, bool):
+            low, high = bounds[name]
+            if not low <= int(value) <= high:
+                err = OutOfBounds(where, name, int(value), low, high)
+                raise located(self.scenario, err, path)
+
+    def check_invariants(self, x: Sequence[Any], after: str) -> None:
+        """Each invariant in order on the snapshot ``x``; the first false one raises
+        `InvariantViolated` (``after``: "the start" or "transition NAME")."""
+        for pos, (name, f) in enumerate(self._invariants):
+            path = ("invariants", pos, "holds")
+            if not evaluate(self.scenario, f, x, f"invariant {name}", path):
+                raise located(self.scenario, InvariantViolated(name, after), path)

@@ -1,0 +1,275 @@
+"""The step semantics before issue 12, kept as the independent reference of the tests.
+
+`Semantics` interprets a scenario's step rules on environment dicts (`model.scenario.expr`
+closures), one transition at a time: the loop the `transitions` engine and the explorer ran on
+before the compiled table (`model.semantics.table`) became the one step semantics of `model`.
+The differential tests compare the table (the explorer, the fast path, the engine adapter)
+with this independent implementation. Only the wording and the places of its errors come from
+`model.semantics.errors`, so that both report a failing step identically; which step fails,
+and which condition raises, this module decides by its own evaluation.
+
+`semantics_runner` is a `model.semantics.summary.RunnerFactory` on it: Monte Carlo's
+reference (``monte_carlo(..., runner=semantics_runner)``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import TypeVar
+
+from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
+from model.base.limits import MAX_RUN_VALUE
+from model.scenario import expr
+from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
+from model.scenario.expr import Compiled, Value
+from model.scenario.yamlsource import Path_
+from model.semantics.errors import located, negative, too_large
+from model.semantics.step import Snapshot, weighted_choice
+from model.semantics.summary import EndStatus, RunOnce, RunSummary
+
+E = TypeVar("E", bound=RunError)
+
+
+class Semantics:
+    """Step semantics of one scenario under fixed parameter values."""
+
+    def __init__(self, scenario: Scenario, params: Mapping[str, ParamValue]) -> None:
+        self.scenario = scenario
+        self.params = dict(params)
+        self.names = scenario.variable_names
+        self.horizon = scenario.spec.horizon
+        self._bounds = scenario.bounds
+        self._by_source: dict[str, list[CompiledTransition]] = {}
+        for t in scenario.transitions:
+            for s in t.sources:
+                self._by_source.setdefault(s, []).append(t)
+        spec = scenario.spec
+        self._invariant_pos = {inv.id: i for i, inv in enumerate(spec.invariants)}
+        self._variable_pos = {v.id: i for i, v in enumerate(spec.variables)}
+        stage_pos = {st.id: i for i, st in enumerate(spec.stages)}
+        self._stage_days: dict[str | None, int | None] = {}
+        # A stage length that cannot be evaluated breaks the start: `initial` raises it, so
+        # the checker and the analyses report it as they report any start that breaks a rule.
+        self._start_error: RunError | None = None
+        for stage, f in scenario.stage_days.items():
+            self._stage_days[stage] = None
+            if f is not None and self._start_error is None:
+                path = ("stages", stage_pos[stage], "days")
+                try:
+                    self._stage_days[stage] = self._int(
+                        f, self.params, f"stage {stage}: days", path
+                    )
+                except RunError as exc:
+                    self._start_error = exc
+
+    # -- environments ------------------------------------------------------------------------
+
+    def env_stage_days(self, state: str) -> int | None:
+        """The declared length of ``state``'s stage under these parameters, if it has one."""
+        return self._stage_days.get(self.scenario.stage_of(state))
+
+    def env(self, snap: Snapshot) -> dict[str, Value]:
+        """Names an expression may read in ``snap``."""
+        env: dict[str, Value] = dict(self.params)
+        env.update(zip(self.names, snap.values))
+        env["day"] = snap.day
+        env["day_in_stage"] = snap.day_in_stage
+        length = self.env_stage_days(snap.state)
+        if length is not None:
+            env["stage_days"] = length
+        return env
+
+    def initial(self) -> Snapshot:
+        """The snapshot a run starts from; initial values are checked against bounds."""
+        if self._start_error is not None:
+            raise self._start_error
+        values = []
+        for name, f in self.scenario.initial_values:
+            path = ("variables", self._variable_pos[name], "initial")
+            v = self._call(f, self.params, f"variable {name}: initial", path)
+            self._check_bounds("the initial values", name, v, path)
+            values.append(v)
+        snap = Snapshot(self.scenario.spec.initial, tuple(values), 0, 0)
+        self.check_invariants(snap, "the start")
+        return snap
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def candidates(self, state: str) -> list[CompiledTransition]:
+        """Transitions leaving ``state``, in declaration order."""
+        return self._by_source.get(state, [])
+
+    def weight(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
+        path = ("transitions", t.index, "weight")
+        w = self._int(t.weight, env, f"transition {t.name}: weight", path)
+        if w < 0:
+            raise self.negative(t, "weight", w)
+        return w
+
+    def duration(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
+        path = ("transitions", t.index, "days")
+        d = self._int(t.days, env, f"transition {t.name}: days", path)
+        if d < 0:
+            raise self.negative(t, "days", d)
+        return d
+
+    def guard(self, t: CompiledTransition, env: Mapping[str, Value]) -> bool:
+        """Whether the guard and every requirement of ``t`` hold."""
+        try:
+            return bool(t.guard(env))
+        except ZeroDivisionError as exc:
+            raise self.guard_error(t, env, exc) from None
+
+    def guard_error(
+        self, t: CompiledTransition, env: Mapping[str, Value], exc: ArithmeticError
+    ) -> EvaluationError:
+        """The error of a guard that raised, placed at the condition that raised it."""
+        conditions: list[tuple[Path_, str | bool | int]] = [(("guard",), t.spec.guard)]
+        conditions += [(("requires", j, "holds"), r.holds) for j, r in enumerate(t.spec.requires)]
+        field: Path_ = ("guard",)
+        if len(conditions) > 1:  # find which one (only on this error path)
+            for where, text in conditions:
+                try:
+                    expr.compile_expr(expr.parse(expr.text_of(text)))(env)
+                except ArithmeticError:
+                    field = where
+                    break
+        err = EvaluationError(f"transition {t.name}: guard", str(exc))
+        return self.located(err, ("transitions", t.index, *field))
+
+    def negative(self, t: CompiledTransition, what: str, value: int) -> EvaluationError:
+        return negative(self.scenario, t, what, value)
+
+    def located(self, err: E, path: Path_) -> E:
+        return located(self.scenario, err, path)
+
+    def is_enabled(self, t: CompiledTransition, snap: Snapshot, env: Mapping[str, Value]) -> bool:
+        if snap.state not in t.sources:
+            return False
+        if not self.guard(t, env):
+            return False
+        return self.weight(t, env) > 0 and snap.day + self.duration(t, env) <= self.horizon
+
+    def blocked_by_horizon(self, snap: Snapshot) -> bool:
+        """True when some transition's guard holds but its duration passes the horizon."""
+        env = self.env(snap)
+        return any(
+            self.guard(t, env)
+            and self.weight(t, env) > 0
+            and snap.day + self.duration(t, env) > self.horizon
+            for t in self.candidates(snap.state)
+        )
+
+    def enabled(self, snap: Snapshot) -> list[tuple[CompiledTransition, int]]:
+        """Enabled transitions with their weights, in declaration order."""
+        env = self.env(snap)
+        return [
+            (t, self.weight(t, env))
+            for t in self.candidates(snap.state)
+            if self.is_enabled(t, snap, env)
+        ]
+
+    def apply(self, t: CompiledTransition, snap: Snapshot) -> Snapshot:
+        """The snapshot after ``t`` fires in ``snap`` (``t`` must be enabled there)."""
+        env = self.env(snap)
+        values = dict(zip(self.names, snap.values))
+        new = {
+            name: self._call(
+                f,
+                env,
+                f"transition {t.name}: effect on {name}",
+                ("transitions", t.index, "effects", name),
+            )
+            for name, f in t.effects
+        }
+        for name, v in new.items():
+            self._check_bounds(
+                f"transition {t.name}", name, v, ("transitions", t.index, "effects", name)
+            )
+        values.update(new)
+        day = snap.day + self.duration(t, env)
+        same_stage = self.scenario.stage_of(t.dest) == self.scenario.stage_of(snap.state)
+        after = Snapshot(
+            t.dest,
+            tuple(values[n] for n in self.names),
+            day,
+            snap.stage_start if same_stage else day,
+        )
+        self.check_invariants(after, f"transition {t.name}")
+        return after
+
+    def check_invariants(self, snap: Snapshot, after: str) -> None:
+        env = self.env(snap)
+        for name, f in self.scenario.invariants:
+            path = ("invariants", self._invariant_pos[name], "holds")
+            if not self._call(f, env, f"invariant {name}", path):
+                raise self.located(InvariantViolated(name, after), path)
+
+    def is_outcome(self, snap: Snapshot) -> bool:
+        return self.scenario.outcome_of(snap.state) is not None
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _check_bounds(self, where: str, name: str, value: Value, path: Path_) -> None:
+        if name in self._bounds and not isinstance(value, bool):
+            low, high = self._bounds[name]
+            if not low <= int(value) <= high:
+                raise self.located(OutOfBounds(where, name, int(value), low, high), path)
+
+    def _call(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> Value:
+        try:
+            return f(env)
+        except ZeroDivisionError as exc:
+            raise self.located(EvaluationError(where, str(exc)), path) from None
+
+    def _int(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> int:
+        """An integer expression's value, refused above `MAX_RUN_VALUE`."""
+        value = self._call(f, env, where, path)
+        assert isinstance(value, int) and not isinstance(value, bool)
+        if abs(value) > MAX_RUN_VALUE:
+            raise self.located(EvaluationError(where, too_large(value)), path)
+        return value
+
+
+def semantics_runner(
+    scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int
+) -> RunOnce:
+    """``run_once(seed)`` on `model.semantics.step`, with the choices and statuses of `Run.play`.
+
+    Where the engine raises (a guard or weight that cannot be evaluated), the run ends with
+    status ``error`` here.
+    """
+    sem = Semantics(scenario, params)
+    stage_of = {s.id: s.stage for s in scenario.spec.states}
+    outcome_of = {s.id: s.outcome for s in scenario.spec.states}
+
+    def run_once(seed: int) -> RunSummary:
+        rng = random.Random(seed)
+        try:
+            snap = sem.initial()
+        except RunError as exc:
+            return RunSummary("error", None, 0, 0, frozenset(), exc.kind)
+        stages: set[str] = set()
+        steps = 0
+        while True:
+            stage = stage_of[snap.state]
+            if stage is not None:
+                stages.add(stage)
+            outcome = outcome_of[snap.state]
+            if outcome is not None:
+                return RunSummary("outcome", outcome, snap.day, steps, frozenset(stages))
+            try:
+                enabled = sem.enabled(snap)
+                if not enabled:
+                    status: EndStatus = "horizon" if sem.blocked_by_horizon(snap) else "stuck"
+                    return RunSummary(status, None, snap.day, steps, frozenset(stages))
+                if steps >= max_steps:
+                    return RunSummary("max_steps", None, snap.day, steps, frozenset(stages))
+                t, _ = enabled[weighted_choice(rng, [w for _, w in enabled])]
+                snap = sem.apply(t, snap)
+            except RunError as exc:
+                return RunSummary("error", None, snap.day, steps, frozenset(stages), exc.kind)
+            steps += 1
+
+    return run_once
