@@ -19,6 +19,8 @@ from model.base.confine import FileRefused, choose_root, inside_root
 from model.base.errors import Problem, ScenarioError, clip
 from model.base.hints import Hints
 from model.base.limits import (
+    MAX_EXPANDED_DEPTH,
+    MAX_EXPANDED_SIZE,
     MAX_LITERAL,
     MAX_PASSAGE_SEARCHES,
     MAX_QUOTE_LENGTH,
@@ -93,6 +95,9 @@ class _Checker:
         self.passage_searches = 0  # closest-passage hints given so far (MAX_PASSAGE_SEARCHES)
         self.hints = Hints()
         self._triggers = Counter(t.trigger for t in spec.transitions)
+        # Each derived quantity's tree with the derived quantities it reads written out
+        # (filled by `_derived`); expressions are measured expanded, as the table runs them.
+        self.expanded: dict[str, expr.Expr] = {}
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
@@ -125,6 +130,8 @@ class _Checker:
             "day": expr.INT,
             "day_in_stage": expr.INT,
         }
+        derived = self._derived(full_env)
+        full_env.update((name, t) for name, (t, _) in derived.items())
         transitions = [
             self._transition(i, full_env, states, parties, stage_days)
             for i in range(len(spec.transitions))
@@ -144,6 +151,8 @@ class _Checker:
             invariants=tuple((n, f) for n, f in invariants if f is not None),
             initial_values=tuple((n, f) for n, f in initial_values if f is not None),
             stage_days=stage_days,
+            derived=tuple((name, f) for name, (_, f) in derived.items()),
+            derived_trees=dict(self.expanded),
         )
 
     # ids and references
@@ -156,6 +165,7 @@ class _Checker:
             "stages",
             "variables",
             "parameters",
+            "derived",
             "states",
             "invariants",
         ):
@@ -168,7 +178,9 @@ class _Checker:
         names = [
             *((v.id, "variables", i) for i, v in enumerate(spec.variables)),
             *((p.id, "parameters", i) for i, p in enumerate(spec.parameters)),
+            *((d.id, "derived", i) for i, d in enumerate(spec.derived)),
         ]
+        kinds = {"variables": "variable", "parameters": "parameter", "derived": "derived quantity"}
         seen: dict[str, str] = {}
         for name, section, i in names:
             if name in RESERVED_NAMES:
@@ -177,7 +189,10 @@ class _Checker:
                     f"{name!r} is a reserved name in expressions; choose another",
                 )
             elif name in seen and seen[name] != section:
-                self.fail((section, i, "id"), f"{name!r} is both a variable and a parameter")
+                self.fail(
+                    (section, i, "id"),
+                    f"{name!r} is both a {kinds[seen[name]]} and a {kinds[section]}",
+                )
             seen.setdefault(name, section)
         for i, t in enumerate(spec.transitions):
             if t.trigger in _RESERVED_TRIGGERS or t.trigger.startswith(_RESERVED_TRIGGER_PREFIXES):
@@ -367,6 +382,74 @@ class _Checker:
             )
         return out
 
+    # derived quantities
+
+    def _derived(self, env: Mapping[str, expr.Type]) -> dict[str, tuple[expr.Type, expr.Compiled]]:
+        """Type and compile each derived quantity, in an order where every one comes after
+        those it reads (declaration order where free); fills `self.expanded`.
+
+        A derived quantity reads variables, parameters, ``day``, ``day_in_stage`` and other
+        derived quantities (not ``stage_days``: it is read the same way in every state, by
+        invariants and reports too). Cycles are reported; quantities that fail are left out.
+        """
+        items = self.spec.derived
+        position = {d.id: i for i, d in enumerate(items)}
+        trees: dict[str, expr.Expr] = {}
+        for i, d in enumerate(items):
+            try:
+                trees[d.id] = expr.parse(expr.text_of(d.value))
+            except expr.ExprError as exc:
+                self.fail(("derived", i, "value"), str(exc))
+        reads = {name: [n for n in trees if n in expr.names(t)] for name, t in trees.items()}
+        unparsed = set(position) - set(trees)
+        order, cyclic = _dependency_order(reads)
+        for cycle in cyclic:
+            shown = " -> ".join([*cycle, cycle[0]])
+            self.fail(
+                ("derived", position[cycle[0]], "value"),
+                f"derived quantities read each other in a cycle: {shown}; a derived quantity "
+                "cannot depend on itself",
+            )
+        types = dict(env)
+        out: dict[str, tuple[expr.Type, expr.Compiled]] = {}
+        for name in order:
+            if any(n not in out for n in reads[name]) or unparsed & expr.names(trees[name]):
+                continue  # it reads one that failed (already reported)
+            path = ("derived", position[name], "value")
+            try:
+                t = expr.typecheck(trees[name], types, None, self.hints)
+                if t not in (expr.INT, expr.BOOL):
+                    raise expr.ExprError(
+                        f"a derived quantity is int or bool, found {t}; compare it with a "
+                        "value to make a bool"
+                    )
+                expanded = expr.expand(trees[name], self.expanded)
+                self._measure(expanded)
+            except expr.ExprError as exc:
+                self.fail(path, str(exc))
+                continue
+            self.expanded[name] = expanded
+            types[name] = t
+            out[name] = (t, expr.compile_expr(trees[name]))
+        return out
+
+    def _measure(self, tree: expr.Expr) -> None:
+        """Refuse an (expanded) expression too large to compile or able to build huge numbers."""
+        nodes, depth = expr.size(tree)
+        if nodes > MAX_EXPANDED_SIZE or depth > MAX_EXPANDED_DEPTH:
+            raise expr.ExprError(
+                f"with the derived quantities it reads written out, the expression has {nodes} "
+                f"nodes nested {depth} deep; the limits are {MAX_EXPANDED_SIZE} "
+                f"(MAX_EXPANDED_SIZE) and {MAX_EXPANDED_DEPTH} (MAX_EXPANDED_DEPTH)"
+            )
+        digits = expr.max_digits(tree)
+        if digits > MAX_VALUE_DIGITS:
+            raise expr.ExprError(
+                f"the expression can reach a number of {digits} digits (each name may "
+                f"stand for up to {MAX_LITERAL}); the limit is {MAX_VALUE_DIGITS} "
+                "digits (MAX_VALUE_DIGITS)"
+            )
+
     # transitions
 
     def _transition(
@@ -412,7 +495,15 @@ class _Checker:
         elif any(f is None for f in requires):
             guard = None
         effects = []
+        derived = {d.id for d in self.spec.derived}
         for name, value in t.effects.items():
+            if name in derived:
+                self.fail(
+                    (*base, "effects", name),
+                    f"{name!r} is a derived quantity, computed from the state; an effect "
+                    "cannot set it (change the variables it reads)",
+                )
+                continue
             if name not in var_types:
                 self.fail((*base, "effects", name), self._unknown("variable", name, var_types))
                 continue
@@ -461,13 +552,7 @@ class _Checker:
         try:
             tree = expr.parse(expr.text_of(value))
             expr.typecheck(tree, env, expected, self.hints)
-            digits = expr.max_digits(tree)
-            if digits > MAX_VALUE_DIGITS:
-                raise expr.ExprError(
-                    f"the expression can reach a number of {digits} digits (each name may "
-                    f"stand for up to {MAX_LITERAL}); the limit is {MAX_VALUE_DIGITS} "
-                    "digits (MAX_VALUE_DIGITS)"
-                )
+            self._measure(expr.expand(tree, self.expanded) if self.expanded else tree)
         except expr.ExprError as exc:
             message = str(exc)
             if scope_note and message.startswith("unknown name"):
@@ -475,6 +560,47 @@ class _Checker:
             self.fail(path, message)
             return None
         return expr.compile_expr(tree)
+
+
+def _dependency_order(reads: Mapping[str, list[str]]) -> tuple[list[str], list[list[str]]]:
+    """The names in an order where each comes after those it reads (Kahn's algorithm, in the
+    given order where free), and the cycles that keep the others out, each once.
+
+    Iterative, so a long chain of derived quantities cannot exhaust the stack."""
+    waiting = {name: len(set(deps)) for name, deps in reads.items()}
+    readers: dict[str, list[str]] = {}
+    for name, deps in reads.items():
+        for dep in set(deps):
+            readers.setdefault(dep, []).append(name)
+    order: list[str] = []
+    ready = [n for n in reads if waiting[n] == 0]
+    while ready:
+        done = ready.pop(0)
+        order.append(done)
+        for r in readers.get(done, []):
+            waiting[r] -= 1
+            if waiting[r] == 0:
+                ready.append(r)
+    placed = set(order)
+    cycles: list[list[str]] = []
+    in_cycle: set[str] = set()
+    for start in reads:
+        if start in placed or start in in_cycle:
+            continue
+        # Every name left waits for another name left: walking them must repeat one.
+        walk, seen = [start], {start: 0}
+        while True:
+            nxt = next(n for n in reads[walk[-1]] if n not in placed)
+            if nxt in seen:
+                cycle = walk[seen[nxt] :]
+                break
+            seen[nxt] = len(walk)
+            walk.append(nxt)
+        if not in_cycle.intersection(cycle):
+            in_cycle.update(cycle)
+            first = min(range(len(cycle)), key=lambda i: list(reads).index(cycle[i]))
+            cycles.append(cycle[first:] + cycle[:first])
+    return order, cycles
 
 
 def _all_of(parts: list[expr.Compiled]) -> expr.Compiled:
