@@ -83,8 +83,7 @@ def test_duplicate_derived_ids(tmp_path: Path) -> None:
     text = with_derived(entry("released", "1"))
     lines = [i for i, x in enumerate(text.splitlines(), 1) if x == "  - id: released"]
     assert problems(write(tmp_path, text)) == [
-        f"scenarios/x.yaml:{lines[1]}:5: derived[1].id: derived has more than one entry "
-        "'released'"
+        f"scenarios/x.yaml:{lines[1]}:5: derived[1].id: derived has more than one entry 'released'"
     ]
 
 
@@ -132,8 +131,7 @@ def test_a_derived_quantity_is_typed_where_it_is_read(tmp_path: Path) -> None:
     text = with_derived().replace("guard: hostages_held > 0", "guard: released")
     line = line_of(text, "guard:")
     assert problems(write(tmp_path, text)) == [
-        f"scenarios/x.yaml:{line}:5: transitions[0].guard: the expression should be bool, "
-        "found int"
+        f"scenarios/x.yaml:{line}:5: transitions[0].guard: the expression should be bool, found int"
     ]
 
 
