@@ -19,18 +19,15 @@ from model.base.confine import FileRefused, choose_root, inside_root
 from model.base.errors import Problem, ScenarioError, clip
 from model.base.hints import Hints
 from model.base.limits import (
-    MAX_EXPANDED_DEPTH,
-    MAX_EXPANDED_SIZE,
-    MAX_LITERAL,
     MAX_PASSAGE_SEARCHES,
     MAX_QUOTE_LENGTH,
-    MAX_VALUE_DIGITS,
     MAX_VARIANT_COMBINATIONS,
 )
 from model.base.paths import find_scenario
 from model.scenario import expr
 from model.scenario.compiled import BUILTINS, CompiledTransition, Scenario
 from model.scenario.compose import compose
+from model.scenario.derived import check_derived, measure
 from model.scenario.provenance import SourceText, normalise
 from model.scenario.schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
 from model.scenario.shape import schema_problems
@@ -96,7 +93,7 @@ class _Checker:
         self.hints = Hints()
         self._triggers = Counter(t.trigger for t in spec.transitions)
         # Each derived quantity's tree with the derived quantities it reads written out
-        # (filled by `_derived`); expressions are measured expanded, as the table runs them.
+        # (from `check_derived`); expressions are measured expanded, as the table runs them.
         self.expanded: dict[str, expr.Expr] = {}
 
     def fail(self, path: Path_, message: str) -> None:
@@ -130,7 +127,7 @@ class _Checker:
             "day": expr.INT,
             "day_in_stage": expr.INT,
         }
-        derived = self._derived(full_env)
+        derived, self.expanded = check_derived(spec.derived, full_env, self.hints, self.fail)
         full_env.update((name, t) for name, (t, _) in derived.items())
         transitions = [
             self._transition(i, full_env, states, parties, stage_days)
@@ -382,74 +379,6 @@ class _Checker:
             )
         return out
 
-    # derived quantities
-
-    def _derived(self, env: Mapping[str, expr.Type]) -> dict[str, tuple[expr.Type, expr.Compiled]]:
-        """Type and compile each derived quantity, in an order where every one comes after
-        those it reads (declaration order where free); fills `self.expanded`.
-
-        A derived quantity reads variables, parameters, ``day``, ``day_in_stage`` and other
-        derived quantities (not ``stage_days``: it is read the same way in every state, by
-        invariants and reports too). Cycles are reported; quantities that fail are left out.
-        """
-        items = self.spec.derived
-        position = {d.id: i for i, d in enumerate(items)}
-        trees: dict[str, expr.Expr] = {}
-        for i, d in enumerate(items):
-            try:
-                trees[d.id] = expr.parse(expr.text_of(d.value))
-            except expr.ExprError as exc:
-                self.fail(("derived", i, "value"), str(exc))
-        reads = {name: [n for n in trees if n in expr.names(t)] for name, t in trees.items()}
-        unparsed = set(position) - set(trees)
-        order, cyclic = _dependency_order(reads)
-        for cycle in cyclic:
-            shown = " -> ".join([*cycle, cycle[0]])
-            self.fail(
-                ("derived", position[cycle[0]], "value"),
-                f"derived quantities read each other in a cycle: {shown}; a derived quantity "
-                "cannot depend on itself",
-            )
-        types = dict(env)
-        out: dict[str, tuple[expr.Type, expr.Compiled]] = {}
-        for name in order:
-            if any(n not in out for n in reads[name]) or unparsed & expr.names(trees[name]):
-                continue  # it reads one that failed (already reported)
-            path = ("derived", position[name], "value")
-            try:
-                t = expr.typecheck(trees[name], types, None, self.hints)
-                if t not in (expr.INT, expr.BOOL):
-                    raise expr.ExprError(
-                        f"a derived quantity is int or bool, found {t}; compare it with a "
-                        "value to make a bool"
-                    )
-                expanded = expr.expand(trees[name], self.expanded)
-                self._measure(expanded)
-            except expr.ExprError as exc:
-                self.fail(path, str(exc))
-                continue
-            self.expanded[name] = expanded
-            types[name] = t
-            out[name] = (t, expr.compile_expr(trees[name]))
-        return out
-
-    def _measure(self, tree: expr.Expr) -> None:
-        """Refuse an (expanded) expression too large to compile or able to build huge numbers."""
-        nodes, depth = expr.size(tree)
-        if nodes > MAX_EXPANDED_SIZE or depth > MAX_EXPANDED_DEPTH:
-            raise expr.ExprError(
-                f"with the derived quantities it reads written out, the expression has {nodes} "
-                f"nodes nested {depth} deep; the limits are {MAX_EXPANDED_SIZE} "
-                f"(MAX_EXPANDED_SIZE) and {MAX_EXPANDED_DEPTH} (MAX_EXPANDED_DEPTH)"
-            )
-        digits = expr.max_digits(tree)
-        if digits > MAX_VALUE_DIGITS:
-            raise expr.ExprError(
-                f"the expression can reach a number of {digits} digits (each name may "
-                f"stand for up to {MAX_LITERAL}); the limit is {MAX_VALUE_DIGITS} "
-                "digits (MAX_VALUE_DIGITS)"
-            )
-
     # transitions
 
     def _transition(
@@ -552,7 +481,7 @@ class _Checker:
         try:
             tree = expr.parse(expr.text_of(value))
             expr.typecheck(tree, env, expected, self.hints)
-            self._measure(expr.expand(tree, self.expanded) if self.expanded else tree)
+            measure(expr.expand(tree, self.expanded) if self.expanded else tree)
         except expr.ExprError as exc:
             message = str(exc)
             if scope_note and message.startswith("unknown name"):
@@ -560,47 +489,6 @@ class _Checker:
             self.fail(path, message)
             return None
         return expr.compile_expr(tree)
-
-
-def _dependency_order(reads: Mapping[str, list[str]]) -> tuple[list[str], list[list[str]]]:
-    """The names in an order where each comes after those it reads (Kahn's algorithm, in the
-    given order where free), and the cycles that keep the others out, each once.
-
-    Iterative, so a long chain of derived quantities cannot exhaust the stack."""
-    waiting = {name: len(set(deps)) for name, deps in reads.items()}
-    readers: dict[str, list[str]] = {}
-    for name, deps in reads.items():
-        for dep in set(deps):
-            readers.setdefault(dep, []).append(name)
-    order: list[str] = []
-    ready = [n for n in reads if waiting[n] == 0]
-    while ready:
-        done = ready.pop(0)
-        order.append(done)
-        for r in readers.get(done, []):
-            waiting[r] -= 1
-            if waiting[r] == 0:
-                ready.append(r)
-    placed = set(order)
-    cycles: list[list[str]] = []
-    in_cycle: set[str] = set()
-    for start in reads:
-        if start in placed or start in in_cycle:
-            continue
-        # Every name left waits for another name left: walking them must repeat one.
-        walk, seen = [start], {start: 0}
-        while True:
-            nxt = next(n for n in reads[walk[-1]] if n not in placed)
-            if nxt in seen:
-                cycle = walk[seen[nxt] :]
-                break
-            seen[nxt] = len(walk)
-            walk.append(nxt)
-        if not in_cycle.intersection(cycle):
-            in_cycle.update(cycle)
-            first = min(range(len(cycle)), key=lambda i: list(reads).index(cycle[i]))
-            cycles.append(cycle[first:] + cycle[:first])
-    return order, cycles
 
 
 def _all_of(parts: list[expr.Compiled]) -> expr.Compiled:

@@ -4,8 +4,9 @@ A `Table` is a scenario compiled once under fixed parameters: for each control s
 candidate transitions in declaration order, each with guard, weight, duration and effects
 compiled (`model.semantics.compiler`) to closures over *positional slots*. A run's variables
 and clock are one flat tuple ``x = (*values, day, day_in_stage)``; parameters and the state's
-``stage_days`` are folded in as constants when the table is built, and a constant-false guard
-drops its transition.
+``stage_days`` are folded in as constants when the table is built, a derived quantity is
+inlined where an expression reads it (it is no slot of ``x``), and a constant-false guard drops
+its transition.
 
 The step rules live here alone. A transition is enabled when the run is in one of its source
 states, its guard is true, its weight is above zero (a weight of 0 switches a transition off)
@@ -23,9 +24,11 @@ Two paths compute the same steps:
 - the **careful path** (`Table.events`, `Table.enables`, `Table.step`,
   `Table.careful_successors`): the same candidates evaluated one piece at a time (each
   condition of a guard, weight, duration, each effect, bound and invariant), raising the
-  located `RunError` of the piece that fails (`model.semantics.errors`). A step the fast path
-  gives up on is redone here, so errors are built in one place; the `transitions` engine
-  (`model.semantics.engine`, the interactive runner) takes every step here.
+  located `RunError` of the piece that fails (`model.semantics.errors`; a piece that fails
+  inside a derived quantity is evaluated once more, tracing, to place the error there). A
+  step the fast path gives up on is redone here, so errors are built in one place; the
+  `transitions` engine (`model.semantics.engine`, the interactive runner) takes every step
+  here.
 
 The tests compare both with an independent interpreter of the same rules on environment dicts
 (tests/reference_semantics.py).
