@@ -126,7 +126,7 @@ def test_the_state_does_not_hold_derived_quantities() -> None:
     while run.state == "in_truce" and run.day < 4:
         run.fire("day_passes")
     assert run.values == {"convoys_logged": 9}  # the convoys of day 3, logged on day 3 -> 4
-    assert run.semantics.derived_values(run.snapshot)["trucks_delivered"] == 2400
+    assert run.derived["trucks_delivered"] == 2400
     assert [e.trigger for e in run.enabled()] == ["deal_reached"]
 
 

@@ -221,6 +221,7 @@ class Table:
                 self._compilers[stage] = Compiler(self._slots, consts, derived)
         base = Compiler(self._slots, dict(self.params), derived)
         self._base = base
+        self._derived_values = tuple((name, base.tree(expr.Name(name)).fn) for name in derived)
         self._invariants: tuple[tuple[str, Fn], ...] = tuple(
             (inv.id, base.text(inv.holds).fn) for inv in spec.invariants
         )
@@ -360,9 +361,9 @@ class Table:
         declaration order, for reports."""
         x = (*snap.values, snap.day, snap.day_in_stage)
         out: dict[str, Value | None] = {}
-        for name in self.scenario.derived_names:
+        for name, f in self._derived_values:
             try:
-                out[name] = self._base.tree(expr.Name(name)).fn(x)
+                out[name] = f(x)
             except ArithmeticError:
                 out[name] = None
         return out
