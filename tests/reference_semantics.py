@@ -8,6 +8,9 @@ with this independent implementation. Only the wording and the places of its err
 `model.semantics.errors`, so that both report a failing step identically; which step fails,
 and which condition raises, this module decides by its own evaluation.
 
+Derived quantities are read from the environment here (`DerivedEnv`: each evaluated by its own
+closure when an expression reads it), where the table inlines their trees at compile time.
+
 `semantics_runner` is a `model.semantics.summary.RunnerFactory` on it: Monte Carlo's
 reference (``monte_carlo(..., runner=semantics_runner)``).
 """
@@ -15,7 +18,7 @@ reference (``monte_carlo(..., runner=semantics_runner)``).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TypeVar
 
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
@@ -24,11 +27,46 @@ from model.scenario import expr
 from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Compiled, Value
 from model.scenario.yamlsource import Path_
-from model.semantics.errors import located, negative, too_large
+from model.semantics.errors import derived_error, located, negative, too_large
 from model.semantics.step import Snapshot, weighted_choice
 from model.semantics.summary import EndStatus, RunOnce, RunSummary
 
 E = TypeVar("E", bound=RunError)
+
+
+class Failed(ZeroDivisionError):
+    """A derived quantity read from the environment failed: ``chain`` is the one read, then
+    those it read in turn, down to the one whose expression raised ``cause``."""
+
+    def __init__(self, chain: tuple[str, ...], cause: ZeroDivisionError) -> None:
+        super().__init__(str(cause))
+        self.chain, self.cause = chain, cause
+
+
+class DerivedEnv(Mapping[str, Value]):
+    """Parameters, variables and clock, and each derived quantity evaluated when read."""
+
+    def __init__(self, values: dict[str, Value], derived: Mapping[str, Compiled]) -> None:
+        self.values, self.derived = values, derived
+
+    def __getitem__(self, name: str) -> Value:
+        if name in self.values:
+            return self.values[name]
+        f = self.derived[name]
+        try:
+            value = f(self)
+        except Failed as exc:
+            raise Failed((name, *exc.chain), exc.cause) from None
+        except ZeroDivisionError as exc:
+            raise Failed((name,), exc) from None
+        self.values[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.values, **self.derived})
+
+    def __len__(self) -> int:
+        return len({**self.values, **self.derived})
 
 
 class Semantics:
@@ -40,6 +78,7 @@ class Semantics:
         self.names = scenario.variable_names
         self.horizon = scenario.spec.horizon
         self._bounds = scenario.bounds
+        self._derived = dict(scenario.derived)
         self._by_source: dict[str, list[CompiledTransition]] = {}
         for t in scenario.transitions:
             for s in t.sources:
@@ -69,7 +108,7 @@ class Semantics:
         """The declared length of ``state``'s stage under these parameters, if it has one."""
         return self._stage_days.get(self.scenario.stage_of(state))
 
-    def env(self, snap: Snapshot) -> dict[str, Value]:
+    def env(self, snap: Snapshot) -> DerivedEnv:
         """Names an expression may read in ``snap``."""
         env: dict[str, Value] = dict(self.params)
         env.update(zip(self.names, snap.values))
@@ -78,7 +117,7 @@ class Semantics:
         length = self.env_stage_days(snap.state)
         if length is not None:
             env["stage_days"] = length
-        return env
+        return DerivedEnv(env, self._derived)
 
     def initial(self) -> Snapshot:
         """The snapshot a run starts from; initial values are checked against bounds."""
@@ -132,9 +171,11 @@ class Semantics:
             for where, text in conditions:
                 try:
                     expr.compile_expr(expr.parse(expr.text_of(text)))(env)
-                except ArithmeticError:
-                    field = where
+                except ArithmeticError as raised:
+                    field, exc = where, raised
                     break
+        if isinstance(exc, Failed):
+            return derived_error(self.scenario, exc.chain, f"transition {t.name}: guard", exc.cause)
         err = EvaluationError(f"transition {t.name}: guard", str(exc))
         return self.located(err, ("transitions", t.index, *field))
 
@@ -220,6 +261,8 @@ class Semantics:
     def _call(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> Value:
         try:
             return f(env)
+        except Failed as exc:
+            raise derived_error(self.scenario, exc.chain, where, exc.cause) from None
         except ZeroDivisionError as exc:
             raise self.located(EvaluationError(where, str(exc)), path) from None
 

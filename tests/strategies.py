@@ -77,14 +77,42 @@ def _provenance(draw: st.DrawFn) -> dict[str, Any]:
     return {"quote": {"text": draw(st.sampled_from(QUOTES))}}
 
 
+def _derived(
+    draw: st.DrawFn,
+    ints: list[str],
+    bools: list[str],
+    enums: dict[str, list[str]],
+    hazards: bool,
+) -> list[dict[str, Any]]:
+    """One to three derived quantities ``d0``, ``d1``, ...; each may read the ones before it
+    (added to ``ints`` or ``bools``, which guards, effects and invariants then read)."""
+    out = []
+    for i in range(draw(st.integers(1, 3))):
+        name = f"d{i}"
+        if draw(st.booleans()):
+            value = _int_expr(draw, ints, 1, hazards)
+            ints.append(name)
+        else:
+            value = _bool_expr(draw, ints, bools, enums, 1, hazards)
+            bools.append(name)
+        out.append({"id": name, "name": f"Derived {i}", "value": value, **_provenance(draw)})
+    return out
+
+
 @st.composite
 def scenario_data(
-    draw: st.DrawFn, max_states: int = 5, max_transitions: int = 8, hazards: bool = False
+    draw: st.DrawFn,
+    max_states: int = 5,
+    max_transitions: int = 8,
+    hazards: bool = False,
+    derived: bool = False,
 ) -> dict[str, Any]:
     """A random valid scenario as the plain data a YAML file would hold.
 
     With ``hazards``, expressions may also divide by zero and weights and durations are
-    expressions that may be negative or huge: runs then meet evaluation errors.
+    expressions that may be negative or huge: runs then meet evaluation errors. With
+    ``derived``, it declares derived quantities that guards, effects, weights, durations and
+    invariants read (without it, nothing drawn differs: other tests rely on the scenarios).
     """
     n_parties = draw(st.integers(1, 3))
     parties = [
@@ -146,6 +174,16 @@ def scenario_data(
             enums[name] = values
 
     readable_ints = ints + param_names + ["day", "day_in_stage"]
+    derived_ints: list[str] = []
+    derived_bools: list[str] = []
+    derived_entries = []
+    if derived:
+        derived_ints, derived_bools = list(readable_ints), list(bools)
+        derived_entries = _derived(draw, derived_ints, derived_bools, enums, hazards)
+        derived_ints = derived_ints[len(readable_ints) :]
+        derived_bools = derived_bools[len(bools) :]
+        readable_ints = readable_ints + derived_ints
+    readable_bools = bools + derived_bools
     n_states = draw(st.integers(1, max_states))
     n_outcomes = draw(st.integers(0, 2))
     states = [
@@ -164,7 +202,9 @@ def scenario_data(
                 if v["type"] == "int":
                     effects[v["id"]] = _int_expr(draw, readable_ints, 1, hazards)
                 elif v["type"] == "bool":
-                    effects[v["id"]] = _bool_expr(draw, readable_ints, bools, enums, 1, hazards)
+                    effects[v["id"]] = _bool_expr(
+                        draw, readable_ints, readable_bools, enums, 1, hazards
+                    )
                 else:
                     effects[v["id"]] = f"'{draw(st.sampled_from(v['values']))}'"
         t: dict[str, Any] = {
@@ -172,7 +212,7 @@ def scenario_data(
             "source": sources[0] if len(sources) == 1 else sources,
             "dest": draw(st.sampled_from(state_ids)),
             "actor": f"p{draw(st.integers(0, n_parties - 1))}",
-            "guard": _bool_expr(draw, readable_ints, bools, enums, 2, hazards),
+            "guard": _bool_expr(draw, readable_ints, readable_bools, enums, 2, hazards),
             "days": draw(st.integers(0, 3)),
             "weight": draw(st.integers(1, 3)),
             "allow_backward": True,
@@ -189,7 +229,9 @@ def scenario_data(
     invariants = [
         {
             "id": f"i{i}",
-            "holds": _bool_expr(draw, ints + param_names + ["day"], bools, enums, 1, hazards),
+            "holds": _bool_expr(
+                draw, ints + param_names + ["day"] + derived_ints, readable_bools, enums, 1, hazards
+            ),
             **_provenance(draw),
         }
         for i in range(draw(st.integers(0, 2)))
@@ -212,4 +254,6 @@ def scenario_data(
         data["parameters"] = params
     if invariants:
         data["invariants"] = invariants
+    if derived_entries:
+        data["derived"] = derived_entries
     return data

@@ -67,6 +67,7 @@ class StaticChecks(ScenarioChecks):
         texts += [i.holds for i in self.spec.invariants]
         texts += [v.initial for v in self.spec.variables if not isinstance(v, EnumVariable)]
         texts += [s.days for s in self.spec.stages if s.days is not None]
+        texts += [d.value for d in self.spec.derived]
         read: set[str] = set()
         for text in texts:
             read |= expr.names(expr.parse(expr.text_of(text)))
@@ -132,7 +133,10 @@ class StaticChecks(ScenarioChecks):
         sizes["day"] = sizes["day_in_stage"] = len(clock)
         undecided: list[str] = []
         for t in sc.transitions:
-            names = sorted(set().union(*(expr.names(expr.parse(g)) for g in _guard_texts(t))))
+            # Derived quantities written out: the guard is a function of the names they read.
+            trees = [sc.expand(expr.parse(g)) for g in _guard_texts(t)]
+            guard = expr.compile_expr(expr.BoolOp("and", tuple(trees)))
+            names = sorted(set().union(*(expr.names(tree) for tree in trees)))
             free = [n for n in names if n in domains]
             if _product(sizes[n] for n in free) > GUARD_DOMAIN_LIMIT:
                 undecided.append(t.name)
@@ -149,7 +153,7 @@ class StaticChecks(ScenarioChecks):
                 for combo in itertools.product(*(domains[n] for n in free)):
                     env.update(zip(free, combo))
                     try:
-                        if t.guard(env):
+                        if guard(env):
                             satisfiable = True
                             break
                     except ZeroDivisionError:

@@ -24,6 +24,15 @@ MAX_LITERAL = 10**15
 MAX_EXPR_DEPTH = 60
 """Nesting depth of one expression."""
 
+MAX_EXPANDED_SIZE = 5_000
+"""Nodes of one expression once the derived quantities it reads are written out in it (the
+table inlines them). Derived quantities that read each other twice over double at each level;
+this stops that growth long before compiling costs noticeable time or memory."""
+
+MAX_EXPANDED_DEPTH = 200
+"""Nesting depth of one expression once its derived quantities are written out in it (a
+chain of derived quantities nests their expressions; compiling recurses once per level)."""
+
 # --- quotes (paths and quote checks) ---------------------------------------------------------
 
 MAX_QUOTE_LENGTH = 1000

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from model.base.errors import RunError
-from model.reports.text import fmt_value, wrap
+from model.reports.text import derived_text, fmt_value, wrap
 from model.scenario.compiled import Scenario
 from model.semantics.engine import Event, Run
 from model.semantics.records import stage_name
@@ -58,6 +58,9 @@ class Session:
         values = ", ".join(f"{k}={fmt_value(v)}" for k, v in run.values.items())
         for line in wrap(values, "  ", 2):
             w(line + "\n")
+        if self.scenario.derived_names:
+            for line in wrap(derived_text(run.semantics.derived_values(run.snapshot)), "  ", 2):
+                w(line + "\n")
         if run.outcome is not None:
             w(f"outcome reached: {run.outcome} (u = undo, q = quit)\n")
             return []

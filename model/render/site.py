@@ -105,6 +105,7 @@ def _elements(spec: Any) -> list[Element]:
         ("stage", spec.stages),
         ("parameter", spec.parameters),
         ("variable", spec.variables),
+        ("derived quantity", spec.derived),
         ("state", spec.states),
         ("transition", spec.transitions),
         ("invariant", spec.invariants),

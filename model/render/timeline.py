@@ -1,5 +1,6 @@
 """Draw a simulated run over days: stage bands, each event with its actor, and the integer
-variables that change (people held, people released, ...) as step lines.
+variables and derived quantities that change (people held, people released, trucks
+delivered, ...) as step lines.
 
 Drawn for ``python -m model.timeline`` and ``python -m model.diagram --timeline``. Imports
 matplotlib; nothing outside the drawing modules does.
@@ -67,6 +68,29 @@ def tracked_variables(run: Run) -> list[str]:
     return [n for n in run.scenario.variable_names if n in ints and n in changed]
 
 
+def tracked_series(run: Run) -> list[tuple[str, list[int], list[object]]]:
+    """Each tracked integer variable, then each integer derived quantity that changes during
+    the run (and can be evaluated at every step), as (name, days, values): a value per
+    snapshot of the run, from the first."""
+    first = run.history[0].before if run.history else run.snapshot
+    snaps = [first, *(s.after for s in run.history)]
+    days = [snap.day for snap in snaps]
+    names = run.scenario.variable_names
+    out: list[tuple[str, list[int], list[object]]] = [
+        (name, days, [snap.values[names.index(name)] for snap in snaps])
+        for name in tracked_variables(run)
+    ]
+    if run.scenario.derived_names:
+        table = run.semantics
+        rows = [table.derived_values(snap) for snap in snaps]
+        for name in run.scenario.derived_names:
+            values = [row[name] for row in rows]
+            numbers = all(type(v) is int for v in values)
+            if numbers and len(set(values)) > 1:
+                out.append((name, days, list(values)))
+    return out
+
+
 def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
     """The timeline of ``run`` (played or fired by hand) as a matplotlib figure."""
     from model.render.draw import (
@@ -81,7 +105,7 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
     scenario = run.scenario
     parties = [p.id for p in scenario.spec.parties]
     acting = [p for p in parties if any(s.event.actor == p for s in run.history)] or parties[:1]
-    tracked = tracked_variables(run)
+    tracked = tracked_series(run)
     bands = stage_bands(run)
     last_day = max(run.snapshot.day, 1)
     pad = last_day * 0.03 + 0.5
@@ -218,12 +242,7 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
         ax_ev.grid(axis="y", color="#cccccc", linewidth=0.5, zorder=0.2)
 
         if ax_var is not None:
-            first = run.history[0].before if run.history else run.snapshot
-            names = run.scenario.variable_names
-            for i, name in enumerate(tracked):
-                pos = names.index(name)
-                days = [first.day] + [s.after.day for s in run.history]
-                values = [first.values[pos]] + [s.after.values[pos] for s in run.history]
+            for i, (name, days, values) in enumerate(tracked):
                 ax_var.plot(
                     [*days, run.snapshot.day],
                     [*values, values[-1]],

@@ -9,7 +9,7 @@ from typing import Any
 
 from model.base.textfmt import visible
 from model.reports.steps import changes_text, days_text
-from model.reports.text import fmt_value, wrap
+from model.reports.text import derived_text, fmt_value, wrap
 from model.semantics.engine import Run, Status, Step
 from model.semantics.records import stage_name, step_record
 
@@ -24,7 +24,7 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
     spec = run.scenario.spec
     first = run.history[0].before if run.history else run.snapshot
     defaults = {p.id: p.default for p in spec.parameters}
-    return {
+    record: dict[str, Any] = {
         "scenario": {"id": spec.id, "title": spec.title, "file": run.scenario.file},
         "seed": seed,
         "max_steps": max_steps,
@@ -49,6 +49,10 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
             "error": str(run.error) if run.error else None,
         },
     }
+    if run.scenario.derived_names:  # a key of its own, only where the scenario declares them
+        record["start"]["derived"] = run.semantics.derived_values(first)
+        record["end"]["derived"] = run.semantics.derived_values(run.snapshot)
+    return record
 
 
 def _source_lines(item: dict[str, Any], indent: str) -> list[str]:
@@ -92,6 +96,8 @@ def format_text(record: dict[str, Any]) -> str:
         f"start · day {start['day']} · {start['stage']} · state {start['state']}",
     ]
     out += wrap(", ".join(f"{k}={fmt_value(v)}" for k, v in start["values"].items()), "  ", 2)
+    if "derived" in start:
+        out += wrap(derived_text(start["derived"]), "  ", 2)
     for s in record["steps"]:
         out.append("")
         out.append(f"{s['step']:>3} · {days_text(s)} · {s['stage']} · {s['actor']}: {s['event']}")
@@ -107,6 +113,8 @@ def format_text(record: dict[str, Any]) -> str:
     out.append(summary)
     if end["error"]:
         out.append(f"  {end['error']}")
+    if "derived" in end:
+        out += wrap(derived_text(end["derived"]), "  ", 2)
     return visible("\n".join(out)) + "\n"  # titles, quotes and names are user text
 
 

@@ -7,6 +7,7 @@ same way.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 from model.scenario import expr
@@ -18,6 +19,13 @@ WIDTH = 96
 def fmt_value(v: Any) -> str:
     """A value as a scenario file writes it: ``true``/``false``, numbers, names."""
     return expr.text_of(v)
+
+
+def derived_text(values: Mapping[str, Any]) -> str:
+    """``derived: trucks=600, enough=false``; None (it cannot be evaluated there) as
+    ``undefined``."""
+    shown = (f"{k}={'undefined' if v is None else fmt_value(v)}" for k, v in values.items())
+    return "derived: " + ", ".join(shown)
 
 
 def plural(n: int, word: str) -> str:

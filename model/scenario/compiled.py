@@ -6,7 +6,7 @@ Built only by `model.scenario.loader`; everything downstream (engine, checks, re
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -66,6 +66,11 @@ class Scenario:
     invariants: tuple[tuple[str, expr.Compiled], ...] = field(repr=False)
     initial_values: tuple[tuple[str, expr.Compiled], ...] = field(repr=False)
     stage_days: Mapping[str, expr.Compiled | None] = field(repr=False)
+    # Derived quantities, each after those it reads: closures reading names from an
+    # environment (`DerivedEnv`), and trees with the derived names they read written out
+    # (`expand`: the compiled table inlines them).
+    derived: tuple[tuple[str, expr.Compiled], ...] = field(repr=False)
+    derived_trees: Mapping[str, expr.Expr] = field(repr=False)
     # What higher layers compile from this scenario once, kept as long as it lives (the
     # engine's compiled tables, by parameter values: model.semantics.engine).
     memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -77,6 +82,15 @@ class Scenario:
     @property
     def variable_names(self) -> tuple[str, ...]:
         return tuple(v.id for v in self.spec.variables)
+
+    @property
+    def derived_names(self) -> tuple[str, ...]:
+        """The derived quantities in declaration order."""
+        return tuple(d.id for d in self.spec.derived)
+
+    def expand(self, tree: expr.Expr) -> expr.Expr:
+        """``tree`` with every derived quantity it reads replaced by its expression."""
+        return expr.expand(tree, self.derived_trees) if self.derived_trees else tree
 
     @property
     def bounds(self) -> dict[str, tuple[int, int]]:
@@ -158,6 +172,27 @@ class Scenario:
                 )
             values[name] = _coerce(specs[name], raw)
         return values
+
+
+class DerivedEnv(Mapping[str, expr.Value]):
+    """An environment (parameters, variables, clock) in which the derived quantities are read
+    too, each evaluated when first read: one that cannot be evaluated (a division by zero)
+    raises only where it is read."""
+
+    def __init__(self, base: Mapping[str, expr.Value], scenario: Scenario) -> None:
+        self._values = dict(base)
+        self._derived = dict(scenario.derived)
+
+    def __getitem__(self, name: str) -> expr.Value:
+        if name not in self._values and name in self._derived:
+            self._values[name] = self._derived[name](self)
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._values, **self._derived})
+
+    def __len__(self) -> int:
+        return len({**self._values, **self._derived})
 
 
 def _variants(p: Parameter, params: Mapping[str, ParamValue]) -> list[tuple[str, bool]]:

@@ -8,9 +8,9 @@ element remembers the file and line it came from, so errors point into the mecha
 
 Rules: a transition whose destination is its (only) source slot is a step within a state;
 it is copied once for each state that slot is bound to. Otherwise the destination slot must
-stand for exactly one state. Parties, variables, parameters and sources that a scenario and
-a mechanism (or two mechanisms) both declare must be declared identically. Mechanisms do not
-include other mechanisms.
+stand for exactly one state. Parties, variables, parameters, derived quantities and sources
+that a scenario and a mechanism (or two mechanisms) both declare must be declared identically.
+Mechanisms do not include other mechanisms.
 """
 
 from __future__ import annotations
@@ -35,14 +35,23 @@ from model.scenario.schema import Include, MechanismSpec, ScenarioSpec
 from model.scenario.shape import describe, schema_problems
 from model.scenario.yamlsource import Document, Path_, format_path, read_text
 
-SECTIONS = ("sources", "parties", "variables", "parameters", "transitions", "invariants")
-_SHARED = ("sources", "parties", "variables", "parameters")
+SECTIONS = (
+    "sources",
+    "parties",
+    "variables",
+    "parameters",
+    "derived",
+    "transitions",
+    "invariants",
+)
+_SHARED = ("sources", "parties", "variables", "parameters", "derived")
 _EXTENDED = (
     "sources",
     "parties",
     "stages",
     "variables",
     "parameters",
+    "derived",
     "states",
     "transitions",
     "invariants",
@@ -498,10 +507,11 @@ def _add_shared(
             if same:
                 return []
             file, line, _, local = out.locate((section, k))
+            what = "derived quantity" if section == "derived" else section[:-1]
             return [
                 doc.problem(
                     origin,
-                    f"{section[:-1]} {entry.get('id')!r} is declared differently in "
+                    f"{what} {entry.get('id')!r} is declared differently in "
                     f"{file}:{line} ({format_path(local)}); declare it once, or identically",
                 )
             ]

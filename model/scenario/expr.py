@@ -353,6 +353,50 @@ def names(e: Expr) -> set[str]:
     raise AssertionError(e)  # pragma: no cover
 
 
+def expand(e: Expr, definitions: Mapping[str, Expr]) -> Expr:
+    """``e`` with each name in ``definitions`` replaced by its tree (macro expansion of derived
+    quantities; the definitions must be expanded already, so one pass is enough)."""
+    match e:
+        case Name(id=n):
+            return definitions.get(n, e)
+        case Const():
+            return e
+        case Unary(op=op, operand=x):
+            return Unary(op, expand(x, definitions))
+        case Binary(op=op, left=a, right=b):
+            return Binary(op, expand(a, definitions), expand(b, definitions))
+        case BoolOp(op=op, values=vs):
+            return BoolOp(op, tuple(expand(v, definitions) for v in vs))
+        case Call(func=f, args=vs):
+            return Call(f, tuple(expand(v, definitions) for v in vs))
+        case Compare(left=a, ops=ops, comparators=cs):
+            return Compare(expand(a, definitions), ops, tuple(expand(c, definitions) for c in cs))
+        case IfExp(test=t, body=b, orelse=o):
+            return IfExp(expand(t, definitions), expand(b, definitions), expand(o, definitions))
+    raise AssertionError(e)  # pragma: no cover
+
+
+def size(e: Expr) -> tuple[int, int]:
+    """The number of nodes of ``e`` and its depth (bounds the expansion of derived names)."""
+    match e:
+        case Name() | Const():
+            return 1, 1
+        case Unary(operand=x):
+            parts = [x]
+        case Binary(left=a, right=b):
+            parts = [a, b]
+        case BoolOp(values=vs) | Call(args=vs):
+            parts = list(vs)
+        case Compare(left=a, comparators=cs):
+            parts = [a, *cs]
+        case IfExp(test=t, body=b, orelse=o):
+            parts = [t, b, o]
+        case _:  # pragma: no cover - the tree is closed
+            raise AssertionError(e)
+    sizes = [size(p) for p in parts]
+    return 1 + sum(n for n, _ in sizes), 1 + max(d for _, d in sizes)
+
+
 def max_digits(e: Expr) -> int:
     """Decimal digits the largest number computed in ``e`` (its value or any part of it) can
     need, each name standing for a value of at most `MAX_LITERAL` (variable bounds,

@@ -19,16 +19,15 @@ from model.base.confine import FileRefused, choose_root, inside_root
 from model.base.errors import Problem, ScenarioError, clip
 from model.base.hints import Hints
 from model.base.limits import (
-    MAX_LITERAL,
     MAX_PASSAGE_SEARCHES,
     MAX_QUOTE_LENGTH,
-    MAX_VALUE_DIGITS,
     MAX_VARIANT_COMBINATIONS,
 )
 from model.base.paths import find_scenario
 from model.scenario import expr
 from model.scenario.compiled import BUILTINS, CompiledTransition, Scenario
 from model.scenario.compose import compose
+from model.scenario.derived import check_derived, measure
 from model.scenario.provenance import SourceText, normalise
 from model.scenario.schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
 from model.scenario.shape import schema_problems
@@ -93,6 +92,9 @@ class _Checker:
         self.passage_searches = 0  # closest-passage hints given so far (MAX_PASSAGE_SEARCHES)
         self.hints = Hints()
         self._triggers = Counter(t.trigger for t in spec.transitions)
+        # Each derived quantity's tree with the derived quantities it reads written out
+        # (from `check_derived`); expressions are measured expanded, as the table runs them.
+        self.expanded: dict[str, expr.Expr] = {}
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
@@ -125,6 +127,8 @@ class _Checker:
             "day": expr.INT,
             "day_in_stage": expr.INT,
         }
+        derived, self.expanded = check_derived(spec.derived, full_env, self.hints, self.fail)
+        full_env.update((name, t) for name, (t, _) in derived.items())
         transitions = [
             self._transition(i, full_env, states, parties, stage_days)
             for i in range(len(spec.transitions))
@@ -144,6 +148,8 @@ class _Checker:
             invariants=tuple((n, f) for n, f in invariants if f is not None),
             initial_values=tuple((n, f) for n, f in initial_values if f is not None),
             stage_days=stage_days,
+            derived=tuple((name, f) for name, (_, f) in derived.items()),
+            derived_trees=dict(self.expanded),
         )
 
     # ids and references
@@ -156,6 +162,7 @@ class _Checker:
             "stages",
             "variables",
             "parameters",
+            "derived",
             "states",
             "invariants",
         ):
@@ -168,7 +175,9 @@ class _Checker:
         names = [
             *((v.id, "variables", i) for i, v in enumerate(spec.variables)),
             *((p.id, "parameters", i) for i, p in enumerate(spec.parameters)),
+            *((d.id, "derived", i) for i, d in enumerate(spec.derived)),
         ]
+        kinds = {"variables": "variable", "parameters": "parameter", "derived": "derived quantity"}
         seen: dict[str, str] = {}
         for name, section, i in names:
             if name in RESERVED_NAMES:
@@ -177,7 +186,10 @@ class _Checker:
                     f"{name!r} is a reserved name in expressions; choose another",
                 )
             elif name in seen and seen[name] != section:
-                self.fail((section, i, "id"), f"{name!r} is both a variable and a parameter")
+                self.fail(
+                    (section, i, "id"),
+                    f"{name!r} is both a {kinds[seen[name]]} and a {kinds[section]}",
+                )
             seen.setdefault(name, section)
         for i, t in enumerate(spec.transitions):
             if t.trigger in _RESERVED_TRIGGERS or t.trigger.startswith(_RESERVED_TRIGGER_PREFIXES):
@@ -412,7 +424,15 @@ class _Checker:
         elif any(f is None for f in requires):
             guard = None
         effects = []
+        derived = {d.id for d in self.spec.derived}
         for name, value in t.effects.items():
+            if name in derived:
+                self.fail(
+                    (*base, "effects", name),
+                    f"{name!r} is a derived quantity, computed from the state; an effect "
+                    "cannot set it (change the variables it reads)",
+                )
+                continue
             if name not in var_types:
                 self.fail((*base, "effects", name), self._unknown("variable", name, var_types))
                 continue
@@ -461,13 +481,7 @@ class _Checker:
         try:
             tree = expr.parse(expr.text_of(value))
             expr.typecheck(tree, env, expected, self.hints)
-            digits = expr.max_digits(tree)
-            if digits > MAX_VALUE_DIGITS:
-                raise expr.ExprError(
-                    f"the expression can reach a number of {digits} digits (each name may "
-                    f"stand for up to {MAX_LITERAL}); the limit is {MAX_VALUE_DIGITS} "
-                    "digits (MAX_VALUE_DIGITS)"
-                )
+            measure(expr.expand(tree, self.expanded) if self.expanded else tree)
         except expr.ExprError as exc:
             message = str(exc)
             if scope_note and message.startswith("unknown name"):

@@ -195,6 +195,20 @@ class Transition(_Sourced):
         return (self.source,) if isinstance(self.source, str) else self.source
 
 
+class Derived(_Sourced):
+    """A quantity computed from the state, not part of it (e.g. trucks delivered so far)."""
+
+    id: Ident
+    name: Text = Field(description="A readable label for reports and timelines.")
+    value: ExprText = Field(
+        description="An int or bool expression over variables, parameters, day, day_in_stage "
+        "and other derived quantities; guards, effects, weights, durations and invariants may "
+        "read it by its id."
+    )
+    unit: Text | None = Field(None, description="What it counts (e.g. 'trucks'), for reports.")
+    description: Text | None = None
+
+
 class Invariant(_Sourced):
     id: Ident
     holds: ExprText = Field(description="A boolean expression true in every reachable state.")
@@ -282,6 +296,9 @@ class MechanismSpec(_Frozen):
     parties: tuple[Party, ...] = ()
     variables: tuple[Variable, ...] = ()
     parameters: tuple[Parameter, ...] = ()
+    derived: tuple[Derived, ...] = Field(
+        (), description="Quantities computed from the state (see the scenario format)."
+    )
     transitions: tuple[Transition, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     invariants: tuple[Invariant, ...] = ()
@@ -298,6 +315,11 @@ class ScenarioSpec(_Frozen):
     stages: Annotated[tuple[Stage, ...], Field(min_length=1)]
     variables: tuple[Variable, ...] = ()
     parameters: tuple[Parameter, ...] = ()
+    derived: tuple[Derived, ...] = Field(
+        (),
+        description="Quantities computed from variables, parameters and the clock, readable "
+        "by every expression of a step but not part of the state.",
+    )
     states: Annotated[tuple[State, ...], Field(min_length=1)]
     initial: Ident = Field(description="Id of the state a run starts in.")
     transitions: tuple[Transition, ...] = ()

@@ -7,8 +7,9 @@ expression texts; nothing is evaluated from source text) into a `Code`: a functi
 with constants folded (``progress_weight`` becomes a plain integer, ``not israel_accepts``
 becomes ``lambda x: not x[0]``) and the commonest shapes specialised. Evaluation order and
 errors are the engine's (`model.scenario.expr`): the same operands are evaluated in the same
-order and a division by zero raises when evaluated, not when compiled. Used by the compiled
-transition table (`model.semantics.table`).
+order and a division by zero raises when evaluated, not when compiled. A derived quantity is
+inlined where it is read (macro expansion: it costs nothing more than its expression written
+out, and is not in ``x``). Used by the compiled transition table (`model.semantics.table`).
 """
 
 from __future__ import annotations
@@ -126,13 +127,40 @@ def parse(value: str | bool | int) -> expr.Expr:
     return expr.parse(expr.text_of(value))
 
 
+class Through(ArithmeticError):
+    """An expression failed inside derived quantities: ``chain`` is the one it read, then
+    the ones read in turn down to the one whose own expression raised ``cause``."""
+
+    def __init__(self, chain: tuple[str, ...], cause: ArithmeticError) -> None:
+        super().__init__(str(cause))
+        self.chain, self.cause = chain, cause
+
+
 class Compiler:
     """Compiles `model.scenario.expr` trees to `Code` for one environment of slots and
-    constants."""
+    constants, inlining the ``derived`` quantities' trees (each as written; the names they read
+    are inlined in turn).
 
-    def __init__(self, slots: Mapping[str, int], constants: Mapping[str, Value]) -> None:
+    With ``trace`` (only on the path that builds errors) each inlined derived quantity
+    re-raises an error as `Through`, naming the derived quantities it was reached through.
+    """
+
+    def __init__(
+        self,
+        slots: Mapping[str, int],
+        constants: Mapping[str, Value],
+        derived: Mapping[str, expr.Expr] | None = None,
+        *,
+        trace: bool = False,
+    ) -> None:
         self.slots = slots
         self.constants = constants
+        self.derived = derived or {}
+        self.trace = trace
+
+    def traced(self) -> Compiler:
+        """This compiler, tracing errors through derived quantities."""
+        return Compiler(self.slots, self.constants, self.derived, trace=True)
 
     def text(self, value: str | bool | int) -> Code:
         return self.tree(parse(value))
@@ -144,6 +172,8 @@ class Compiler:
             case expr.Name(id=n):
                 if n in self.constants:
                     return _constant(self.constants[n])
+                if n in self.derived:
+                    return self._derived(n)
                 return _read(self.slots[n])
             case expr.Unary(op="-", operand=operand):
                 a = self.tree(operand)
@@ -189,6 +219,22 @@ class Compiler:
                 fs = tuple(c.fn for c in codes)
                 return Code(lambda x: agg([f(x) for f in fs]), raises=raises)
         raise AssertionError(e)  # pragma: no cover - the tree is closed
+
+    def _derived(self, name: str) -> Code:
+        code = self.tree(self.derived[name])
+        if not self.trace or code.const:
+            return code
+        fn = code.fn
+
+        def through(x: Sequence[Any]) -> Any:
+            try:
+                return fn(x)
+            except Through as exc:
+                raise Through((name, *exc.chain), exc.cause) from None
+            except ArithmeticError as exc:
+                raise Through((name,), exc) from None
+
+        return Code(through, raises=code.raises)
 
     def _compare(
         self, left: expr.Expr, ops: tuple[str, ...], comparators: tuple[expr.Expr, ...]

@@ -135,6 +135,11 @@ class Run:
         return dict(zip(self.semantics.names, self.snapshot.values))
 
     @property
+    def derived(self) -> dict[str, Value | None]:
+        """The derived quantities' values now (None where one cannot be evaluated)."""
+        return self.semantics.derived_values(self.snapshot)
+
+    @property
     def stage(self) -> str | None:
         return self.scenario.stage_of(self.state)
 

@@ -4,8 +4,9 @@ A `Table` is a scenario compiled once under fixed parameters: for each control s
 candidate transitions in declaration order, each with guard, weight, duration and effects
 compiled (`model.semantics.compiler`) to closures over *positional slots*. A run's variables
 and clock are one flat tuple ``x = (*values, day, day_in_stage)``; parameters and the state's
-``stage_days`` are folded in as constants when the table is built, and a constant-false guard
-drops its transition.
+``stage_days`` are folded in as constants when the table is built, a derived quantity is
+inlined where an expression reads it (it is no slot of ``x``), and a constant-false guard drops
+its transition.
 
 The step rules live here alone. A transition is enabled when the run is in one of its source
 states, its guard is true, its weight is above zero (a weight of 0 switches a transition off)
@@ -23,9 +24,11 @@ Two paths compute the same steps:
 - the **careful path** (`Table.events`, `Table.enables`, `Table.step`,
   `Table.careful_successors`): the same candidates evaluated one piece at a time (each
   condition of a guard, weight, duration, each effect, bound and invariant), raising the
-  located `RunError` of the piece that fails (`model.semantics.errors`). A step the fast path
-  gives up on is redone here, so errors are built in one place; the `transitions` engine
-  (`model.semantics.engine`, the interactive runner) takes every step here.
+  located `RunError` of the piece that fails (`model.semantics.errors`; a piece that fails
+  inside a derived quantity is evaluated once more, tracing, to place the error there). A
+  step the fast path gives up on is redone here, so errors are built in one place; the
+  `transitions` engine (`model.semantics.engine`, the interactive runner) takes every step
+  here.
 
 The tests compare both with an independent interpreter of the same rules on environment dicts
 (tests/reference_semantics.py).
@@ -39,11 +42,12 @@ from typing import Any
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
 from model.base.limits import MAX_RUN_VALUE
 from model.scenario import expr
-from model.scenario.compiled import CompiledTransition, Scenario
+from model.scenario.compiled import CompiledTransition, DerivedEnv, Scenario
 from model.scenario.expr import Value
 from model.scenario.yamlsource import Path_
-from model.semantics.compiler import Compiler, Fn, parse
+from model.semantics.compiler import Compiler, Fn, Through, parse
 from model.semantics.errors import (
+    derived_error,
     evaluate,
     guard_conditions,
     guard_error,
@@ -205,6 +209,8 @@ class Table:
         # the checker and the analyses report it as they report any start that breaks a rule.
         self.start_error: RunError | None = None
         self._stage_days = self._stage_lengths()
+        # Derived quantities as written: each compiler inlines them where they are read.
+        derived = {d.id: parse(d.value) for d in spec.derived}
         self._compilers: dict[str | None, Compiler] = {}
         for stage in self._state_stages:
             if stage not in self._compilers:
@@ -212,8 +218,10 @@ class Table:
                 length = self._stage_days.get(stage)
                 if length is not None:
                     consts["stage_days"] = length
-                self._compilers[stage] = Compiler(self._slots, consts)
-        base = Compiler(self._slots, dict(self.params))
+                self._compilers[stage] = Compiler(self._slots, consts, derived)
+        base = Compiler(self._slots, dict(self.params), derived)
+        self._base = base
+        self._derived_values = tuple((name, base.tree(expr.Name(name)).fn) for name in derived)
         self._invariants: tuple[tuple[str, Fn], ...] = tuple(
             (inv.id, base.text(inv.holds).fn) for inv in spec.invariants
         )
@@ -335,9 +343,10 @@ class Table:
         """The declared length of ``state``'s stage under these parameters, if it has one."""
         return self._stage_days.get(self.scenario.stage_of(state))
 
-    def env(self, snap: Snapshot) -> dict[str, Value]:
-        """The names an expression may read in ``snap``, as a dict (for checks written
-        independently of the table, such as `model.testing`'s invariants)."""
+    def env(self, snap: Snapshot) -> DerivedEnv:
+        """The names an expression may read in ``snap``, derived quantities included (each
+        evaluated when read), as a mapping (for checks written independently of the table,
+        such as `model.testing`'s invariants)."""
         env: dict[str, Value] = dict(self.params)
         env.update(zip(self.names, snap.values))
         env["day"] = snap.day
@@ -345,7 +354,19 @@ class Table:
         length = self.env_stage_days(snap.state)
         if length is not None:
             env["stage_days"] = length
-        return env
+        return DerivedEnv(env, self.scenario)
+
+    def derived_values(self, snap: Snapshot) -> dict[str, Value | None]:
+        """Each derived quantity's value in ``snap`` (None where it cannot be evaluated), in
+        declaration order, for reports."""
+        x = (*snap.values, snap.day, snap.day_in_stage)
+        out: dict[str, Value | None] = {}
+        for name, f in self._derived_values:
+            try:
+                out[name] = f(x)
+            except ArithmeticError:
+                out[name] = None
+        return out
 
     # -- the fast path -------------------------------------------------------------------
 
@@ -409,7 +430,7 @@ class Table:
         state, values, day, start = key
         x = (*values, day, day - start)
         _, d = self._weigh(state, c, x)
-        return self._fire_one(c, x, values, day, start, d)
+        return self._fire_one(state, c, x, values, day, start, d)
 
     def careful_successors(self, key: Key) -> tuple[list[Successor], list[tuple[int, RunError]]]:
         """The steps out of ``key`` one transition at a time, for a snapshot where the fast path
@@ -425,7 +446,7 @@ class Table:
                 w, d = self._weigh(state, c, x)
                 if not w or d > limit:
                     continue
-                nxt = self._fire_one(c, x, values, day, start, d)
+                nxt = self._fire_one(state, c, x, values, day, start, d)
             except RunError as exc:
                 errors.append((c[0], exc))
                 continue
@@ -448,14 +469,17 @@ class Table:
                     return 0, 0
             except ArithmeticError as exc:
                 raise self._guard_error(state, t, x, exc) from None
+        compiler = self._compilers[self._state_stages[state]]
         path = ("transitions", t.index, "weight")
-        w = integer(self.scenario, c[3], x, f"transition {t.name}: weight", path)
+        through = lambda: self._through(compiler, t.spec.weight, x)  # noqa: E731
+        w = integer(self.scenario, c[3], x, f"transition {t.name}: weight", path, through)
         if w < 0:
             raise negative(self.scenario, t, "weight", w)
         if w == 0:
             return 0, 0
         path = ("transitions", t.index, "days")
-        d = integer(self.scenario, c[5], x, f"transition {t.name}: days", path)
+        through = lambda: self._through(compiler, t.spec.days, x)  # noqa: E731
+        d = integer(self.scenario, c[5], x, f"transition {t.name}: days", path, through)
         if d < 0:
             raise negative(self.scenario, t, "days", d)
         return w, d
@@ -466,18 +490,38 @@ class Table:
         """The error of a guard that raised, placed at the first condition that raises."""
         conditions = guard_conditions(t)
         field: Path_ = ("guard",)
+        compiler = self._compilers[self._state_stages[state]]
+        failing = conditions[0][1]
         if len(conditions) > 1:  # find which one (only on this error path)
-            compiler = self._compilers[self._state_stages[state]]
             for where, text in conditions:
                 try:
                     compiler.text(text).fn(x)
                 except ArithmeticError:
-                    field = where
+                    field, failing = where, text
                     break
+        chain = self._through(compiler, failing, x)
+        if chain:
+            return derived_error(self.scenario, chain, f"transition {t.name}: guard", exc)
         return guard_error(self.scenario, t, field, exc)
+
+    def _through(
+        self, compiler: Compiler, text: str | bool | int, x: Sequence[Any]
+    ) -> tuple[str, ...] | None:
+        """The derived quantities through which ``text`` fails in ``x`` (None: its own text
+        fails, or it reads none); evaluated again, tracing, on the path that builds errors."""
+        if not self.scenario.derived:
+            return None
+        try:
+            compiler.traced().text(text).fn(x)
+        except Through as exc:
+            return exc.chain
+        except ArithmeticError:
+            return None
+        return None  # pragma: no cover - it failed a moment ago
 
     def _fire_one(
         self,
+        state: int,
         c: Candidate,
         x: Sequence[Any],
         values: tuple[Value, ...],
@@ -489,10 +533,13 @@ class Table:
         t = self.scenario.transitions[c[0]]
         where = f"transition {t.name}"
         new = list(values)
+        compiler = self._compilers[self._state_stages[state]]
         for slot, f, _, _ in c[6]:  # every effect on the values before the step
             name = self.names[slot]
             path: Path_ = ("transitions", t.index, "effects", name)
-            new[slot] = evaluate(self.scenario, f, x, f"{where}: effect on {name}", path)
+            text = t.spec.effects[name]
+            through = lambda: self._through(compiler, text, x)  # noqa: E731, B023 - called at once
+            new[slot] = evaluate(self.scenario, f, x, f"{where}: effect on {name}", path, through)
         for slot, _, _, _ in c[6]:  # then bounds, in the same order
             name = self.names[slot]
             self._check_bounds(where, name, new[slot], ("transitions", t.index, "effects", name))
@@ -513,7 +560,10 @@ class Table:
     def check_invariants(self, x: Sequence[Any], after: str) -> None:
         """Each invariant in order on the snapshot ``x``; the first false one raises
         `InvariantViolated` (``after``: "the start" or "transition NAME")."""
+        invariants = self.scenario.spec.invariants
         for pos, (name, f) in enumerate(self._invariants):
             path = ("invariants", pos, "holds")
-            if not evaluate(self.scenario, f, x, f"invariant {name}", path):
+            text = invariants[pos].holds
+            through = lambda: self._through(self._base, text, x)  # noqa: E731, B023 - called at once
+            if not evaluate(self.scenario, f, x, f"invariant {name}", path, through):
                 raise located(self.scenario, InvariantViolated(name, after), path)
