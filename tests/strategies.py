@@ -106,6 +106,7 @@ def scenario_data(
     max_transitions: int = 8,
     hazards: bool = False,
     derived: bool = False,
+    requires: bool = False,
 ) -> dict[str, Any]:
     """A random valid scenario as the plain data a YAML file would hold.
 
@@ -113,6 +114,8 @@ def scenario_data(
     expressions that may be negative or huge: runs then meet evaluation errors. With
     ``derived``, it declares derived quantities that guards, effects, weights, durations and
     invariants read (without it, nothing drawn differs: other tests rely on the scenarios).
+    With ``requires``, transitions may carry further conditions (``requires: [{holds: ...}]``),
+    so that errors are placed at the condition that raised them (likewise opt-in).
     """
     n_parties = draw(st.integers(1, 3))
     parties = [
@@ -224,6 +227,14 @@ def scenario_data(
             t["weight"] = _int_expr(draw, readable_ints, 1, hazards)
         if hazards and draw(st.booleans()):
             t["days"] = _int_expr(draw, readable_ints, 1, hazards)
+        if requires:
+            t["requires"] = [
+                {
+                    "holds": _bool_expr(draw, readable_ints, readable_bools, enums, 1, hazards),
+                    **_provenance(draw),
+                }
+                for _ in range(draw(st.integers(0, 2)))
+            ]
         transitions.append(t)
 
     invariants = [

@@ -159,13 +159,22 @@ def _load(data: dict[str, Any]) -> Scenario:
 
 
 @settings(max_examples=150)
-@given(st.one_of(scenario_data(), scenario_data(hazards=True)))
+@given(
+    st.one_of(
+        scenario_data(), scenario_data(hazards=True), scenario_data(hazards=True, requires=True)
+    )
+)
 def test_careful_path_matches_the_reference(data: dict[str, Any]) -> None:
     _compare_snapshots(_load(data), 40)
 
 
 @settings(max_examples=100)
-@given(st.one_of(scenario_data(), scenario_data(hazards=True)), st.integers(0, 2**32))
+@given(
+    st.one_of(
+        scenario_data(), scenario_data(hazards=True), scenario_data(hazards=True, requires=True)
+    ),
+    st.integers(0, 2**32),
+)
 def test_engine_matches_the_reference(data: dict[str, Any], seed: int) -> None:
     _compare_engine(_load(data), seed, 8)
 
