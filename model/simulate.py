@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from model.analysis.exact import DEFAULT_TOLERANCE, Method
-from model.analysis.exact import METHODS as EXACT_METHODS
+from model.analysis.solvers import DEFAULT_TOLERANCE, Method
+from model.analysis.solvers import METHODS as EXACT_METHODS
 from model.base.errors import RunError
 from model.base.limits import MAX_RUNS, MAX_STATES, MAX_STEPS
 from model.base.paths import DEFAULT_SCENARIO, display_path

@@ -58,19 +58,16 @@ from typing import Any, Literal
 
 from model.analysis.chain import TRANSIENT, Chain, Kind, chain
 from model.analysis.explore import StateGraph, explore
+from model.analysis.solvers import DEFAULT_TOLERANCE, METHODS, Method
 from model.base.limits import FRACTION_MEMORY_BUDGET, MAX_INTERVAL_ITERATIONS
 from model.scenario.compiled import ParamValue, Scenario
 
-Method = Literal["auto", "fraction", "sparse", "interval"]
 Solved = Literal["fraction", "sparse", "interval"]
 Number = Fraction | float
 
-METHODS: tuple[Method, ...] = ("auto", "fraction", "sparse", "interval")
 NO_OUTCOME = ("stuck", "horizon", "error", "cycling")
 """Endings without an outcome, in report order."""
 
-DEFAULT_TOLERANCE = 1e-9
-"""``method="interval"`` iterates until every probability is within this of its exact value."""
 FRACTION_BYTES_PER_STATE = 600
 """Memory of the rational solver per transient state, for `FRACTION_MEMORY_BUDGET`:
 measured with tracemalloc on the scaled long_exchange model (bench/exact.py), where the mass

@@ -16,15 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import Future
 
-from model.analysis.exact import (
-    DEFAULT_TOLERANCE,
-    ExactResult,
-    IncompleteGraph,
-    Method,
-    analyse_scenario,
-)
+from model.analysis.exact import ExactResult, IncompleteGraph, analyse_scenario
 from model.analysis.montecarlo import MonteCarloResult, Progress, monte_carlo
 from model.analysis.parallel import ScenarioSource, fingerprint, gather, own_pool, source_for
+from model.analysis.solvers import DEFAULT_TOLERANCE, Method
 from model.scenario.compiled import ParamValue, Scenario
 
 
