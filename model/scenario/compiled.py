@@ -9,13 +9,21 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal
 
 from model.base import display
 from model.base.errors import clip, clip_value
 from model.base.limits import MAX_LITERAL
 from model.scenario import expr
 from model.scenario.provenance import SourceText
-from model.scenario.schema import EnumVariable, IntVariable, Parameter, ScenarioSpec, Transition
+from model.scenario.schema import (
+    EnumVariable,
+    IntVariable,
+    Parameter,
+    ScenarioSpec,
+    Transition,
+    TransitionKind,
+)
 from model.scenario.yamlsource import Document
 
 BUILTINS = ("day", "day_in_stage", "stage_days")
@@ -25,9 +33,17 @@ BUILTINS = ("day", "day_in_stage", "stage_days")
 
 ParamValue = int | bool
 
+SCHEDULE = "schedule"
+"""The actor of scheduled events and deadlines: no party chooses them (a reserved party id)."""
+
 
 class ParameterError(ValueError):
     """A parameter override names no parameter or gives a value it cannot take."""
+
+
+Due = tuple[Literal["at", "every", "after"], expr.Compiled]
+"""When a scheduled event or deadline is due: on a day of the stage ("at"), every N days in
+its source state ("every"), or N days after entering it ("after"); N compiled."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +56,24 @@ class CompiledTransition:
     effects: tuple[tuple[str, expr.Compiled], ...]
     days: expr.Compiled
     weight: expr.Compiled
+    # Timing (docs/semantics.md): a scheduled event's or deadline's day ("at": of the stage;
+    # "after"/"every": in the source state), and a risk's chance `chance` in `out_of`.
+    due: Due | None = None
+    chance: tuple[expr.Compiled, expr.Compiled] | None = None
 
     @property
     def trigger(self) -> str:
         return self.spec.trigger
 
     @property
+    def kind(self) -> TransitionKind:
+        return self.spec.kind
+
+    @property
     def actor(self) -> str:
+        """The party that acts; the schedule (`SCHEDULE`) for scheduled events and deadlines."""
+        if self.spec.kind in ("scheduled", "deadline") or self.spec.actor is None:
+            return SCHEDULE
         return self.spec.actor
 
     @property

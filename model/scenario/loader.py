@@ -25,17 +25,24 @@ from model.base.limits import (
 )
 from model.base.paths import find_scenario
 from model.scenario import expr
-from model.scenario.compiled import BUILTINS, CompiledTransition, Scenario
+from model.scenario.compiled import BUILTINS, SCHEDULE, CompiledTransition, Due, Scenario
 from model.scenario.compose import compose
 from model.scenario.derived import check_derived, measure
 from model.scenario.provenance import SourceText, normalise
-from model.scenario.schema import BoolVariable, EnumVariable, IntVariable, Quote, ScenarioSpec
+from model.scenario.schema import (
+    BoolVariable,
+    EnumVariable,
+    IntVariable,
+    Quote,
+    ScenarioSpec,
+    Transition,
+)
 from model.scenario.shape import schema_problems
 from model.scenario.yamlsource import Document, Path_, read_file, read_text
 
 RESERVED_NAMES = frozenset({*BUILTINS, *expr.FUNCTIONS, *expr.CONSTANTS, "True", "False"})
 """Names no variable or parameter may take: they mean something in every expression."""
-_RESERVED_TRIGGERS = frozenset({"trigger", "state"})
+_RESERVED_TRIGGERS = frozenset({"trigger", "state", "days_pass"})
 _RESERVED_TRIGGER_PREFIXES = ("is_", "to_", "may_")  # methods `transitions` adds to a model
 
 
@@ -107,7 +114,7 @@ class _Checker:
         param_types = self._parameters()
         var_types = self._variable_types()
         initial_values = self._initial_values(param_types)
-        stage_days = self._stage_days(param_types)
+        stage_days = self._stage_days(param_types, var_types)
         states = {s.id: s for s in spec.states}
         stages = {s.id for s in spec.stages}
         parties = {p.id for p in spec.parties}
@@ -191,12 +198,18 @@ class _Checker:
                     f"{name!r} is both a {kinds[seen[name]]} and a {kinds[section]}",
                 )
             seen.setdefault(name, section)
+        for i, party in enumerate(spec.parties):
+            if party.id == SCHEDULE:
+                self.fail(
+                    ("parties", i, "id"),
+                    f"{SCHEDULE!r} is reserved: it is the actor of scheduled events and deadlines",
+                )
         for i, t in enumerate(spec.transitions):
             if t.trigger in _RESERVED_TRIGGERS or t.trigger.startswith(_RESERVED_TRIGGER_PREFIXES):
                 self.fail(
                     ("transitions", i, "trigger"),
-                    f"trigger {t.trigger!r} is reserved (names 'trigger', 'state' and names "
-                    "starting 'is_', 'to_', 'may_' are used by the engine)",
+                    f"trigger {t.trigger!r} is reserved (names 'trigger', 'state', 'days_pass' "
+                    "and names starting 'is_', 'to_', 'may_' are used by the engine)",
                 )
 
     def _unknown(self, what: str, name: str, known: Iterable[str]) -> str:
@@ -363,7 +376,9 @@ class _Checker:
                     )
         return out
 
-    def _stage_days(self, param_types: Mapping[str, expr.Type]) -> dict[str, expr.Compiled | None]:
+    def _stage_days(
+        self, param_types: Mapping[str, expr.Type], var_types: Mapping[str, expr.Type]
+    ) -> dict[str, expr.Compiled | None]:
         out: dict[str, expr.Compiled | None] = {}
         for i, st in enumerate(self.spec.stages):
             out[st.id] = (
@@ -372,9 +387,9 @@ class _Checker:
                 else self._expr(
                     ("stages", i, "days"),
                     st.days,
-                    param_types,
+                    {**param_types, **var_types},
                     expr.INT,
-                    "stage lengths may read parameters only",
+                    "stage lengths may read parameters and variables",
                 )
             )
         return out
@@ -402,7 +417,7 @@ class _Checker:
         if t.dest not in states:
             self.fail((*base, "dest"), self._unknown("state", t.dest, states))
             ok = False
-        if t.actor not in parties:
+        if t.actor is not None and t.actor not in parties:
             self.fail((*base, "actor"), self._unknown("party", t.actor, parties))
         local = dict(env)
         if ok and all(
@@ -441,11 +456,13 @@ class _Checker:
             )
         days = self._expr((*base, "days"), t.days, local, expr.INT)
         weight = self._expr((*base, "weight"), t.weight, local, expr.INT)
+        timing = self._timing(t, base, local)
         if (
             not ok
             or guard is None
             or days is None
             or weight is None
+            or timing is None
             or any(f is None for _, f in effects)
         ):
             return None
@@ -459,7 +476,31 @@ class _Checker:
             effects=tuple((n, f) for n, f in effects if f is not None),
             days=days,
             weight=weight,
+            due=timing[0],
+            chance=timing[1],
         )
+
+    def _timing(
+        self, t: Transition, base: Path_, env: Mapping[str, expr.Type]
+    ) -> tuple[Due | None, tuple[expr.Compiled, expr.Compiled] | None] | None:
+        """A scheduled event's or deadline's day, or a risk's chance, compiled (None: an
+        expression failed, already reported)."""
+        timed = t.schedule or t.deadline
+        if timed is not None:
+            kind, text = timed.when
+            field = {"at": "at", "every": "every", "after": "after"}[kind]
+            if t.deadline is not None:
+                field = "by" if kind == "at" else "within"
+            section = "schedule" if t.schedule is not None else "deadline"
+            f = self._expr((*base, section, field), text, env, expr.INT)
+            return None if f is None else ((kind, f), None)
+        if t.risk is not None:
+            chance = self._expr((*base, "risk", "chance"), t.risk.chance, env, expr.INT)
+            out_of = self._expr((*base, "risk", "in"), t.risk.in_, env, expr.INT)
+            if chance is None or out_of is None:
+                return None
+            return None, (chance, out_of)
+        return None, None
 
     def _transition_name(self, i: int) -> str:
         """The trigger, qualified by source state when several transitions share it."""

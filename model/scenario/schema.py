@@ -173,11 +173,90 @@ class Requirement(_Sourced):
     by: Ident | None = Field(None, description="The party whose position this is, if any.")
 
 
+class Schedule(_Frozen):
+    """When a scheduled event happens, without a party choosing it (exactly one field)."""
+
+    at: ExprText | None = Field(None, description="On this day of the stage (day_in_stage).")
+    every: ExprText | None = Field(
+        None, description="Every this many days spent in the source state."
+    )
+    after: ExprText | None = Field(
+        None, description="This many days after the source state was entered."
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> Schedule:
+        _exactly_one(self, ("at", "every", "after"))
+        return self
+
+    @property
+    def when(self) -> tuple[Literal["at", "every", "after"], str | bool | int]:
+        """Which kind of day, and its expression."""
+        if self.at is not None:
+            return "at", self.at
+        if self.every is not None:
+            return "every", self.every
+        assert self.after is not None
+        return "after", self.after
+
+
+class Deadline(_Frozen):
+    """The day by which an obligation must be met (exactly one field); on that day, if the
+    transition's guard (the obligation is still unmet) holds, the transition happens."""
+
+    by: ExprText | None = Field(None, description="By this day of the stage (day_in_stage).")
+    within: ExprText | None = Field(
+        None, description="Within this many days of entering the source state."
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> Deadline:
+        _exactly_one(self, ("by", "within"))
+        return self
+
+    @property
+    def when(self) -> tuple[Literal["at", "after"], str | bool | int]:
+        """The same day as a schedule's ``at`` (``by``) or ``after`` (``within``)."""
+        if self.by is not None:
+            return "at", self.by
+        assert self.within is not None
+        return "after", self.within
+
+
+class Risk(_Frozen):
+    """A chance per day (or per week) that the event happens while it is enabled."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    chance: ExprText = Field(1, description="The chance is `chance` in `in` (whole numbers).")
+    in_: ExprText = Field(alias="in", description="Out of how many (e.g. chance 1 in 50).")
+    per: Literal["day", "week"] = Field(
+        "day",
+        description="'day': the chance on every day it is enabled; 'week': on each day that "
+        "completes a week of the stage (day_in_stage a multiple of 7).",
+    )
+
+
+def _exactly_one(model: BaseModel, names: tuple[str, ...]) -> None:
+    given = [n for n in names if getattr(model, n) is not None]
+    if len(given) != 1:
+        found = ", ".join(given) if given else "none"
+        raise ValueError(f"needs exactly one of {', '.join(names)} (found: {found})")
+
+
+TransitionKind = Literal["decision", "scheduled", "deadline", "risk"]
+
+
 class Transition(_Sourced):
     trigger: Ident = Field(description="The event name.")
     source: Ident | Annotated[tuple[Ident, ...], Field(min_length=1)]
     dest: Ident
-    actor: Ident = Field(description="Id of the party that acts.")
+    actor: Ident | None = Field(
+        None,
+        description="Id of the party that acts (for a deadline: the party that bears the "
+        "obligation). Required for decisions and risks; a scheduled event's actor is the "
+        "schedule.",
+    )
     guard: ExprText = True
     effects: Effects = Field(default_factory=dict, validate_default=True)
     days: ExprText = Field(0, description="Days the step takes (advances the clock).")
@@ -188,7 +267,43 @@ class Transition(_Sourced):
     requires: tuple[Requirement, ...] = Field(
         (), description="Further conditions, each with its source (added by included positions)."
     )
+    schedule: Schedule | None = Field(
+        None, description="A scheduled event: on a day, without a party choosing it."
+    )
+    deadline: Deadline | None = Field(
+        None, description="A deadline: happens on its day if the guard (obligation unmet) holds."
+    )
+    risk: Risk | None = Field(
+        None, description="A daily (or weekly) risk: a chance per day while it is enabled."
+    )
     description: Text | None = None
+
+    @model_validator(mode="after")
+    def _timed_once(self) -> Transition:
+        timed = [n for n in ("schedule", "deadline", "risk") if getattr(self, n) is not None]
+        if len(timed) > 1:
+            raise ValueError(f"is timed in one way only; found {' and '.join(timed)}")
+        if timed:
+            chosen = [n for n in ("weight", "days") if n in self.model_fields_set]
+            if chosen:
+                raise ValueError(
+                    f"a transition with '{timed[0]}' happens by its timing, not by a choice: "
+                    f"remove {' and '.join(repr(n) for n in chosen)}"
+                )
+        if self.actor is None and self.kind in ("decision", "risk"):
+            raise ValueError(f"a {self.kind} needs an 'actor' (the party that acts)")
+        return self
+
+    @property
+    def kind(self) -> TransitionKind:
+        """decision (chosen by weight), scheduled, deadline or risk (a chance per day)."""
+        if self.schedule is not None:
+            return "scheduled"
+        if self.deadline is not None:
+            return "deadline"
+        if self.risk is not None:
+            return "risk"
+        return "decision"
 
     @property
     def sources(self) -> tuple[str, ...]:
