@@ -23,10 +23,21 @@ class Snapshot:
     values: tuple[Value, ...]  # in the order of scenario.variable_names
     day: int
     stage_start: int
+    # The time rules' bookkeeping (docs/semantics.md, "The rules, precisely"): the day the
+    # control state was entered (0 unless the state has events timed by days in the state),
+    # the activity under way as (transition index, days left), and the scheduled events and
+    # deadlines fired today (bit i: transition index i).
+    entered: int = 0
+    activity: tuple[int, int] | None = None
+    fired: int = 0
 
     @property
     def day_in_stage(self) -> int:
         return self.day - self.stage_start
+
+    @property
+    def days_in_state(self) -> int:
+        return self.day - self.entered
 
 
 def weighted_choice(rng: Random, weights: Sequence[int]) -> int:
