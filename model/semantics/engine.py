@@ -32,8 +32,9 @@ from model.base.errors import RunError
 from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Value
 from model.scenario.schema import Quote
+from model.semantics.rules import Key
 from model.semantics.step import Snapshot, weighted_choice
-from model.semantics.table import Key, Table
+from model.semantics.table import Table
 
 Status = Literal["running", "outcome", "stuck", "horizon", "max_steps", "error"]
 
