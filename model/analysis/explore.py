@@ -173,7 +173,7 @@ class StateGraph:
         return 0 if self.node_keys else None
 
     def transition(self, edge: Edge) -> CompiledTransition:
-        return self.scenario.transitions[edge.transition]
+        return self.scenario.transition(edge.transition)
 
     def is_outcome(self, node: int) -> bool:
         return self.state_outcomes[self.node_keys[node][0]] is not None

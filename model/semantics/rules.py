@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.base.errors import EvaluationError, RunError
 from model.base.limits import MAX_RUN_VALUE
-from model.scenario.compiled import Scenario
+from model.scenario.compiled import DAYS, Scenario
 from model.scenario.expr import Value
 from model.semantics.compiler import Compiler, Fn
 from model.semantics.errors import integer, located
@@ -42,8 +42,6 @@ Successor = tuple[int, int, int, Key]
 """One step out of a snapshot: its label (a transition's index, or `DAYS`), its weight, its
 days and the key of the snapshot it leads to."""
 
-DAYS = -1
-"""The label of a step in which days pass and nothing happens (no activity under way)."""
 
 Effect = tuple[int, Fn, int | None, int | None]
 """An effect: the slot it sets, its value, and an integer variable's bounds (low, high; or
