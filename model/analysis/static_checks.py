@@ -132,6 +132,7 @@ class StaticChecks(ScenarioChecks):
         domains["day"] = domains["day_in_stage"] = clock
         sizes["day"] = sizes["day_in_stage"] = len(clock)
         undecided: list[str] = []
+        by_length = False
         for t in sc.transitions:
             # Derived quantities written out: the guard is a function of the names they read.
             trees = [sc.expand(expr.parse(g)) for g in _guard_texts(t)]
@@ -145,6 +146,10 @@ class StaticChecks(ScenarioChecks):
             stage_days = {
                 graph.table.env_stage_days(s) for s in t.sources
             }  # one value per source stage
+            if None in stage_days and "stage_days" in names:
+                undecided.append(t.name)  # a length that reads variables is not enumerated
+                by_length = True
+                continue
             satisfiable = False
             for length in stage_days:
                 env = dict(fixed)
@@ -174,7 +179,9 @@ class StaticChecks(ScenarioChecks):
             self.notes.append(
                 f"guard_never_true was not decided for {len(undecided):,} transition(s) "
                 f"({shown}): their guards read more than {GUARD_DOMAIN_LIMIT:,} combinations of "
-                "values (GUARD_DOMAIN_LIMIT in model/base/limits.py); the exploration still "
+                "values (GUARD_DOMAIN_LIMIT in model/base/limits.py)"
+                + (" or a stage length that reads variables" if by_length else "")
+                + "; the exploration still "
                 "reports transitions that never fire (never_enabled)"
             )
 
