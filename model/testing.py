@@ -26,7 +26,7 @@ then: it does nothing, and shrinking removes it from any failing example.
 
 Hypothesis picks among the enabled rules uniformly, not by the scenario's weights, so runs of
 a scenario with early exits (a walkout in the talks) rarely get far. Switch such transitions
-off through a weight parameter set to 0, e.g. ``state_machine(s, {"walkout_weight": 0})``.
+off through a weight or chance parameter set to 0, e.g. ``state_machine(s, {"walkout_chance": 0})``.
 Hypothesis's own random switching-off of rules ("swarm testing") is disabled here because it
 made shrinking unreliable (see `_all_rules_on`).
 """

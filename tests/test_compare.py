@@ -557,33 +557,31 @@ def test_a_start_that_breaks_a_rule(capsys: pytest.CaptureFixture[str]) -> None:
 # --- the shipped scenario ------------------------------------------------------------------------
 
 
-def test_larger_batches_shorten_the_way_to_the_completed_truce(
+def test_larger_batches_take_fewer_steps_to_the_completed_truce_but_not_fewer_days(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # By hand, default parameters: 2 acceptances + truce_begins; stage 1 releases 33 people
-    # in 3 batches of 11, each a release from Gaza and a matching release from prisons (6
-    # steps); deploy the force, begin the return, stage_1_ends (3); stage 2 releases the
-    # other 100 in 10 batches (9 x 11 + 1: 20 steps); pull back, long-term ceasefire, stage 3
-    # (3): 3 + 6 + 3 + 20 + 3 = 35 steps. Days: stage 1 ends on day 42 (3 batches x 7 days
-    # and 14 days of deployment fit in its 42), stage 2's 10 batches take 70 days (> 42),
-    # stage 3 takes 42: 42 + 70 + 42 = 154.
-    # With batch_size=133 each stage is one batch (33, then 100): 3 + 2 + 3 + 2 + 3 = 13
-    # steps, and every stage lasts its 42 days: day 126.
+    # By hand, default parameters: 2 acceptances + truce_begins (3 steps). The stages last
+    # 42 + 70 + 42 = 154 days, each day its own step (the breakdown risks make every day a
+    # chance to end the truce): 154 steps. Stage 1 releases 33 people in 3 batches of 11, each
+    # a scheduled release from Gaza and a matching release from prisons (6 steps), the force
+    # deploys on schedule, the return begins, stage_1_ends (3); stage 2 releases the other 100
+    # in 10 weekly batches (9 x 11 + 1: 20 steps, the last on day 70), pull back, long-term
+    # ceasefire (2); stage 3 ends on its last day (1): 3 + 154 + 9 + 22 + 1 = 189 steps.
+    # With batch_size=133 each stage is one batch (33, then 100): 3 + 154 + 5 + 4 + 1 = 167
+    # steps, and the stages still last their days: day 154 (before issue 13 the stages were
+    # not enforced, and the larger batches also ended the truce 28 days earlier).
     record = json_of(capsys, str(DEFAULT), str(DEFAULT), "--set-b", "batch_size=133")
     assert record["b"]["set"] == {"batch_size": 133} and record["a"]["set"] == {}
     assert all(not any(s.values()) for s in record["structure"].values())
     outcomes = {o["outcome"]: o for o in record["behaviour"]["outcomes"]}
     completed = outcomes["three_stages_completed"]
     assert completed["status"] == "different"
-    assert (completed["a"]["steps"], completed["a"]["day"]) == (35, 154)
-    assert (completed["b"]["steps"], completed["b"]["day"]) == (13, 126)
-    assert completed["a"]["earliest_day"] == 154 and completed["b"]["earliest_day"] == 126
+    assert (completed["a"]["steps"], completed["a"]["day"]) == (189, 154)
+    assert (completed["b"]["steps"], completed["b"]["day"]) == (167, 154)
+    assert completed["a"]["earliest_day"] == completed["b"]["earliest_day"] == 154
     assert completed["a"]["events"].count("release_batch_from_gaza") == 13
     assert completed["b"]["events"].count("release_batch_from_gaza") == 2
-    assert (
-        "(release_batch_from_gaza, release_batch_from_prisons) ×10"
-        in (completed["a"]["events_compact"])
-    )
+    assert "days_pass ×28, stage_1_ends" in completed["b"]["events_compact"]
     # nothing else changes: the talks and an early end of the truce are not about batches
     assert outcomes["no_agreement"]["status"] == outcomes["truce_collapsed"]["status"] == "same"
 

@@ -39,18 +39,25 @@ def test_run_is_driven_by_a_transitions_machine() -> None:
 def test_enabled_events_list_actors_and_fire_records_history() -> None:
     run = Run(load(DEFAULT))
     enabled = {e.trigger: e.actor for e in run.enabled()}
-    assert enabled == {
+    assert enabled == {  # the walk-outs are daily risks: they happen only on days that pass
         "israel_accepts_framework": "israel",
         "hamas_accepts_framework": "hamas",
         "consultations_continue": "mediators",
-        "israel_leaves_talks": "israel",
-        "hamas_leaves_talks": "hamas",
     }
-    step = run.fire("consultations_continue")
-    assert (step.before.day, step.after.day) == (0, 2)  # "within 48 hours"
+    step = run.fire("consultations_continue")  # an activity of 2 days ("within 48 hours")
+    assert (step.before.day, step.after.day) == (0, 0)
+    assert {e.trigger: e.actor for e in run.enabled()} == {
+        "israel_leaves_talks": "israel",  # each day of it may bring a walk-out
+        "hamas_leaves_talks": "hamas",
+        "consultations_continue": "mediators",  # or pass with the consultations under way
+    }
+    days = [(s.before.day, s.after.day) for s in (run.fire("consultations_continue") for _ in "12")]
+    assert days == [(0, 1), (1, 2)]
     step = run.fire("israel_accepts_framework")
     assert step.changes == {"israel_accepts": (False, True)}
     assert [s.event.trigger for s in run.history] == [
+        "consultations_continue",
+        "consultations_continue",
         "consultations_continue",
         "israel_accepts_framework",
     ]
@@ -123,7 +130,8 @@ def test_weight_zero_disables_and_stuck_is_reported() -> None:
 
 def test_day_in_stage_restarts_when_the_stage_changes() -> None:
     run = Run(load(DEFAULT))
-    run.fire("consultations_continue")
+    for _ in range(3):  # its start, then each of its two days
+        run.fire("consultations_continue")
     run.fire("israel_accepts_framework")
     run.fire("hamas_accepts_framework")
     run.fire("truce_begins")

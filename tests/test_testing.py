@@ -55,11 +55,11 @@ def test_every_shipped_scenario_passes_its_state_machine(path: Path) -> None:
 
 
 def test_cairo_passes_through_all_three_stages_with_walkouts_switched_off() -> None:
-    # Uniform choice among enabled rules rarely gets past the talks (a walkout is one event
-    # away); weights of 0 switch those exits off, so the later invariants get exercised.
+    # Uniform choice among enabled rules rarely gets past the talks (a walk-out is one event
+    # away); chances of 0 switch those exits off, so the later invariants get exercised.
     scenario = load(CAIRO)
     stages: set[str | None] = set()
-    machine = state_machine(scenario, {"walkout_weight": 0, "breakdown_weight": 0})
+    machine = state_machine(scenario, {"walkout_chance": 0, "breakdown_chance": 0})
 
     class Recording(machine):  # type: ignore[misc,valid-type]
         def teardown(self) -> None:

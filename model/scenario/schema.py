@@ -20,7 +20,9 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    SerializerFunctionWrapHandler,
     StringConstraints,
+    model_serializer,
     model_validator,
 )
 
@@ -293,6 +295,16 @@ class Transition(_Sourced):
         if self.actor is None and self.kind in ("decision", "risk"):
             raise ValueError(f"a {self.kind} needs an 'actor' (the party that acts)")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_choice(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A timed transition is dumped without ``weight`` and ``days`` (their defaults), which
+        it may not carry: so that a dump loads again."""
+        data: dict[str, Any] = handler(self)
+        if self.kind != "decision":
+            data.pop("weight", None)
+            data.pop("days", None)
+        return data
 
     @property
     def kind(self) -> TransitionKind:
