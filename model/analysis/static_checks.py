@@ -128,7 +128,7 @@ class StaticChecks(ScenarioChecks):
             else:
                 domains[v.id] = (False, True)
                 sizes[v.id] = 2
-        clock = range(0, self.spec.horizon + 1)
+        clock = range(0, _last_day(graph) + 1)
         domains["day"] = domains["day_in_stage"] = clock
         sizes["day"] = sizes["day_in_stage"] = len(clock)
         undecided: list[str] = []
@@ -177,6 +177,15 @@ class StaticChecks(ScenarioChecks):
                 "values (GUARD_DOMAIN_LIMIT in model/base/limits.py); the exploration still "
                 "reports transitions that never fire (never_enabled)"
             )
+
+
+def _last_day(graph: StateGraph) -> int:
+    """The last day a guard can tell apart: the horizon, or past the saturating clock's caps
+    (every later day reads the same, docs/semantics.md)."""
+    clock = graph.table.clock
+    if clock is None:
+        return graph.table.horizon
+    return max(clock.day, clock.stage) + max(clock.stage_period, clock.state_period)
 
 
 def _guard_texts(t: CompiledTransition) -> list[str]:

@@ -156,7 +156,9 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
     lines = [_md_header(shown), f"# {_md(spec.title)}\n", _md(spec.summary) + "\n"]
     sources = ", ".join(_md(s.title or s.file) for s in spec.sources)
     lines.append(
-        f"Scenario file `{shown}` · horizon {spec.horizon} days · "
+        f"Scenario file `{shown}` · "
+        + ("no horizon" if spec.horizon is None else f"horizon {spec.horizon} days")
+        + " · "
         f"{len(spec.states)} states, {len(scenario.transitions)} transitions · source: {sources}\n"
     )
 

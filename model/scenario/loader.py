@@ -25,6 +25,7 @@ from model.base.limits import (
 )
 from model.base.paths import find_scenario
 from model.scenario import expr
+from model.scenario.clock import unbounded_reads
 from model.scenario.compiled import BUILTINS, SCHEDULE, CompiledTransition, Due, Scenario
 from model.scenario.compose import compose
 from model.scenario.derived import check_derived, measure
@@ -140,6 +141,9 @@ class _Checker:
             self._transition(i, full_env, states, parties, stage_days)
             for i in range(len(spec.transitions))
         ]
+        if spec.horizon is None and not self.problems:
+            for path, message in unbounded_reads(spec, self.expanded):
+                self.fail(path, message)
         invariants = []
         for i, inv in enumerate(spec.invariants):
             f = self._expr(("invariants", i, "holds"), inv.holds, full_env, expr.BOOL)

@@ -439,8 +439,11 @@ class ScenarioSpec(_Frozen):
     initial: Ident = Field(description="Id of the state a run starts in.")
     transitions: tuple[Transition, ...] = ()
     invariants: tuple[Invariant, ...] = ()
-    horizon: Annotated[StrictInt, Field(ge=1, le=36500)] = Field(
-        description="Days modelled: no step may take the clock past it."
+    horizon: Annotated[StrictInt, Field(ge=1, le=36500)] | None = Field(
+        None,
+        description="Days modelled: no step may take the clock past it. Without a horizon "
+        "the scenario runs until an outcome, and the clock is kept exactly only up to the "
+        "largest day any step compares it with (see docs/semantics.md).",
     )
     extends: Text | None = Field(
         None,

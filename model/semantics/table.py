@@ -65,7 +65,11 @@ from model.semantics.rules import (
     Successor,
     Timed,
 )
+from model.semantics.saturation import ClockCap, clock_cap
 from model.semantics.step import Snapshot
+
+NO_HORIZON = 10**12
+"""The horizon of a scenario that declares none: beyond any run."""
 
 
 class Table(Rules):
@@ -76,7 +80,9 @@ class Table(Rules):
         self.scenario = scenario
         self.params = scenario.parameters(params)
         spec = scenario.spec
-        self.horizon = spec.horizon
+        # Without a horizon runs go on until an outcome; the explorer keeps the clock
+        # exactly only up to `clock` (a saturating clock, `saturate`).
+        self.horizon = NO_HORIZON if spec.horizon is None else spec.horizon
         self.states: tuple[str, ...] = tuple(s.id for s in spec.states)
         self.stages: tuple[str, ...] = tuple(s.id for s in spec.stages)
         self.names = scenario.variable_names
@@ -128,6 +134,9 @@ class Table(Rules):
         self.risks: tuple[tuple[RiskCand, ...], ...] = tuple(b[2] for b in built)
         self.tracks_entry = tuple(any(tm[2] != "at" for tm in timed) for timed in self.timed)
         self.quiet_never = tuple(not (t or r) for t, r in zip(self.timed, self.risks))
+        self.clock: ClockCap | None = None
+        if spec.horizon is None and self.start_error is None:
+            self.clock = clock_cap(scenario, self.params, self._stage_days)
         self._initial: Snapshot | None = None
         if self.start_error is None:
             try:
@@ -276,6 +285,13 @@ class Table(Rules):
             snap.activity,
             snap.fired,
         )
+
+    def saturate(self, key: Key) -> Key:
+        """The key the explorer keeps for ``key``: with a saturating clock (no horizon),
+        each clock kept exactly only up to its cap (`model.semantics.saturation`)."""
+        if self.clock is None:
+            return key
+        return self.clock.saturate(key, self.tracks_entry[key[0]])
 
     def snapshot(self, key: Key) -> Snapshot:
         state, values, day, start, entered, act, fired = key
