@@ -211,6 +211,7 @@ class Table:
         self._stage_days = self._stage_lengths()
         # Derived quantities as written: each compiler inlines them where they are read.
         derived = {d.id: parse(d.value) for d in spec.derived}
+        tables = self.scenario.tables  # schedule tables: read by look-ups the compiler builds
         self._compilers: dict[str | None, Compiler] = {}
         for stage in self._state_stages:
             if stage not in self._compilers:
@@ -218,8 +219,8 @@ class Table:
                 length = self._stage_days.get(stage)
                 if length is not None:
                     consts["stage_days"] = length
-                self._compilers[stage] = Compiler(self._slots, consts, derived)
-        base = Compiler(self._slots, dict(self.params), derived)
+                self._compilers[stage] = Compiler(self._slots, consts, derived, tables=tables)
+        base = Compiler(self._slots, dict(self.params), derived, tables=tables)
         self._base = base
         self._derived_values = tuple((name, base.tree(expr.Name(name)).fn) for name in derived)
         self._invariants: tuple[tuple[str, Fn], ...] = tuple(
