@@ -39,12 +39,12 @@ def check_tables(
 
 def _rows(i: int, table: Table, hints: Hints, fail: Fail) -> dict[int, tuple[int, ...]] | None:
     """The rows of ``table`` by whole-number key, each with a value per column."""
-    ok = True
     columns = table.columns or ()
     for j, name in enumerate(columns):
         if name in columns[:j]:
             fail(("tables", i, "columns", j), f"column {name!r} is declared twice")
-            ok = False
+            return None  # the rows cannot be read against these columns
+    ok = True
     out: dict[int, tuple[int, ...]] = {}
     for text, row in table.rows.items():
         key = int(text)
