@@ -20,7 +20,9 @@ from test_one_semantics import _compare_engine, _compare_snapshots, _load
 
 from model.analysis.exact import analyse
 from model.analysis.explore import explore
+from model.analysis.trace import scenario_elements
 from model.base.errors import ScenarioError
+from model.render.site import _elements, _tables
 from model.scenario import expr
 from model.scenario.loader import load, load_text
 from model.semantics.compiler import Compiler
@@ -200,3 +202,28 @@ def test_running_totals_below_the_first_key_and_beyond_the_last() -> None:
     assert [f({"i": i}) for i in (-3, -2, 0, 1, 6, 7, 10**15)] == [0, 5, 5, 8, 8, 12, 12]
     g = expr.compile_expr(expr.parse("t[i, 'b']"), {"t": TABLE})
     assert [g({"i": i}) for i in (-2, 0, 7)] == [5, 9, 1]  # 0 is not listed: the default
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def test_trace_counts_tables_as_elements_with_provenance() -> None:
+    elements = scenario_elements(load(FIXTURE))
+    tables = [e for e in elements if e.path[0] == "tables"]
+    assert [e.label for e in tables] == ["releases", "breakdown_risk"]
+    assert tables[0].quote is not None and tables[1].assumption == "test fixture"
+
+
+def test_docs_pages_list_tables_with_their_rows() -> None:
+    spec = load(FIXTURE).spec
+    assert "\n".join(_tables(spec)) == (
+        "## Schedule tables\n\n"
+        "`releases`: People released on each day of the first stage, by category.\n\n"
+        "| key | civilians | soldiers |\n|---|---|---|\n| 1 | 3 | 0 |\n| 7 | 4 | 1 |\n"
+        "| 9 | 0 | 2 |\n\n"
+        "`breakdown_risk`: Relative weight of a breakdown on each day (higher before the first "
+        "release). A key not listed reads 1.\n\n"
+        "| key | value |\n|---|---|\n| 0 | 3 |\n| 1 | 2 |\n"
+    )
+    assert ("table", "releases") in [(e.kind, e.name) for e in _elements(spec)]
+    assert _tables(load(ROOT / "tests" / "fixtures" / "derived" / "aid_trucks.yaml").spec) == []

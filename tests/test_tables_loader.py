@@ -282,3 +282,29 @@ sources:
     text = MINIMAL.replace("states:\n", "includes:\n  - file: m.yaml\nstates:\n", 1)
     text = text.replace("guard: hostages_held > 0", "guard: trucks[day] > 0")
     assert set(load(write(tmp_path, text)).tables) == {"releases", "trucks"}
+
+
+def test_a_table_declared_differently_by_a_mechanism_is_refused(tmp_path: Path) -> None:
+    mechanism = f"""\
+mechanism: schedule
+title: A schedule
+summary: A release schedule shared by scenarios.
+sources:
+  - id: seed
+    file: seeds/000_fe535af938dae792.txt
+{TABLES}"""
+    (tmp_path / "m.yaml").write_text(mechanism.replace("3: 800", "3: 900"), encoding="utf-8")
+    text = with_tables().replace("states:\n", "includes:\n  - file: m.yaml\nstates:\n", 1)
+    found = problems(write(tmp_path, text))
+    assert len(found) == 1
+    assert "table 'trucks' is declared differently in " in found[0]
+
+
+def test_a_scenario_that_extends_another_reads_its_tables(tmp_path: Path) -> None:
+    write(tmp_path, with_tables(), "base.yaml")
+    child = (
+        "id: child\ntitle: Child\nsummary: Reads the base's table.\nextends: base.yaml\n"
+        "invariants:\n  - id: trucks_listed\n    holds: trucks[3] == 800\n    assumption: test\n"
+    )
+    scenario = load(write(tmp_path, child))
+    assert set(scenario.tables) == {"releases", "trucks"}

@@ -34,7 +34,9 @@ from model.scenario.schema import BoolVariable, EnumVariable, IntVariable, Quote
 from model.scenario.shape import schema_problems
 from model.scenario.yamlsource import Document, Path_, read_file, read_text
 
-RESERVED_NAMES = frozenset({*BUILTINS, *expr.FUNCTIONS, *expr.CONSTANTS, "True", "False"})
+RESERVED_NAMES = frozenset(
+    {*BUILTINS, *expr.FUNCTIONS, expr.UPTO, *expr.CONSTANTS, "True", "False"}
+)
 """Names no variable or parameter may take: they mean something in every expression."""
 _RESERVED_TRIGGERS = frozenset({"trigger", "state"})
 _RESERVED_TRIGGER_PREFIXES = ("is_", "to_", "may_")  # methods `transitions` adds to a model
