@@ -10,6 +10,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
+import pytest
 import yaml
 from conftest import ROOT
 from hypothesis import given, reject, settings
@@ -25,6 +26,7 @@ from model.base.errors import ScenarioError
 from model.render.site import _elements, _tables
 from model.scenario import expr
 from model.scenario.loader import load, load_text
+from model.scenario.walk import names
 from model.semantics.compiler import Compiler
 from model.semantics.engine import Run
 
@@ -227,3 +229,13 @@ def test_docs_pages_list_tables_with_their_rows() -> None:
     )
     assert ("table", "releases") in [(e.kind, e.name) for e in _elements(spec)]
     assert _tables(load(ROOT / "tests" / "fixtures" / "derived" / "aid_trucks.yaml").spec) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["t[i + 1, 'a']", "upto(t, i, 'b')", "upto(t, min(i, 3), 'a') - t[-2, 'b']"],
+)
+def test_reads_render_back_to_the_same_tree_and_name_their_table(text: str) -> None:
+    tree = expr.parse(text)
+    assert expr.parse(expr.render(tree)) == tree
+    assert names(tree) == {"t", "i"}
