@@ -93,6 +93,14 @@ class StaticChecks(ScenarioChecks):
                     f"parameter {p.id!r} is never read",
                     self.where(("parameters", i)),
                 )
+        for i, table in enumerate(spec.tables):
+            if table.id not in read:
+                yield Finding(
+                    "unused_table",
+                    table.id,
+                    f"table {table.id!r} is never read",
+                    self.where(("tables", i)),
+                )
         actors = {t.actor for t in spec.transitions}
         for i, party in enumerate(spec.parties):
             if party.id not in actors:

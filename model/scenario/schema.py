@@ -268,6 +268,7 @@ FindingKind = Literal[
     "unused_state",
     "unused_variable",
     "unused_parameter",
+    "unused_table",
     "unused_party",
 ]
 """Kinds of finding `model.check` reports (docs/checks.md explains each)."""
