@@ -29,6 +29,7 @@ from model.scenario.loader import load, load_text
 from model.scenario.walk import names
 from model.semantics.compiler import Compiler
 from model.semantics.engine import Run
+from model.testing import run_state_machine
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tables" / "releases.yaml"
 with_tables = st.one_of(
@@ -239,3 +240,7 @@ def test_reads_render_back_to_the_same_tree_and_name_their_table(text: str) -> N
     tree = expr.parse(text)
     assert expr.parse(expr.render(tree)) == tree
     assert names(tree) == {"t", "i"}
+
+
+def test_the_hypothesis_state_machine_runs_a_scenario_with_tables() -> None:
+    run_state_machine(str(FIXTURE), settings=settings(max_examples=10))
