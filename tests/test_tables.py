@@ -17,6 +17,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from strategies import scenario_data
 from test_explore import _as_reference, _semantics_search
+from test_fastpath import assert_same, assert_same_summaries
 from test_one_semantics import _compare_engine, _compare_snapshots, _load
 
 from model.analysis.exact import analyse
@@ -59,6 +60,14 @@ def test_explorer_matches_a_search_on_semantics_with_tables(
     scenario = _load(data)
     ref = _semantics_search(scenario, max_states)
     assert _as_reference(explore(scenario, max_states=max_states)) == ref
+
+
+@settings(max_examples=100)
+@given(with_tables)
+def test_fast_path_matches_the_engine_and_the_reference_with_tables(data: dict[str, Any]) -> None:
+    scenario = _load(data)
+    assert_same(scenario, {}, range(4), steps=40)  # fast path (memo and not) vs the engine
+    assert_same_summaries(scenario, {}, range(8), steps=40)  # vs the reference runner
 
 
 # --- reads written out by hand ------------------------------------------------------------
