@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from model.scenario import expr
+from model.scenario import expr, walk
 from model.scenario.schema import ScenarioSpec
 from model.scenario.yamlsource import Path_
 
@@ -26,15 +26,21 @@ Read = tuple[str, expr.Expr | None]
 read in another way, such as in arithmetic)."""
 
 
-def clock_reads(e: expr.Expr, constant: Callable[[expr.Expr], bool]) -> Iterator[Read]:
+def clock_reads(
+    e: expr.Expr, constant: Callable[[expr.Expr], bool], last_keys: Mapping[str, int]
+) -> Iterator[Read]:
     """Each read of `CLOCK` in ``e``: in a comparison with an expression for which
-    ``constant`` holds, with that expression; otherwise with None."""
+    ``constant`` holds, with that expression; otherwise with None. A table read indexed by
+    the clock itself (``releases[day_in_stage]``, ``upto(releases, day)``) compares it with
+    the table's keys: beyond the last one (``last_keys``) every day reads the same."""
     match e:
         case expr.Name(id=n):
             if n in CLOCK:
                 yield n, None
         case expr.Const():
             return
+        case expr.Lookup(table=t, index=expr.Name(id=n)) if n in CLOCK:
+            yield n, expr.Const(max(0, last_keys.get(t, 0)))
         case expr.Compare(left=a, comparators=cs):
             operands = (a, *cs)
             plain: set[int] = set()
@@ -50,10 +56,10 @@ def clock_reads(e: expr.Expr, constant: Callable[[expr.Expr], bool]) -> Iterator
                     plain.add(i + 1)
             for i, x in enumerate(operands):
                 if i not in plain:
-                    yield from clock_reads(x, constant)
+                    yield from clock_reads(x, constant, last_keys)
         case _:
             for child in children(e):
-                yield from clock_reads(child, constant)
+                yield from clock_reads(child, constant, last_keys)
 
 
 def children(e: expr.Expr) -> tuple[expr.Expr, ...]:
@@ -71,6 +77,8 @@ def children(e: expr.Expr) -> tuple[expr.Expr, ...]:
             return (a, *cs)
         case expr.IfExp(test=t, body=b, orelse=o):
             return (t, b, o)
+        case expr.Lookup(index=i):
+            return (i,)
     raise AssertionError(e)  # pragma: no cover
 
 
@@ -88,13 +96,14 @@ def unbounded_reads(
     """
     params = {p.id for p in spec.parameters}
     fixed = params | {"stage_days"}
+    last_keys = {t.id: max((int(k) for k in t.rows), default=0) for t in spec.tables}
 
     def constant(e: expr.Expr) -> bool:
-        return expr.names(e) <= fixed
+        return walk.names(e) <= fixed
 
     out: list[tuple[Path_, str]] = []
     for i, st in enumerate(spec.stages):
-        if st.days is not None and not expr.names(_tree(st.days)) <= params:
+        if st.days is not None and not walk.names(_tree(st.days)) <= params:
             out.append(
                 (
                     ("stages", i, "days"),
@@ -104,8 +113,8 @@ def unbounded_reads(
                 )
             )
     for path, text in step_expressions(spec):
-        tree = expr.expand(_tree(text), derived) if derived else _tree(text)
-        for name, compared in clock_reads(tree, constant):
+        tree = walk.expand(_tree(text), derived) if derived else _tree(text)
+        for name, compared in clock_reads(tree, constant, last_keys):
             if compared is None:
                 out.append((path, _message(name)))
                 break

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from math import lcm
 
-from model.scenario import expr
+from model.scenario import expr, walk
 from model.scenario.clock import clock_reads, step_expressions
 from model.scenario.compiled import Scenario
 from model.scenario.expr import Value
@@ -69,9 +69,10 @@ def clock_cap(
 
     caps = {"day": 0, "day_in_stage": max(every_length), "state": 0}
     stage_period = state_period = 1
+    last_keys = {t: max(rows.rows, default=0) for t, rows in scenario.tables.items()}
     trees = [scenario.expand(expr.parse(expr.text_of(t))) for _, t in step_expressions(spec)]
     for tree in trees:
-        for name, compared in clock_reads(tree, lambda e: expr.names(e) <= fixed):
+        for name, compared in clock_reads(tree, lambda e: walk.names(e) <= fixed, last_keys):
             assert compared is not None, "refused by the loader when there is no horizon"
             caps[name] = max(caps[name], *values(compared))
     for t in spec.transitions:

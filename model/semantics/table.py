@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
-from model.scenario import expr
+from model.scenario import expr, walk
 from model.scenario.compiled import CompiledTransition, DerivedEnv, Scenario
 from model.scenario.expr import Value
 from model.scenario.yamlsource import Path_
@@ -104,6 +104,7 @@ class Table(Rules):
         self._stage_days = self._stage_lengths()
         # Derived quantities as written: each compiler inlines them where they are read.
         derived = {d.id: parse(d.value) for d in spec.derived}
+        tables = self.scenario.tables  # schedule tables: read by look-ups the compiler builds
         self._compilers: dict[str | None, Compiler] = {}
         for stage in self._state_stages:
             if stage not in self._compilers:
@@ -114,8 +115,8 @@ class Table(Rules):
                     consts["stage_days"] = length
                 elif stage in self._variable_lengths:  # read in each snapshot
                     inlined = {**derived, "stage_days": self._variable_lengths[stage]}
-                self._compilers[stage] = Compiler(self._slots, consts, inlined)
-        base = Compiler(self._slots, dict(self.params), derived)
+                self._compilers[stage] = Compiler(self._slots, consts, inlined, tables=tables)
+        base = Compiler(self._slots, dict(self.params), derived, tables=tables)
         self._base = base
         self._derived_values = tuple((name, base.tree(expr.Name(name)).fn) for name in derived)
         self._invariants: tuple[tuple[str, Fn], ...] = tuple(
@@ -156,7 +157,7 @@ class Table(Rules):
         for stage, f in self.scenario.stage_days.items():
             out[stage] = None
             text = self.scenario.spec.stages[stage_pos[stage]].days
-            if text is not None and expr.names(parse(text)) & variables:
+            if text is not None and walk.names(parse(text)) & variables:
                 # A length that reads variables ("one more day per ten released") is an
                 # expression of the snapshot: inlined where `stage_days` is read.
                 self._variable_lengths[stage] = parse(text)
