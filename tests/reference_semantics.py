@@ -170,7 +170,7 @@ class Semantics:
         if len(conditions) > 1:  # find which one (only on this error path)
             for where, text in conditions:
                 try:
-                    expr.compile_expr(expr.parse(expr.text_of(text)))(env)
+                    expr.compile_expr(expr.parse(expr.text_of(text)), self.scenario.tables)(env)
                 except ArithmeticError as raised:
                     field, exc = where, raised
                     break

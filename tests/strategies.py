@@ -99,6 +99,47 @@ def _derived(
     return out
 
 
+def _tables(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """One or two schedule tables ``tb0``, ``tb1``: keys from -1 to 8 (days, and a key before
+    the start), small values; a table may have columns ``a``, ``b`` (a row may leave one out),
+    and a default."""
+    out = []
+    for i in range(draw(st.integers(1, 2))):
+        columns = draw(st.sampled_from([None, ["a"], ["a", "b"]]))
+        keys = draw(st.lists(st.integers(-1, 8), min_size=1, max_size=4, unique=True))
+        cell = st.integers(-3, 5)
+        rows: dict[int, Any] = {}
+        for k in keys:
+            if columns is None:
+                rows[k] = draw(cell)
+            else:
+                chosen = draw(st.lists(st.sampled_from(columns), unique=True, max_size=2))
+                rows[k] = {c: draw(cell) for c in chosen}
+        table: dict[str, Any] = {"id": f"tb{i}", "rows": rows, **_provenance(draw)}
+        if columns is not None:
+            table["columns"] = columns
+        if draw(st.booleans()):
+            table["default"] = draw(st.integers(-2, 3))
+        out.append(table)
+    return out
+
+
+def _table_reads(draw: st.DrawFn, tables: list[dict[str, Any]], ints: list[str]) -> list[str]:
+    """Two to four reads of ``tables`` (``tb0[i]``, ``tb1[i, 'a']``, ``upto(tb0, i)``), each
+    indexed by a name in ``ints`` or a small constant."""
+    reads = []
+    for _ in range(draw(st.integers(2, 4))):
+        table = draw(st.sampled_from(tables))
+        index = draw(st.sampled_from([*ints, str(draw(st.integers(-2, 9)))]))
+        columns = table.get("columns")
+        column = f", '{draw(st.sampled_from(columns))}'" if columns else ""
+        if draw(st.booleans()):
+            reads.append(f"upto({table['id']}, {index}{column})")
+        else:
+            reads.append(f"{table['id']}[{index}{column}]")
+    return reads
+
+
 @st.composite
 def scenario_data(
     draw: st.DrawFn,
@@ -107,6 +148,7 @@ def scenario_data(
     hazards: bool = False,
     derived: bool = False,
     requires: bool = False,
+    tables: bool = False,
 ) -> dict[str, Any]:
     """A random valid scenario as the plain data a YAML file would hold.
 
@@ -115,7 +157,9 @@ def scenario_data(
     ``derived``, it declares derived quantities that guards, effects, weights, durations and
     invariants read (without it, nothing drawn differs: other tests rely on the scenarios).
     With ``requires``, transitions may carry further conditions (``requires: [{holds: ...}]``),
-    so that errors are placed at the condition that raised them (likewise opt-in).
+    so that errors are placed at the condition that raised them (likewise opt-in). With
+    ``tables``, it declares schedule tables that guards, effects, weights, durations and
+    derived quantities read (likewise opt-in).
     """
     n_parties = draw(st.integers(1, 3))
     parties = [
@@ -177,6 +221,10 @@ def scenario_data(
             enums[name] = values
 
     readable_ints = ints + param_names + ["day", "day_in_stage"]
+    table_entries = []
+    if tables:
+        table_entries = _tables(draw)
+        readable_ints = readable_ints + _table_reads(draw, table_entries, readable_ints)
     derived_ints: list[str] = []
     derived_bools: list[str] = []
     derived_entries = []
@@ -267,4 +315,6 @@ def scenario_data(
         data["invariants"] = invariants
     if derived_entries:
         data["derived"] = derived_entries
+    if table_entries:
+        data["tables"] = table_entries
     return data

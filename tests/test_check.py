@@ -87,6 +87,7 @@ CASES = [
     Case("unused_state.yaml", (("unused_state", "stage_3_in_force", 0),)),
     Case("unused_variable.yaml", (("unused_variable", "return_north", 0),)),
     Case("unused_parameter.yaml", (("unused_parameter", "batch_size", 0),)),
+    Case("unused_table.yaml", (("unused_table", "releases", 0),)),
     Case("unused_party.yaml", (("unused_party", "arab_force", 0),)),
     Case(
         "expected_finding_missing.yaml",

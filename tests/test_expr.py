@@ -26,11 +26,11 @@ from model.scenario.expr import (
     EnumType,
     ExprError,
     compile_expr,
-    names,
     parse,
     render,
     typecheck,
 )
+from model.scenario.walk import names
 
 # --- a fixed environment ---------------------------------------------------------------------
 
@@ -508,7 +508,16 @@ def test_bool_is_never_an_int() -> None:
         ("2 ** 3", r"\*\*"),
         ("x / 2", "use '//'"),
         ("lambda: 1", "lambda is not allowed"),
-        ("x[0]", "indexing"),
+        ("(x + 1)[0]", "only a table is indexed, by its name"),
+        ("x[0:1]", "slices are not allowed"),
+        ("x[0, 'a', 'b']", "takes an index and at most one column"),
+        ("x[0, 1]", "a column name in quotes"),
+        ("upto(x)", "upto\\(\\) takes a table, an index and optionally a column, found 1"),
+        ("upto(x, 1, 'a', 2)", "found 4 arguments"),
+        ("upto(x + 1, 2)", "the first argument of upto\\(\\) is a table's name"),
+        ("upto(x, 2, y)", "a column name in quotes"),
+        ("upto(x, i=2)", "no keyword arguments"),
+        ("upt(x, 1)", "did you mean 'upto'"),
         ("(y := 1)", "':=' is not allowed"),
         ("1.5", "literal 1.5 is not allowed"),
         ("1e3", "is not allowed"),

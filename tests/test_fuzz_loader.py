@@ -53,7 +53,7 @@ from hypothesis import event, given, settings
 
 from model.base.errors import ScenarioError
 from model.base.limits import MAX_BYTES, MAX_VALUE_DIGITS, MAX_YAML_DEPTH
-from model.scenario import expr
+from model.scenario import expr, walk
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load
 from model.simulate import main as simulate_main
@@ -262,7 +262,7 @@ def test_hostile_expression_is_refused_or_evaluates(text: str) -> None:
     except expr.ExprError as exc:
         assert str(exc)
         return
-    digits = expr.max_digits(tree)
+    digits = walk.max_digits(tree)
     if digits > MAX_VALUE_DIGITS:
         return  # the loader refuses it (test_loader_errors.py)
     try:

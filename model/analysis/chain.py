@@ -45,6 +45,7 @@ class Chain:
     source: Ints  # edges a run can take (none out of an error-only node)
     target: Ints
     weight: Weights
+    days: Ints  # per edge: the days the step takes
     total: Weights  # per node: sum of enabled weights, error steps included (0: terminal)
     error_weight: Weights  # per node: share of `total` whose step breaks a rule
     live: NDArray[np.bool_]  # an ending (terminal node or error) can be reached from here
@@ -72,6 +73,7 @@ class _Arrays:
     source: Ints
     target: Ints
     weight: Weights
+    days: Ints
 
 
 def _graph_arrays(graph: StateGraph) -> _Arrays:
@@ -97,6 +99,7 @@ def _graph_arrays(graph: StateGraph) -> _Arrays:
         source=_int64(graph.edge_source),
         target=_int64(graph.edge_target),
         weight=weight,
+        days=_int64(graph.edge_days),
     )
 
 
@@ -113,7 +116,7 @@ def chain(graph: StateGraph) -> Chain:
 
     a = _graph_arrays(graph)
     n = a.n
-    source, target, weight = a.source, a.target, a.weight
+    source, target, weight, days = a.source, a.target, a.weight, a.days
     if weight.dtype != object and len(weight):
         degree = int(np.bincount(source, minlength=n).max())
         if int(weight.max()) * degree >= 2**63:  # a node's sum could overflow int64
@@ -122,7 +125,7 @@ def chain(graph: StateGraph) -> Chain:
     broken = _error_weights(graph, error_weight)
     if len(broken):  # a guard, weight or duration cannot be evaluated: runs stop there
         keep = ~np.isin(source, broken)
-        source, target, weight = source[keep], target[keep], weight[keep]
+        source, target, weight, days = source[keep], target[keep], weight[keep], days[keep]
     total = error_weight.copy()
     np.add.at(total, source, weight)
     ending = a.outcome.copy()
@@ -134,10 +137,10 @@ def chain(graph: StateGraph) -> Chain:
     for i in np.flatnonzero((total == 0) & (ending == TRANSIENT)).tolist():
         ending[i] = stuck + table.blocked(keys_[i])
     live = _live(n, source, target, (ending != TRANSIENT) | (error_weight != 0))
-    component, order, cyclic = _components(n, source, target)
+    component, order, cyclic = components(n, source, target)
     return Chain(
-        n, a.day, ending, keys, source, target, weight, total, error_weight, live, component,
-        order, cyclic,
+        n, a.day, ending, keys, source, target, weight, days, total, error_weight, live,
+        component, order, cyclic,
     )  # fmt: skip
 
 
@@ -180,7 +183,7 @@ def _live(
     return live[:n]
 
 
-def _components(
+def components(
     n: int, source: Ints, target: Ints
 ) -> tuple[Ints, Ints, NDArray[np.bool_]]:  # fmt: skip
     """Strongly connected components, their topological order and which have a cycle."""

@@ -52,21 +52,25 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
 from model.analysis.chain import TRANSIENT, Chain, Kind, chain
+from model.analysis.endings import (
+    NO_OUTCOME,
+    ExactEnding,
+    Number,
+    beyond_cap,
+    float_endings,
+    fraction_endings,
+)
 from model.analysis.explore import StateGraph, explore
 from model.analysis.solvers import DEFAULT_TOLERANCE, METHODS, Method
 from model.base.limits import FRACTION_MEMORY_BUDGET, MAX_INTERVAL_ITERATIONS
 from model.scenario.compiled import ParamValue, Scenario
 
 Solved = Literal["fraction", "sparse", "interval"]
-Number = Fraction | float
-
-NO_OUTCOME = ("stuck", "horizon", "error", "cycling")
-"""Endings without an outcome, in report order."""
 
 FRACTION_BYTES_PER_STATE = 600
 """Memory of the rational solver per transient state, for `FRACTION_MEMORY_BUDGET`:
@@ -81,41 +85,6 @@ DEFAULT_MAX_STATES = 200_000
 
 class IncompleteGraph(ValueError):
     """The state graph was cut off (``max_states``): exact probabilities are unknown."""
-
-
-@dataclass(frozen=True)
-class ExactEnding:
-    """One way a run can end, with its exact probability and the days it takes."""
-
-    kind: Kind
-    name: str
-    probability: Number
-    days: Mapping[int, Number] = field(repr=False)
-    """Probability of ending this way on each day (sums to ``probability``); empty for
-    ``cycling``, which never ends."""
-
-    @property
-    def expected_days(self) -> Number | None:
-        """Mean day of the ending, given that the run ends this way (None if it cannot)."""
-        if not self.days or self.probability == 0:
-            return None
-        total = sum((d * p for d, p in self.days.items()), start=self._zero())
-        return total / self.probability
-
-    def quantile(self, q: float) -> int | None:
-        """The smallest day by which a share ``q`` of the runs ending this way have ended."""
-        if not self.days or self.probability == 0:
-            return None
-        acc = self._zero()
-        target = self.probability * (Fraction(q) if isinstance(acc, Fraction) else q)
-        for day in sorted(self.days):
-            acc += self.days[day]
-            if acc >= target:
-                return day
-        return max(self.days)  # pragma: no cover - float rounding only
-
-    def _zero(self) -> Number:
-        return Fraction(0) if isinstance(self.probability, Fraction) else 0.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +107,9 @@ class ExactResult:
     the exact values exceed them by at most this much in all (None for exact solves)."""
     iterations: int = 0
     """Steps of interval iteration (0 for exact solves)."""
+    clock_cap: int | None = None
+    """With a saturating clock (a scenario without a horizon): the last day kept exactly;
+    later days are one value, and expected days come from the steps' durations."""
     tolerance: float | None = None
     """The bound interval iteration aimed at (`bound` is above it only when it stopped at
     `MAX_INTERVAL_ITERATIONS`)."""
@@ -174,9 +146,15 @@ class ExactResult:
 # ending can be reached: ``cycling``) and the mass whose step breaks a rule at each node.
 
 
-def _fraction_flow(c: Chain) -> tuple[dict[int, Fraction], dict[int, Fraction]]:
+def _fraction_flow(
+    c: Chain,
+    start: Mapping[int, Fraction] | None = None,
+    visits: dict[int, Fraction] | None = None,
+) -> tuple[dict[int, Fraction], dict[int, Fraction]]:
     """Rational arithmetic: mass flows through the components in topological order; each
-    cyclic component is solved exactly by Gaussian elimination."""
+    cyclic component is solved exactly by Gaussian elimination. ``start``: the mass put in
+    at each node (default: 1 at the start); ``visits``, if given, receives the expected
+    visits of each transient node."""
     import numpy as np
 
     by_source = np.argsort(c.source, kind="stable")
@@ -188,10 +166,12 @@ def _fraction_flow(c: Chain) -> tuple[dict[int, Fraction], dict[int, Fraction]]:
     cuts = (np.flatnonzero(np.diff(comp)) + 1).tolist()
     cyclic = c.cyclic[comp[[0, *cuts]]].tolist() if len(transient) else []
     nodes = transient.tolist()
-    inflow: dict[int, Fraction] = {0: Fraction(1)}
+    inflow: dict[int, Fraction] = {0: Fraction(1)} if start is None else dict(start)
     errors: dict[int, Fraction] = {}
 
     def push(i: int, mass: Fraction, skip: Mapping[int, int] | None) -> None:
+        if visits is not None:
+            visits[i] = mass
         share = mass / total[i]
         if error_weight[i]:
             errors[i] = share * error_weight[i]
@@ -218,6 +198,34 @@ def _fraction_flow(c: Chain) -> tuple[dict[int, Fraction], dict[int, Fraction]]:
             if mass:
                 push(i, mass, index)
     return inflow, errors
+
+
+def _fraction_days(
+    c: Chain, visits: Mapping[int, Fraction]
+) -> tuple[dict[int, Fraction], dict[int, Fraction]]:
+    """Day-weighted masses: for each node where runs end, the sum over the runs ending there
+    of probability × days taken (so that dividing by the probability gives the mean day
+    without reading the node's day, which a saturating clock does not keep). They solve the
+    same system as the visits, with mass put in at each step's target: its source's visits ×
+    its probability × its days."""
+    total = c.total.tolist()
+    inject: dict[int, Fraction] = {}
+    for i, j, w, d in zip(c.source.tolist(), c.target.tolist(), c.weight.tolist(), c.days.tolist()):
+        if d and i in visits:
+            inject[j] = inject.get(j, Fraction(0)) + visits[i] * Fraction(w * d, total[i])
+    return _fraction_flow(c, inject)
+
+
+def _zero_day_cycles(c: Chain) -> int:
+    """Groups of states a run can go round without a day passing (with a saturating clock,
+    cycles in which days pass are ordinary: the clock no longer grows)."""
+    import numpy as np
+
+    from model.analysis.chain import components
+
+    instant = c.days == 0
+    _, _, cyclic = components(c.n, c.source[instant], c.target[instant])
+    return int(np.count_nonzero(cyclic))
 
 
 def _solve_component(
@@ -273,7 +281,7 @@ def _transient_system(c: Chain) -> tuple[int, Any, Any, Any, Any]:
     return int(row[0]), transient, qt, pt, error_share
 
 
-def _sparse_flow(c: Chain) -> tuple[Any, Any]:
+def _sparse_flow(c: Chain, with_days: bool = False) -> tuple[Any, Any, Any]:
     """Floating point: expected visits ``v`` to the live transient nodes solve
     ``(I - Q)^T v = e_start``, one sparse LU factorisation.
 
@@ -282,7 +290,8 @@ def _sparse_flow(c: Chain) -> tuple[Any, Any]:
     order (no column permutation) the factors fill in only inside those blocks. The matrix is
     column diagonally dominant (a column holds 1 - Q_jj on the diagonal and the other
     probabilities of leaving j below it), so elimination without row exchanges is stable,
-    and the diagonal is never 0 (a live node can leave)."""
+    and the diagonal is never 0 (a live node can leave). ``with_days``: also the
+    day-weighted masses (see `_fraction_days`)."""
     import numpy as np
     from scipy.sparse import identity
     from scipy.sparse.linalg import splu
@@ -290,12 +299,29 @@ def _sparse_flow(c: Chain) -> tuple[Any, Any]:
     start, transient, qt, pt, error_share = _transient_system(c)
     m = len(transient)
     if start < 0:
-        return _at_start(c)
+        return (*_at_start(c), None)
     rhs = np.zeros(m)
     rhs[start] = 1.0
     matrix = (identity(m, format="csc") - qt).tocsc()
-    v = splu(matrix, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(rhs)
-    return _flows(c, transient, pt, error_share, v)
+    lu = splu(matrix, permc_spec="NATURAL", diag_pivot_thresh=0.0)
+    v = lu.solve(rhs)
+    ends, errors = _flows(c, transient, pt, error_share, v)
+    if not with_days:
+        return ends, errors, None
+    # The days: the same system, mass put in where each step's days are spent (see
+    # `_fraction_days`).
+    row = np.full(c.n, -1, dtype=np.int64)
+    row[transient] = np.arange(m)
+    total = c.total.astype(float)
+    src_row = row[c.source]
+    took = c.days.astype(float) * c.weight.astype(float) / total[c.source]
+    took[src_row < 0] = 0.0
+    inject = np.zeros(c.n)
+    np.add.at(inject, c.target, np.where(src_row >= 0, took * v[np.maximum(src_row, 0)], 0.0))
+    u = lu.solve(inject[transient])
+    ends_u, errors_u = _flows(c, transient, pt, error_share, u)
+    ends_u += np.where(row < 0, inject, 0.0)
+    return ends, errors, (ends_u, errors_u)
 
 
 def _at_start(c: Chain) -> tuple[Any, Any]:
@@ -403,14 +429,23 @@ def analyse(
         method = "fraction" if _fraction_bytes(c) <= FRACTION_MEMORY_BUDGET else "sparse"
     bound: float | None = None
     steps = 0
+    clock = graph.table.clock
+    cap = None if clock is None else clock.day
     if method == "fraction":
-        endings = _fraction_endings(c, labels, *_fraction_flow(c))
+        visits: dict[int, Fraction] = {}
+        ends_f, errors_f = _fraction_flow(c, visits=visits)
+        endings = fraction_endings(c, labels, ends_f, errors_f)
+        if cap is not None:
+            endings = beyond_cap(c, endings, cap, _fraction_days(c, visits))
     else:
+        weighted = None
         if method == "sparse":
-            ends, errors = _sparse_flow(c)
+            ends, errors, weighted = _sparse_flow(c, with_days=cap is not None)
         else:
             ends, errors, bound, steps = _interval_flow(c, tolerance)
-        endings = _float_endings(c, labels, ends, errors)
+        endings = float_endings(c, labels, ends, errors)
+        if cap is not None:
+            endings = beyond_cap(c, endings, cap, weighted)
     return ExactResult(
         scenario_id=scenario.id,
         params=dict(graph.params),
@@ -418,7 +453,8 @@ def analyse(
         edges=len(graph.edges),
         method=method,
         endings=tuple(endings),
-        cyclic_components=int(c.cyclic.sum()),
+        cyclic_components=int(c.cyclic.sum()) if cap is None else _zero_day_cycles(c),
+        clock_cap=cap,
         solve_seconds=time.perf_counter() - started,
         bound=bound,
         iterations=steps,
@@ -431,70 +467,6 @@ def _check_options(method: str, tolerance: float) -> None:
         raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
     if not 0 < tolerance < 1:
         raise ValueError(f"tolerance must be between 0 and 1, found {tolerance}")
-
-
-def _fraction_endings(
-    c: Chain, labels: list[str], ends: Mapping[int, Fraction], errors: Mapping[int, Fraction]
-) -> list[ExactEnding]:
-    days: dict[tuple[Kind, str], dict[int, Number]] = {}
-    zero = Fraction(0)
-
-    def add(key: tuple[Kind, str], day: int, mass: Fraction) -> None:
-        per_day = days.setdefault(key, {})
-        per_day[day] = per_day.get(day, zero) + mass
-
-    cycling = zero
-    ending, day = c.ending.tolist(), c.day.tolist()
-    for j, mass in ends.items():
-        if ending[j] == TRANSIENT:
-            cycling += mass
-        else:
-            add(c.keys[ending[j]], day[j], mass)
-    for i, mass in errors.items():
-        add(("no_outcome", "error"), day[i], mass)
-    return _endings(labels, days, cycling, zero)
-
-
-def _float_endings(c: Chain, labels: list[str], ends: Any, errors: Any) -> list[ExactEnding]:
-    """The same as `_fraction_endings`, on arrays: masses grouped by (ending, day)."""
-    import numpy as np
-
-    keys = [*c.keys, ("no_outcome", "error")]
-    terminal = c.ending != TRANSIENT
-    cycling = float(ends[~terminal].sum())
-    key = np.concatenate([c.ending[terminal], np.full(c.n, len(keys) - 1)])
-    day = np.concatenate([c.day[terminal], c.day])
-    mass = np.concatenate([ends[terminal], errors])
-    width = int(day.max()) + 1 if len(day) else 1
-    pair, inverse = np.unique(key * width + day, return_inverse=True)
-    sums = np.bincount(inverse, weights=mass, minlength=len(pair))
-    days: dict[tuple[Kind, str], dict[int, Number]] = {}
-    for p, total in zip(pair.tolist(), sums.tolist()):
-        if total:
-            days.setdefault(keys[p // width], {})[p % width] = total
-    return _endings(labels, days, cycling, 0.0)
-
-
-def _endings(
-    labels: list[str],
-    days: Mapping[tuple[Kind, str], Mapping[int, Number]],
-    cycling: Number,
-    zero: Number,
-) -> list[ExactEnding]:
-    endings = [
-        _ending("outcome", label, days.get(("outcome", label), {}), zero) for label in labels
-    ]
-    for name in NO_OUTCOME:
-        if name == "cycling":
-            endings.append(ExactEnding("no_outcome", "cycling", cycling, {}))
-        else:
-            endings.append(_ending("no_outcome", name, days.get(("no_outcome", name), {}), zero))
-    return endings
-
-
-def _ending(kind: Kind, name: str, per_day: Mapping[int, Number], zero: Number) -> ExactEnding:
-    ordered = {d: per_day[d] for d in sorted(per_day) if per_day[d]}
-    return ExactEnding(kind, name, sum(ordered.values(), start=zero), ordered)
 
 
 def _outcome_labels(scenario: Scenario) -> list[str]:
@@ -530,8 +502,6 @@ __all__ = [
     "DEFAULT_MAX_STATES",
     "DEFAULT_TOLERANCE",
     "METHODS",
-    "NO_OUTCOME",
-    "ExactEnding",
     "ExactResult",
     "IncompleteGraph",
     "analyse",

@@ -296,6 +296,7 @@ def _search(
     cap = sys.maxsize if max_states is None else max_states
     outcomes = table.outcomes
     successors = table.successors
+    saturate = table.saturate if table.clock is not None else None
     add_source, add_target = graph.edge_source.append, graph.edge_target.append
     add_transition, add_weight = graph.edge_transition.append, graph.edge_weight.append
     add_days, add_offset = graph.edge_days.append, graph.edge_offsets.append
@@ -317,6 +318,8 @@ def _search(
             found, errors = table.careful_successors(key)
             graph.step_errors += [StepError(i, t, error) for t, error in errors]
         for t, w, d, nxt in found:
+            if saturate is not None:
+                nxt = saturate(nxt)
             j = index.get(nxt)
             if j is None:
                 if n >= cap:

@@ -34,6 +34,7 @@ SEVERITY: dict[str, Severity] = {
     "unused_state": "warning",
     "unused_variable": "warning",
     "unused_parameter": "warning",
+    "unused_table": "warning",
     "unused_party": "warning",
     "horizon_reached": "note",
 }
@@ -47,6 +48,7 @@ STATIC_KINDS = frozenset(
         "unused_state",
         "unused_variable",
         "unused_parameter",
+        "unused_table",
         "unused_party",
     }
 )

@@ -13,7 +13,7 @@ from typing import Any
 from model.analysis.explore import StateGraph
 from model.analysis.findings import Finding, ScenarioChecks
 from model.base.limits import GUARD_DOMAIN_LIMIT
-from model.scenario import expr
+from model.scenario import expr, walk
 from model.scenario.compiled import CompiledTransition, Scenario
 from model.scenario.schema import EnumVariable, IntVariable
 
@@ -75,7 +75,7 @@ class StaticChecks(ScenarioChecks):
         texts += [d.value for d in self.spec.derived]
         read: set[str] = set()
         for text in texts:
-            read |= expr.names(expr.parse(expr.text_of(text)))
+            read |= walk.names(expr.parse(expr.text_of(text)))
         return read
 
     def _unused(self) -> Iterable[Finding]:
@@ -97,6 +97,14 @@ class StaticChecks(ScenarioChecks):
                     p.id,
                     f"parameter {p.id!r} is never read",
                     self.where(("parameters", i)),
+                )
+        for i, table in enumerate(spec.tables):
+            if table.id not in read:
+                yield Finding(
+                    "unused_table",
+                    table.id,
+                    f"table {table.id!r} is never read",
+                    self.where(("tables", i)),
                 )
         actors = {t.actor for t in spec.transitions}
         for i, party in enumerate(spec.parties):
@@ -133,7 +141,7 @@ class StaticChecks(ScenarioChecks):
             else:
                 domains[v.id] = (False, True)
                 sizes[v.id] = 2
-        clock = range(0, self.spec.horizon + 1)
+        clock = range(0, _last_day(graph) + 1)
         domains["day"] = domains["day_in_stage"] = clock
         sizes["day"] = sizes["day_in_stage"] = len(clock)
         undecided: list[str] = []
@@ -141,8 +149,8 @@ class StaticChecks(ScenarioChecks):
         for t in sc.transitions:
             # Derived quantities written out: the guard is a function of the names they read.
             trees = [sc.expand(expr.parse(g)) for g in _guard_texts(t)]
-            guard = expr.compile_expr(expr.BoolOp("and", tuple(trees)))
-            names = sorted(set().union(*(expr.names(tree) for tree in trees)))
+            guard = expr.compile_expr(expr.BoolOp("and", tuple(trees)), sc.tables)
+            names = sorted(set().union(*(walk.names(tree) for tree in trees)))
             free = [n for n in names if n in domains]
             if _product(sizes[n] for n in free) > GUARD_DOMAIN_LIMIT:
                 undecided.append(t.name)
@@ -189,6 +197,15 @@ class StaticChecks(ScenarioChecks):
                 + "; the exploration still "
                 "reports transitions that never fire (never_enabled)"
             )
+
+
+def _last_day(graph: StateGraph) -> int:
+    """The last day a guard can tell apart: the horizon, or past the saturating clock's caps
+    (every later day reads the same, docs/semantics.md)."""
+    clock = graph.table.clock
+    if clock is None:
+        return graph.table.horizon
+    return max(clock.day, clock.stage) + max(clock.stage_period, clock.state_period)
 
 
 def _guard_texts(t: CompiledTransition) -> list[str]:

@@ -33,6 +33,14 @@ MAX_EXPANDED_DEPTH = 200
 """Nesting depth of one expression once its derived quantities are written out in it (a
 chain of derived quantities nests their expressions; compiling recurses once per level)."""
 
+MAX_TABLE_ROWS = 1_000
+"""Rows of one schedule table (``tables:``): a row a day for almost three years. A read of a
+table is a dictionary look-up and a running total a binary search, so the size costs only
+loading time; the cap keeps a generated table from holding the whole file."""
+
+MAX_TABLE_COLUMNS = 20
+"""Columns of one schedule table (categories such as civilians, soldiers, bodies)."""
+
 # --- quotes (paths and quote checks) ---------------------------------------------------------
 
 MAX_QUOTE_LENGTH = 1000

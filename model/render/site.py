@@ -98,6 +98,29 @@ def _fenced(text: str, info: str) -> str:
     return f"{fence}{info}\n{visible(text).rstrip(chr(10))}\n{fence}\n"
 
 
+def _tables(spec: Any) -> list[str]:
+    """A section listing each schedule table with its rows, as a Markdown table (none when
+    the scenario has no tables, so that the pages of the others are unchanged)."""
+    if not spec.tables:
+        return []
+    lines = ["## Schedule tables\n"]
+    for table in spec.tables:
+        head = _code(table.id)
+        if table.description:
+            head += f": {_md(table.description).rstrip('.')}."
+        if table.default:
+            head += f" A key not listed reads {table.default}."
+        lines.append(head + "\n")
+        columns = table.columns or ("value",)
+        lines.append(f"| key | {' | '.join(_md(c) for c in columns)} |")
+        lines.append("|---" * (len(columns) + 1) + "|")
+        for key, row in table.rows.items():
+            cells = [row] if isinstance(row, int) else [row.get(c, table.default) for c in columns]
+            lines.append(f"| {key} | {' | '.join(str(c) for c in cells)} |")
+        lines.append("")
+    return lines
+
+
 def _elements(spec: Any) -> list[Element]:
     out: list[Element] = []
     groups: list[tuple[str, Iterable[Any]]] = [
@@ -106,6 +129,7 @@ def _elements(spec: Any) -> list[Element]:
         ("parameter", spec.parameters),
         ("variable", spec.variables),
         ("derived quantity", spec.derived),
+        ("table", spec.tables),
         ("state", spec.states),
         ("transition", spec.transitions),
         ("invariant", spec.invariants),
@@ -156,7 +180,9 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
     lines = [_md_header(shown), f"# {_md(spec.title)}\n", _md(spec.summary) + "\n"]
     sources = ", ".join(_md(s.title or s.file) for s in spec.sources)
     lines.append(
-        f"Scenario file `{shown}` · horizon {spec.horizon} days · "
+        f"Scenario file `{shown}` · "
+        + ("no horizon" if spec.horizon is None else f"horizon {spec.horizon} days")
+        + " · "
         f"{len(spec.states)} states, {len(scenario.transitions)} transitions · source: {sources}\n"
     )
 
@@ -175,6 +201,7 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
         f"{_code(s.outcome)} (state {_code(s.id)})" for s in spec.states if s.outcome
     )
     lines.append(f"\nOutcomes: {outcomes or 'none'}.\n")
+    lines += _tables(spec)
 
     lines.append("## State diagram\n")
     lines.append(

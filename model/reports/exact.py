@@ -62,6 +62,8 @@ def exact_summary(result: ExactResult) -> dict[str, Any]:
     }
     if result.bound is not None:
         summary.update(bound=result.bound, tolerance=result.tolerance, iterations=result.iterations)
+    if result.clock_cap is not None:
+        summary["clock_kept_exactly_to_day"] = result.clock_cap
     return summary
 
 
@@ -106,6 +108,13 @@ def format_exact(record: dict[str, Any]) -> str:
     )
     if "bound" in ex:
         out.append(_bound_note(ex))
+    if "clock_kept_exactly_to_day" in ex:
+        out.append(
+            f"clock abstracted: no horizon, and no step tells days after day "
+            f"{ex['clock_kept_exactly_to_day']:,} apart, so the analysis covers unlimited time "
+            "with later days as one value; expected days come from the steps' durations, and "
+            "medians that fall after that day are not known (—)"
+        )
     if ex["cyclic_components"]:
         out.append(
             f"cycles of zero-duration steps: {ex['cyclic_components']:,} groups of states a run "

@@ -14,7 +14,7 @@ from typing import Literal
 from model.base import display
 from model.base.errors import clip, clip_value
 from model.base.limits import MAX_LITERAL
-from model.scenario import expr
+from model.scenario import expr, walk
 from model.scenario.provenance import SourceText
 from model.scenario.schema import (
     EnumVariable,
@@ -102,6 +102,8 @@ class Scenario:
     # (`expand`: the compiled table inlines them).
     derived: tuple[tuple[str, expr.Compiled], ...] = field(repr=False)
     derived_trees: Mapping[str, expr.Expr] = field(repr=False)
+    # Schedule tables' data, by id: what expressions read with ``name[index]`` and ``upto``.
+    tables: Mapping[str, expr.TableRows] = field(repr=False)
     # What higher layers compile from this scenario once, kept as long as it lives (the
     # engine's compiled tables, by parameter values: model.semantics.engine).
     memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -142,7 +144,7 @@ class Scenario:
 
     def expand(self, tree: expr.Expr) -> expr.Expr:
         """``tree`` with every derived quantity it reads replaced by its expression."""
-        return expr.expand(tree, self.derived_trees) if self.derived_trees else tree
+        return walk.expand(tree, self.derived_trees) if self.derived_trees else tree
 
     @property
     def bounds(self) -> dict[str, tuple[int, int]]:

@@ -8,9 +8,9 @@ element remembers the file and line it came from, so errors point into the mecha
 
 Rules: a transition whose destination is its (only) source slot is a step within a state;
 it is copied once for each state that slot is bound to. Otherwise the destination slot must
-stand for exactly one state. Parties, variables, parameters, derived quantities and sources
-that a scenario and a mechanism (or two mechanisms) both declare must be declared identically.
-Mechanisms do not include other mechanisms.
+stand for exactly one state. Parties, variables, parameters, derived quantities, tables and
+sources that a scenario and a mechanism (or two mechanisms) both declare must be declared
+identically. Mechanisms do not include other mechanisms.
 """
 
 from __future__ import annotations
@@ -41,10 +41,11 @@ SECTIONS = (
     "variables",
     "parameters",
     "derived",
+    "tables",
     "transitions",
     "invariants",
 )
-_SHARED = ("sources", "parties", "variables", "parameters", "derived")
+_SHARED = ("sources", "parties", "variables", "parameters", "derived", "tables")
 _EXTENDED = (
     "sources",
     "parties",
@@ -52,6 +53,7 @@ _EXTENDED = (
     "variables",
     "parameters",
     "derived",
+    "tables",
     "states",
     "transitions",
     "invariants",
@@ -507,7 +509,7 @@ def _add_shared(
             if same:
                 return []
             file, line, _, local = out.locate((section, k))
-            what = "derived quantity" if section == "derived" else section[:-1]
+            what = {"derived": "derived quantity"}.get(section, section[:-1])
             return [
                 doc.problem(
                     origin,

@@ -2,7 +2,7 @@
 
 A derived quantity reads variables, parameters, ``day``, ``day_in_stage`` and other derived
 quantities (not ``stage_days``: it is read the same way in every state, by invariants and
-reports too). Its meaning is its expression written out where it is read (`expr.expand`); the
+reports too). Its meaning is its expression written out where it is read (`walk.expand`); the
 compiled table inlines it so, and expressions are measured so (`measure`).
 """
 
@@ -17,7 +17,7 @@ from model.base.limits import (
     MAX_LITERAL,
     MAX_VALUE_DIGITS,
 )
-from model.scenario import expr
+from model.scenario import expr, walk
 from model.scenario.schema import Derived
 from model.scenario.yamlsource import Path_
 
@@ -27,10 +27,12 @@ Fail = Callable[[Path_, str], None]
 def check_derived(
     items: Sequence[Derived],
     env: Mapping[str, expr.Type],
+    tables: Mapping[str, expr.TableRows],
     hints: Hints,
     fail: Fail,
 ) -> tuple[dict[str, tuple[expr.Type, expr.Compiled]], dict[str, expr.Expr]]:
-    """Type and compile each derived quantity over ``env``, each after those it reads
+    """Type and compile each derived quantity over ``env`` (reading the data of ``tables``),
+    each after those it reads
     (declaration order where free); report every problem through ``fail``.
 
     Returns the type and closure of each one that passed, and its tree with the derived
@@ -43,7 +45,7 @@ def check_derived(
             trees[d.id] = expr.parse(expr.text_of(d.value))
         except expr.ExprError as exc:
             fail(("derived", i, "value"), str(exc))
-    reads = {name: [n for n in trees if n in expr.names(t)] for name, t in trees.items()}
+    reads = {name: [n for n in trees if n in walk.names(t)] for name, t in trees.items()}
     unparsed = set(position) - set(trees)
     order, cyclic = dependency_order(reads)
     for cycle in cyclic:
@@ -57,7 +59,7 @@ def check_derived(
     expanded: dict[str, expr.Expr] = {}
     out: dict[str, tuple[expr.Type, expr.Compiled]] = {}
     for name in order:
-        if any(n not in out for n in reads[name]) or unparsed & expr.names(trees[name]):
+        if any(n not in out for n in reads[name]) or unparsed & walk.names(trees[name]):
             continue  # it reads one that failed (already reported)
         try:
             t = expr.typecheck(trees[name], types, None, hints)
@@ -66,28 +68,28 @@ def check_derived(
                     f"a derived quantity is int or bool, found {t}; compare it with a "
                     "value to make a bool"
                 )
-            tree = expr.expand(trees[name], expanded)
+            tree = walk.expand(trees[name], expanded)
             measure(tree)
         except expr.ExprError as exc:
             fail(("derived", position[name], "value"), str(exc))
             continue
         expanded[name] = tree
         types[name] = t
-        out[name] = (t, expr.compile_expr(trees[name]))
+        out[name] = (t, expr.compile_expr(trees[name], tables))
     return out, expanded
 
 
 def measure(tree: expr.Expr) -> None:
     """Refuse an expression (written out) too large to compile or able to build huge
     numbers."""
-    nodes, depth = expr.size(tree)
+    nodes, depth = walk.size(tree)
     if nodes > MAX_EXPANDED_SIZE or depth > MAX_EXPANDED_DEPTH:
         raise expr.ExprError(
             f"with the derived quantities it reads written out, the expression has {nodes} "
             f"nodes nested {depth} deep; the limits are {MAX_EXPANDED_SIZE} "
             f"(MAX_EXPANDED_SIZE) and {MAX_EXPANDED_DEPTH} (MAX_EXPANDED_DEPTH)"
         )
-    digits = expr.max_digits(tree)
+    digits = walk.max_digits(tree)
     if digits > MAX_VALUE_DIGITS:
         raise expr.ExprError(
             f"the expression can reach a number of {digits} digits (each name may "

@@ -3,7 +3,12 @@
 Expressions are data. Python's ``ast`` parses the text; a whitelist turns the parts we allow
 into our own small tree; a type checker gives "did you mean" hints; evaluation walks closures
 built from the tree. There is no ``eval``/``exec``, no attribute access, no calls except
-``min``/``max``, no power operator, and integer literals are bounded.
+``min``/``max``/``upto``, no power operator, and integer literals are bounded.
+
+A schedule table (``tables:``) is read by subscript: ``releases[day_in_stage]``, a column
+``releases[day_in_stage, 'civilians']``, and the running total ``upto(releases, day)`` (the
+sum of the listed rows whose key is at most the index). Walks that read no values (names read,
+size, digits) are in `model.scenario.walk`.
 
 Types: ``int``, ``bool`` and enumerations (a variable's declared set of names, written as
 quoted strings: ``return_north == 'monitored'``). ``bool`` is never an ``int`` here.
@@ -35,7 +40,29 @@ class EnumType:
         return f"enum {self.name} ({', '.join(self.values)})"
 
 
-Type = str | EnumType  # "int", "bool" or an EnumType
+@dataclass(frozen=True)
+class TableType:
+    """A schedule table: read only by subscript or ``upto``, never as a value."""
+
+    name: str
+    columns: tuple[str, ...]  # () for a table of one unnamed column
+
+    def __str__(self) -> str:
+        return f"table {self.name}"
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """A table's data for evaluation: each listed key's values (one per column, in the order
+    of ``columns``; a column a row leaves out holds the default) and the default of the keys
+    not listed."""
+
+    columns: tuple[str, ...]
+    rows: Mapping[int, tuple[int, ...]]
+    default: int
+
+
+Type = str | EnumType | TableType  # "int", "bool", an EnumType, or a table (not a value)
 INT = "int"
 BOOL = "bool"
 _LIT = "string"  # a quoted name before we know which enumeration it belongs to
@@ -105,9 +132,21 @@ class Call:
     args: tuple[Expr, ...]
 
 
-Expr = Const | Name | Unary | Binary | BoolOp | Compare | IfExp | Call
+@dataclass(frozen=True)
+class Lookup:
+    """A read of a table: ``table[index]`` / ``table[index, 'column']``, or with ``running``
+    ``upto(table, index[, 'column'])``."""
+
+    table: str
+    index: Expr
+    column: str | None = None
+    running: bool = False
+
+
+Expr = Const | Name | Unary | Binary | BoolOp | Compare | IfExp | Call | Lookup
 
 FUNCTIONS = ("min", "max")
+UPTO = "upto"
 CONSTANTS: dict[str, Value] = {"true": True, "false": False}
 
 _BINOPS: dict[type[ast.operator], str] = {
@@ -129,7 +168,7 @@ _REFUSED: dict[type[ast.AST], str] = {
     ast.Pow: "the power operator ** is not allowed; write the multiplication out",
     ast.Div: "'/' is not allowed; use '//' for whole-number division",
     ast.Attribute: "attribute access ('.') is not allowed",
-    ast.Subscript: "indexing ('[...]') is not allowed",
+    ast.Subscript: "only a table is indexed, by its name: name[index] or name[index, 'column']",
     ast.Lambda: "lambda is not allowed",
     ast.NamedExpr: "':=' is not allowed",
 }
@@ -213,15 +252,60 @@ def _convert(node: ast.AST, depth: int) -> Expr:
             if not args or any(isinstance(a, ast.Starred) for a in args):
                 raise ExprError(f"{fname}() needs at least one argument (no *args)")
             return Call(fname, tuple(_convert(a, d) for a in args))
+        case ast.Call(func=ast.Name(id="upto"), args=args, keywords=keywords):
+            return _upto(args, keywords, d)
+        case ast.Subscript(value=ast.Name(id=table), slice=index):
+            return _subscript(table, index, d)
         case ast.Call(func=ast.Name(id=fname)):
-            hint = Hints()(fname, FUNCTIONS)
-            raise ExprError(f"function {fname!r} is not available; only min() and max(){hint}")
+            hint = Hints()(fname, (*FUNCTIONS, UPTO))
+            raise ExprError(
+                f"function {fname!r} is not available; only min(), max() and upto(){hint}"
+            )
     if isinstance(node, ast.Call):
         node = node.func  # explain what is being called: an attribute, a lambda, ...
     for kind, message in _REFUSED.items():
         if isinstance(node, kind) or isinstance(getattr(node, "op", None), kind):
             raise ExprError(message)
     raise ExprError(f"{type(node).__name__} is not part of the expression language")
+
+
+def _column(node: ast.AST, where: str) -> str:
+    """A column name: a quoted name."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    raise ExprError(f"{where} is a column name in quotes, such as 'civilians'")
+
+
+def _subscript(table: str, index: ast.AST, depth: int) -> Lookup:
+    """``table[index]`` or ``table[index, 'column']``."""
+    if isinstance(index, ast.Slice) or (
+        isinstance(index, ast.Tuple) and any(isinstance(x, ast.Slice) for x in index.elts)
+    ):
+        raise ExprError(f"slices are not allowed; read one key: {table}[index]")
+    if isinstance(index, ast.Tuple):
+        if len(index.elts) != 2:
+            raise ExprError(
+                f"{table}[...] takes an index and at most one column, found {len(index.elts)} "
+                f"items: write {table}[index] or {table}[index, 'column']"
+            )
+        column = _column(index.elts[1], f"the second item of {table}[...]")
+        return Lookup(table, _convert(index.elts[0], depth), column)
+    return Lookup(table, _convert(index, depth))
+
+
+def _upto(args: list[ast.expr], keywords: list[ast.keyword], depth: int) -> Lookup:
+    """``upto(table, index)`` or ``upto(table, index, 'column')``."""
+    if keywords or any(isinstance(a, ast.Starred) for a in args):
+        raise ExprError("upto() takes no keyword arguments and no *args")
+    if len(args) not in (2, 3):
+        raise ExprError(
+            f"upto() takes a table, an index and optionally a column, found {len(args)} "
+            "arguments: upto(table, index) or upto(table, index, 'column')"
+        )
+    if not isinstance(args[0], ast.Name):
+        raise ExprError("the first argument of upto() is a table's name")
+    column = _column(args[2], "the third argument of upto()") if len(args) == 3 else None
+    return Lookup(args[0].id, _convert(args[1], depth), column, running=True)
 
 
 # --- types ---------------------------------------------------------------------------------
@@ -282,7 +366,14 @@ def _type(e: Expr, env: Mapping[str, Type], enum: EnumType | None = None) -> Typ
                         f"'{name}' (in YAML: \"'{name}'\")"
                     )
                 raise _Unknown(f"unknown name {name!r}", name, env.keys())
+            if isinstance(env[name], TableType):
+                raise ExprError(
+                    f"{name!r} is a table, not a value: read it as {name}[index] or "
+                    f"upto({name}, index)"
+                )
             return env[name]
+        case Lookup():
+            return _lookup(e, env)
         case Unary(op="-", operand=x):
             _require(_type(x, env), INT, "the operand of unary '-'")
             return INT
@@ -318,6 +409,27 @@ def _type(e: Expr, env: Mapping[str, Type], enum: EnumType | None = None) -> Typ
     raise ExprError(f"cannot type {e!r}")  # pragma: no cover - the tree is closed
 
 
+def _lookup(e: Lookup, env: Mapping[str, Type]) -> Type:
+    """The type of a table read (int), after checking the table, its column and the index."""
+    table = env.get(e.table)
+    read = f"upto({e.table}, ...)" if e.running else f"{e.table}[...]"
+    if table is None:
+        tables = [n for n, t in env.items() if isinstance(t, TableType)]
+        raise _Unknown(f"unknown table {e.table!r} in {read}", e.table, tables)
+    if not isinstance(table, TableType):
+        raise ExprError(f"{e.table!r} is {_show(table)}, not a table: {read} reads a table")
+    column = f", '{table.columns[0]}'" if table.columns else ""
+    usage = f"upto({e.table}, index{column})" if e.running else f"{e.table}[index{column}]"
+    if table.columns and e.column is None:
+        raise ExprError(f"table {e.table!r} has columns {', '.join(table.columns)}: {usage}")
+    if not table.columns and e.column is not None:
+        raise ExprError(f"table {e.table!r} has no named columns: read it as {usage}")
+    if e.column is not None and e.column not in table.columns:
+        raise _Unknown(f"table {e.table!r} has no column {e.column!r}", e.column, table.columns)
+    _require(_type(e.index, env), INT, f"the index of {read}")
+    return INT
+
+
 def _compare(op: str, a: Expr, b: Expr, env: Mapping[str, Type]) -> None:
     if op in ("<", "<=", ">", ">="):
         _require(_type(a, env), INT, f"the left side of '{op}'")
@@ -331,111 +443,6 @@ def _compare(op: str, a: Expr, b: Expr, env: Mapping[str, Type]) -> None:
         raise ExprError(f"'{op}' compares two quoted names; compare a variable with a name")
     if ta != tb:
         raise ExprError(f"'{op}' compares {_show(ta)} with {_show(tb)}")
-
-
-def names(e: Expr) -> set[str]:
-    """The variable and parameter names an expression reads."""
-    match e:
-        case Name(id=n):
-            return {n}
-        case Const():
-            return set()
-        case Unary(operand=x):
-            return names(x)
-        case Binary(left=a, right=b):
-            return names(a) | names(b)
-        case BoolOp(values=vs) | Call(args=vs):
-            return set().union(*(names(v) for v in vs))
-        case Compare(left=a, comparators=cs):
-            return names(a).union(*(names(c) for c in cs))
-        case IfExp(test=t, body=b, orelse=o):
-            return names(t) | names(b) | names(o)
-    raise AssertionError(e)  # pragma: no cover
-
-
-def expand(e: Expr, definitions: Mapping[str, Expr]) -> Expr:
-    """``e`` with each name in ``definitions`` replaced by its tree (macro expansion of derived
-    quantities; the definitions must be expanded already, so one pass is enough)."""
-    match e:
-        case Name(id=n):
-            return definitions.get(n, e)
-        case Const():
-            return e
-        case Unary(op=op, operand=x):
-            return Unary(op, expand(x, definitions))
-        case Binary(op=op, left=a, right=b):
-            return Binary(op, expand(a, definitions), expand(b, definitions))
-        case BoolOp(op=op, values=vs):
-            return BoolOp(op, tuple(expand(v, definitions) for v in vs))
-        case Call(func=f, args=vs):
-            return Call(f, tuple(expand(v, definitions) for v in vs))
-        case Compare(left=a, ops=ops, comparators=cs):
-            return Compare(expand(a, definitions), ops, tuple(expand(c, definitions) for c in cs))
-        case IfExp(test=t, body=b, orelse=o):
-            return IfExp(expand(t, definitions), expand(b, definitions), expand(o, definitions))
-    raise AssertionError(e)  # pragma: no cover
-
-
-def size(e: Expr) -> tuple[int, int]:
-    """The number of nodes of ``e`` and its depth (bounds the expansion of derived names)."""
-    match e:
-        case Name() | Const():
-            return 1, 1
-        case Unary(operand=x):
-            parts = [x]
-        case Binary(left=a, right=b):
-            parts = [a, b]
-        case BoolOp(values=vs) | Call(args=vs):
-            parts = list(vs)
-        case Compare(left=a, comparators=cs):
-            parts = [a, *cs]
-        case IfExp(test=t, body=b, orelse=o):
-            parts = [t, b, o]
-        case _:  # pragma: no cover - the tree is closed
-            raise AssertionError(e)
-    sizes = [size(p) for p in parts]
-    return 1 + sum(n for n, _ in sizes), 1 + max(d for _, d in sizes)
-
-
-def max_digits(e: Expr) -> int:
-    """Decimal digits the largest number computed in ``e`` (its value or any part of it) can
-    need, each name standing for a value of at most `MAX_LITERAL` (variable bounds,
-    parameters and literals all are): checked when a scenario loads, so that evaluation
-    never builds huge numbers."""
-    return _digits(e)[1]
-
-
-def _digits(e: Expr) -> tuple[int, int]:
-    """Digits of the value of ``e``, and the most digits of any value computed inside it."""
-    match e:
-        case Const(value=int() as v) if not isinstance(v, bool):
-            n = len(str(abs(v)))
-            return n, n
-        case Const():
-            return 1, 1
-        case Name():
-            n = len(str(MAX_LITERAL))
-            return n, n
-        case Unary(op="-", operand=x):
-            return _digits(x)
-        case Binary(op=op, left=a, right=b):
-            (da, sa), (db, sb) = _digits(a), _digits(b)
-            value = {"*": da + db, "//": da, "%": db}.get(op, max(da, db) + 1)
-            return value, max(value, sa, sb)
-        case IfExp(test=t, body=b, orelse=o):
-            (_, st), (db, sb), (do, so) = _digits(t), _digits(b), _digits(o)
-            return max(db, do), max(st, sb, so)
-        case Call(args=args):
-            parts = [_digits(a) for a in args]
-            return max(d for d, _ in parts), max(s for _, s in parts)
-        case Unary(operand=x):
-            return 1, _digits(x)[1]
-        case BoolOp(values=items) | Compare(comparators=items):
-            seen = [_digits(x)[1] for x in items]
-            if isinstance(e, Compare):
-                seen.append(_digits(e.left)[1])
-            return 1, max(seen)
-    raise AssertionError(e)  # pragma: no cover - the tree is closed
 
 
 # --- evaluation ----------------------------------------------------------------------------
@@ -472,34 +479,36 @@ _CMP: dict[str, Callable[[Value, Value], bool]] = {
 }
 
 
-def compile_expr(e: Expr) -> Compiled:
+def compile_expr(e: Expr, tables: Mapping[str, TableRows] | None = None) -> Compiled:
     """Turn a (type-checked) tree into a function of the environment.
 
     Raises ``ZeroDivisionError`` at run time for a zero divisor; callers turn it into an
-    `EvaluationError` that names the transition.
+    `EvaluationError` that names the transition. ``tables`` holds the data of the tables the
+    expression reads.
     """
+    tables = tables or {}
     match e:
         case Const(value=v):
             return lambda env: v
         case Name(id=n):
             return lambda env: env[n]
         case Unary(op="-", operand=x):
-            fx = compile_expr(x)
+            fx = compile_expr(x, tables)
             return lambda env: -fx(env)  # type: ignore[operator]
         case Unary(op="not", operand=x):
-            fx = compile_expr(x)
+            fx = compile_expr(x, tables)
             return lambda env: not fx(env)
         case Binary(op=op, left=a, right=b):
-            fa, fb, f = compile_expr(a), compile_expr(b), _ARITH[op]
+            fa, fb, f = compile_expr(a, tables), compile_expr(b, tables), _ARITH[op]
             return lambda env: f(fa(env), fb(env))  # type: ignore[arg-type]
         case BoolOp(op="and", values=vs):
-            fs = tuple(compile_expr(v) for v in vs)
+            fs = tuple(compile_expr(v, tables) for v in vs)
             return lambda env: all(f(env) for f in fs)
         case BoolOp(op="or", values=vs):
-            fs = tuple(compile_expr(v) for v in vs)
+            fs = tuple(compile_expr(v, tables) for v in vs)
             return lambda env: any(f(env) for f in fs)
         case Compare(left=a, ops=ops, comparators=cs):
-            fs = tuple(compile_expr(x) for x in (a, *cs))
+            fs = tuple(compile_expr(x, tables) for x in (a, *cs))
             cmps = tuple(_CMP[op] for op in ops)
 
             def compare(env: Env) -> bool:
@@ -513,13 +522,34 @@ def compile_expr(e: Expr) -> Compiled:
 
             return compare
         case IfExp(test=t, body=b, orelse=o):
-            ft, fb, fo = compile_expr(t), compile_expr(b), compile_expr(o)
+            ft, fb, fo = compile_expr(t, tables), compile_expr(b, tables), compile_expr(o, tables)
             return lambda env: fb(env) if ft(env) else fo(env)
         case Call(func=f, args=args):
-            fs = tuple(compile_expr(a) for a in args)
+            fs = tuple(compile_expr(a, tables) for a in args)
             agg = min if f == "min" else max
             return lambda env: agg(g(env) for g in fs)
+        case Lookup(table=name, index=index, column=column, running=running):
+            return _read_table(tables[name], compile_expr(index, tables), column, running)
     raise AssertionError(e)  # pragma: no cover
+
+
+def _read_table(table: TableRows, index: Compiled, column: str | None, running: bool) -> Compiled:
+    """A table read, written plainly (a scan of the rows for a running total): the tests'
+    reference evaluates with these closures, independently of the compiled table's look-ups
+    (`model.semantics.compiler`)."""
+    col = table.columns.index(column) if column is not None else 0
+
+    def read(env: Env) -> int:
+        key = index(env)
+        assert type(key) is int  # the type checker saw to it
+        return table.rows[key][col] if key in table.rows else table.default
+
+    def upto(env: Env) -> int:
+        key = index(env)
+        assert type(key) is int
+        return sum(row[col] for k, row in table.rows.items() if k <= key)
+
+    return upto if running else read
 
 
 def render(e: Expr) -> str:
@@ -550,4 +580,7 @@ def render(e: Expr) -> str:
             return f"({render(b)} if {render(t)} else {render(o)})"
         case Call(func=f, args=args):
             return f"{f}({', '.join(render(a) for a in args)})"
+        case Lookup(table=t, index=i, column=c, running=running):
+            column = "" if c is None else f", {c!r}"
+            return f"upto({t}, {render(i)}{column})" if running else f"{t}[{render(i)}{column}]"
     raise AssertionError(e)  # pragma: no cover

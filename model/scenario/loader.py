@@ -24,11 +24,13 @@ from model.base.limits import (
     MAX_VARIANT_COMBINATIONS,
 )
 from model.base.paths import find_scenario
-from model.scenario import expr
+from model.scenario import expr, walk
+from model.scenario.clock import unbounded_reads
 from model.scenario.compiled import BUILTINS, SCHEDULE, CompiledTransition, Due, Scenario
 from model.scenario.compose import compose
 from model.scenario.derived import check_derived, measure
 from model.scenario.provenance import SourceText, normalise
+from model.scenario.schedules import check_tables
 from model.scenario.schema import (
     BoolVariable,
     EnumVariable,
@@ -40,7 +42,9 @@ from model.scenario.schema import (
 from model.scenario.shape import schema_problems
 from model.scenario.yamlsource import Document, Path_, read_file, read_text
 
-RESERVED_NAMES = frozenset({*BUILTINS, *expr.FUNCTIONS, *expr.CONSTANTS, "True", "False"})
+RESERVED_NAMES = frozenset(
+    {*BUILTINS, *expr.FUNCTIONS, expr.UPTO, *expr.CONSTANTS, "True", "False"}
+)
 """Names no variable or parameter may take: they mean something in every expression."""
 _RESERVED_TRIGGERS = frozenset({"trigger", "state", "days_pass"})
 _RESERVED_TRIGGER_PREFIXES = ("is_", "to_", "may_")  # methods `transitions` adds to a model
@@ -102,6 +106,7 @@ class _Checker:
         # Each derived quantity's tree with the derived quantities it reads written out
         # (from `check_derived`); expressions are measured expanded, as the table runs them.
         self.expanded: dict[str, expr.Expr] = {}
+        self.tables: dict[str, expr.TableRows] = {}  # the data of the tables (`check_tables`)
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
@@ -134,12 +139,19 @@ class _Checker:
             "day": expr.INT,
             "day_in_stage": expr.INT,
         }
-        derived, self.expanded = check_derived(spec.derived, full_env, self.hints, self.fail)
+        table_types, self.tables = check_tables(spec.tables, self.hints, self.fail)
+        full_env.update(table_types)
+        derived, self.expanded = check_derived(
+            spec.derived, full_env, self.tables, self.hints, self.fail
+        )
         full_env.update((name, t) for name, (t, _) in derived.items())
         transitions = [
             self._transition(i, full_env, states, parties, stage_days)
             for i in range(len(spec.transitions))
         ]
+        if spec.horizon is None and not self.problems:
+            for path, message in unbounded_reads(spec, self.expanded):
+                self.fail(path, message)
         invariants = []
         for i, inv in enumerate(spec.invariants):
             f = self._expr(("invariants", i, "holds"), inv.holds, full_env, expr.BOOL)
@@ -157,6 +169,7 @@ class _Checker:
             stage_days=stage_days,
             derived=tuple((name, f) for name, (_, f) in derived.items()),
             derived_trees=dict(self.expanded),
+            tables=self.tables,
         )
 
     # ids and references
@@ -170,6 +183,7 @@ class _Checker:
             "variables",
             "parameters",
             "derived",
+            "tables",
             "states",
             "invariants",
         ):
@@ -183,8 +197,14 @@ class _Checker:
             *((v.id, "variables", i) for i, v in enumerate(spec.variables)),
             *((p.id, "parameters", i) for i, p in enumerate(spec.parameters)),
             *((d.id, "derived", i) for i, d in enumerate(spec.derived)),
+            *((t.id, "tables", i) for i, t in enumerate(spec.tables)),
         ]
-        kinds = {"variables": "variable", "parameters": "parameter", "derived": "derived quantity"}
+        kinds = {
+            "variables": "variable",
+            "parameters": "parameter",
+            "derived": "derived quantity",
+            "tables": "table",
+        }
         seen: dict[str, str] = {}
         for name, section, i in names:
             if name in RESERVED_NAMES:
@@ -440,7 +460,16 @@ class _Checker:
             guard = None
         effects = []
         derived = {d.id for d in self.spec.derived}
+        tables = {table.id for table in self.spec.tables}
         for name, value in t.effects.items():
+            if name in tables:
+                self.fail(
+                    (*base, "effects", name),
+                    f"{name!r} is a table, data of the scenario; an effect cannot set it "
+                    "(set a variable from a read of it, such as "
+                    f"{name}[day_in_stage])",
+                )
+                continue
             if name in derived:
                 self.fail(
                     (*base, "effects", name),
@@ -522,14 +551,14 @@ class _Checker:
         try:
             tree = expr.parse(expr.text_of(value))
             expr.typecheck(tree, env, expected, self.hints)
-            measure(expr.expand(tree, self.expanded) if self.expanded else tree)
+            measure(walk.expand(tree, self.expanded) if self.expanded else tree)
         except expr.ExprError as exc:
             message = str(exc)
             if scope_note and message.startswith("unknown name"):
                 message += f" ({scope_note})"
             self.fail(path, message)
             return None
-        return expr.compile_expr(tree)
+        return expr.compile_expr(tree, self.tables)
 
 
 def _all_of(parts: list[expr.Compiled]) -> expr.Compiled:

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from model.base.limits import MAX_LITERAL, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
+
 SCHEMA_VERSION = 1
 
 Ident = Annotated[
@@ -336,6 +338,40 @@ class Derived(_Sourced):
     description: Text | None = None
 
 
+RowKey = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^(0|-?[1-9][0-9]{0,15})$"),
+    Field(description="A whole number (usually a day), written as a YAML mapping key."),
+]
+Cell = Annotated[StrictInt, Field(ge=-MAX_LITERAL, le=MAX_LITERAL)]
+
+
+class Table(_Sourced):
+    """Values by key (usually a day), that expressions read: ``releases[day_in_stage]``,
+    ``releases[day_in_stage, 'civilians']`` and ``upto(releases, day_in_stage)`` (the sum of
+    the rows up to a key)."""
+
+    id: Ident
+    description: Text | None = None
+    columns: (
+        Annotated[tuple[Ident, ...], Field(min_length=1, max_length=MAX_TABLE_COLUMNS)] | None
+    ) = Field(
+        None,
+        description="Names of the table's columns (categories); without them the table has "
+        "one column and each row is a number.",
+    )
+    rows: Annotated[
+        dict[RowKey, Cell | dict[Ident, Cell]],
+        Field(min_length=1, max_length=MAX_TABLE_ROWS),
+        AfterValidator(_freeze),
+        PlainSerializer(dict, return_type=dict[str, Any]),
+    ] = Field(
+        description="Key -> value (one column) or key -> {column: value}; a column left out of "
+        "a row has the default."
+    )
+    default: Cell = Field(0, description="The value of a key (or column) not listed.")
+
+
 class Invariant(_Sourced):
     id: Ident
     holds: ExprText = Field(description="A boolean expression true in every reachable state.")
@@ -359,6 +395,7 @@ FindingKind = Literal[
     "unused_state",
     "unused_variable",
     "unused_parameter",
+    "unused_table",
     "unused_party",
 ]
 """Kinds of finding `model.check` reports (docs/checks.md explains each)."""
@@ -426,6 +463,9 @@ class MechanismSpec(_Frozen):
     derived: tuple[Derived, ...] = Field(
         (), description="Quantities computed from the state (see the scenario format)."
     )
+    tables: tuple[Table, ...] = Field(
+        (), description="Schedule tables, values by day (see the scenario format)."
+    )
     transitions: tuple[Transition, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     invariants: tuple[Invariant, ...] = ()
@@ -447,12 +487,20 @@ class ScenarioSpec(_Frozen):
         description="Quantities computed from variables, parameters and the clock, readable "
         "by every expression of a step but not part of the state.",
     )
+    tables: tuple[Table, ...] = Field(
+        (),
+        description="Schedule tables: values by day (and by category) that every expression "
+        "may read, such as releases by day.",
+    )
     states: Annotated[tuple[State, ...], Field(min_length=1)]
     initial: Ident = Field(description="Id of the state a run starts in.")
     transitions: tuple[Transition, ...] = ()
     invariants: tuple[Invariant, ...] = ()
-    horizon: Annotated[StrictInt, Field(ge=1, le=36500)] = Field(
-        description="Days modelled: no step may take the clock past it."
+    horizon: Annotated[StrictInt, Field(ge=1, le=36500)] | None = Field(
+        None,
+        description="Days modelled: no step may take the clock past it. Without a horizon "
+        "the scenario runs until an outcome, and the clock is kept exactly only up to the "
+        "largest day any step compares it with (see docs/semantics.md).",
     )
     extends: Text | None = Field(
         None,

@@ -9,12 +9,16 @@ becomes ``lambda x: not x[0]``) and the commonest shapes specialised. Evaluation
 errors are the engine's (`model.scenario.expr`): the same operands are evaluated in the same
 order and a division by zero raises when evaluated, not when compiled. A derived quantity is
 inlined where it is read (macro expansion: it costs nothing more than its expression written
-out, and is not in ``x``). Used by the compiled transition table (`model.semantics.table`).
+out, and is not in ``x``). A read of a schedule table is a dictionary look-up, a running
+total (``upto``) a binary search in the precomputed running totals of its rows; both fold to
+a constant when the index is constant. Used by the compiled transition table
+(`model.semantics.table`).
 """
 
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -151,16 +155,19 @@ class Compiler:
         constants: Mapping[str, Value],
         derived: Mapping[str, expr.Expr] | None = None,
         *,
+        tables: Mapping[str, expr.TableRows] | None = None,
         trace: bool = False,
     ) -> None:
         self.slots = slots
         self.constants = constants
         self.derived = derived or {}
+        self.tables = tables or {}
         self.trace = trace
+        self._readers: dict[tuple[str, str | None, bool], Callable[[int], int]] = {}
 
     def traced(self) -> Compiler:
         """This compiler, tracing errors through derived quantities."""
-        return Compiler(self.slots, self.constants, self.derived, trace=True)
+        return Compiler(self.slots, self.constants, self.derived, tables=self.tables, trace=True)
 
     def text(self, value: str | bool | int) -> Code:
         return self.tree(parse(value))
@@ -218,7 +225,24 @@ class Compiler:
                     return _binary(agg, codes[0], codes[1], raises)
                 fs = tuple(c.fn for c in codes)
                 return Code(lambda x: agg([f(x) for f in fs]), raises=raises)
+            case expr.Lookup(table=table, index=index, column=column, running=running):
+                code = self.tree(index)
+                read = self._reader(table, column, running)
+                if code.const:
+                    return _constant(read(code.value))
+                fi, i = code.fn, code.slot
+                if i >= 0:
+                    return Code(lambda x: read(x[i]))
+                return Code(lambda x: read(fi(x)), raises=code.raises)
         raise AssertionError(e)  # pragma: no cover - the tree is closed
+
+    def _reader(self, table: str, column: str | None, running: bool) -> Callable[[int], int]:
+        """The function of the index that reads ``table`` (a column of it; its running total),
+        built once per compiler."""
+        key = (table, column, running)
+        if key not in self._readers:
+            self._readers[key] = _reader(self.tables[table], column, running)
+        return self._readers[key]
 
     def _derived(self, name: str) -> Code:
         code = self.tree(self.derived[name])
@@ -307,3 +331,19 @@ class Compiler:
             return False
 
         return Code(any_of, raises=raises)
+
+
+def _reader(table: expr.TableRows, column: str | None, running: bool) -> Callable[[int], int]:
+    """A table read as a function of the index: a dict look-up with the table's default, or
+    (``running``) the running total of the rows whose key is at most the index, found by
+    binary search in the sorted keys (0 below the first key, the total beyond the last)."""
+    col = table.columns.index(column) if column is not None else 0
+    if not running:
+        values = {k: row[col] for k, row in table.rows.items()}
+        default = table.default
+        return lambda i: values.get(i, default)
+    keys = sorted(table.rows)
+    totals = [0]
+    for k in keys:
+        totals.append(totals[-1] + table.rows[k][col])
+    return lambda i: totals[bisect_right(keys, i)]

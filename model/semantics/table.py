@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
-from model.scenario import expr
+from model.scenario import expr, walk
 from model.scenario.compiled import CompiledTransition, DerivedEnv, Scenario
 from model.scenario.expr import Value
 from model.scenario.yamlsource import Path_
@@ -65,7 +65,11 @@ from model.semantics.rules import (
     Successor,
     Timed,
 )
+from model.semantics.saturation import ClockCap, clock_cap
 from model.semantics.step import Snapshot
+
+NO_HORIZON = 10**12
+"""The horizon of a scenario that declares none: beyond any run."""
 
 
 class Table(Rules):
@@ -76,7 +80,9 @@ class Table(Rules):
         self.scenario = scenario
         self.params = scenario.parameters(params)
         spec = scenario.spec
-        self.horizon = spec.horizon
+        # Without a horizon runs go on until an outcome; the explorer keeps the clock
+        # exactly only up to `clock` (a saturating clock, `saturate`).
+        self.horizon = NO_HORIZON if spec.horizon is None else spec.horizon
         self.states: tuple[str, ...] = tuple(s.id for s in spec.states)
         self.stages: tuple[str, ...] = tuple(s.id for s in spec.stages)
         self.names = scenario.variable_names
@@ -98,6 +104,7 @@ class Table(Rules):
         self._stage_days = self._stage_lengths()
         # Derived quantities as written: each compiler inlines them where they are read.
         derived = {d.id: parse(d.value) for d in spec.derived}
+        tables = self.scenario.tables  # schedule tables: read by look-ups the compiler builds
         self._compilers: dict[str | None, Compiler] = {}
         for stage in self._state_stages:
             if stage not in self._compilers:
@@ -108,8 +115,8 @@ class Table(Rules):
                     consts["stage_days"] = length
                 elif stage in self._variable_lengths:  # read in each snapshot
                     inlined = {**derived, "stage_days": self._variable_lengths[stage]}
-                self._compilers[stage] = Compiler(self._slots, consts, inlined)
-        base = Compiler(self._slots, dict(self.params), derived)
+                self._compilers[stage] = Compiler(self._slots, consts, inlined, tables=tables)
+        base = Compiler(self._slots, dict(self.params), derived, tables=tables)
         self._base = base
         self._derived_values = tuple((name, base.tree(expr.Name(name)).fn) for name in derived)
         self._invariants: tuple[tuple[str, Fn], ...] = tuple(
@@ -128,6 +135,9 @@ class Table(Rules):
         self.risks: tuple[tuple[RiskCand, ...], ...] = tuple(b[2] for b in built)
         self.tracks_entry = tuple(any(tm[2] != "at" for tm in timed) for timed in self.timed)
         self.quiet_never = tuple(not (t or r) for t, r in zip(self.timed, self.risks))
+        self.clock: ClockCap | None = None
+        if spec.horizon is None and self.start_error is None:
+            self.clock = clock_cap(scenario, self.params, self._stage_days)
         self._initial: Snapshot | None = None
         if self.start_error is None:
             try:
@@ -147,7 +157,7 @@ class Table(Rules):
         for stage, f in self.scenario.stage_days.items():
             out[stage] = None
             text = self.scenario.spec.stages[stage_pos[stage]].days
-            if text is not None and expr.names(parse(text)) & variables:
+            if text is not None and walk.names(parse(text)) & variables:
                 # A length that reads variables ("one more day per ten released") is an
                 # expression of the snapshot: inlined where `stage_days` is read.
                 self._variable_lengths[stage] = parse(text)
@@ -276,6 +286,13 @@ class Table(Rules):
             snap.activity,
             snap.fired,
         )
+
+    def saturate(self, key: Key) -> Key:
+        """The key the explorer keeps for ``key``: with a saturating clock (no horizon),
+        each clock kept exactly only up to its cap (`model.semantics.saturation`)."""
+        if self.clock is None:
+            return key
+        return self.clock.saturate(key, self.tracks_entry[key[0]])
 
     def snapshot(self, key: Key) -> Snapshot:
         state, values, day, start, entered, act, fired = key
