@@ -19,7 +19,7 @@ from conftest import ROOT
 
 from model.analysis.consistency import check
 from model.analysis.exact import ExactResult, analyse_scenario
-from model.scenario.loader import load
+from model.scenario.loader import load, load_text
 from model.semantics.engine import Run
 
 TRUCE = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
@@ -48,6 +48,65 @@ def test_truce_odds_are_the_same_with_daily_or_weekly_batches() -> None:
     daily = _truce(batch_size=2, batch_interval_days=1)  # 50 daily batches in stage 2
     assert daily.states > weekly.states
     assert _endings(daily) == _endings(weekly)
+
+
+STAGE_2_TABLE = """
+tables:
+  - id: stage_2_releases
+    description: People released from Gaza on each day of stage 2.
+    rows: {ROWS}
+    assumption: test
+"""
+
+STAGE_2_BY_TABLE = """
+  - trigger: stage_2_releases_of_the_day
+    source: stage_2_in_force
+    dest: stage_2_in_force
+    actor: hamas
+    guard: stage_2_releases[day_in_stage] > 0
+    schedule: {every: 1}
+    effects:
+      held_in_gaza: held_in_gaza - stage_2_releases[day_in_stage]
+      released_from_prisons: >-
+        prisoners_per_person * (held_at_start - held_in_gaza + stage_2_releases[day_in_stage])
+    assumption: test
+
+  # --- stage 3"""
+
+
+def _truce_with_stage_2_table(rows: dict[int, int]) -> ExactResult:
+    """The three-stage truce with stage 2's releases (each matched at once) read from a
+    schedule table instead of the exchange's weekly batches."""
+    text = TRUCE.read_text(encoding="utf-8")
+    replacements = [
+        (
+            "slots: {during: [stage_1_in_force, stage_2_in_force]}",
+            "slots: {during: [stage_1_in_force]}",
+        ),
+        ("\nstates:\n", STAGE_2_TABLE.replace("{ROWS}", str(rows)) + "\nstates:\n"),
+        ("\n  # --- stage 3", STAGE_2_BY_TABLE),
+    ]
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    scenario = load_text(text, "table.yaml", base_dir=TRUCE.parent)
+    return analyse_scenario(scenario, {"batch_size": 11}, method="fraction")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        {**{7 * k: 11 for k in range(1, 10)}, 70: 1},  # the weekly batches, as a table
+        {1: 3, 7: 4, 14: 20, 21: 20, 35: 20, 49: 20, 63: 13},  # another schedule
+    ],
+    ids=["weekly", "irregular"],
+)
+def test_truce_odds_are_the_same_with_stage_2_releases_from_a_schedule_table(
+    rows: dict[int, int],
+) -> None:
+    assert sum(rows.values()) == 100  # the people stage 2 releases
+    table = _truce_with_stage_2_table(rows)
+    assert _endings(table) == _endings(_truce(batch_size=11))
 
 
 def test_truce_survives_each_day_with_the_chance_written() -> None:
@@ -113,13 +172,17 @@ def test_release_schedule_matches_each_category_at_its_ratio() -> None:
     assert v["prisoners_released"] == 30 * 14 + 50 * 3
 
 
-def test_open_ended_phase_ends_only_by_agreement_breakdown_or_horizon() -> None:
+def test_open_ended_phase_is_analysed_over_unlimited_time() -> None:
+    """No horizon: the talks go on until an agreement (a chance of 1 in 10 at each week's
+    round) or a break-off (2 in 1000 a day for each side), however long that takes."""
     scenario = load(ROOT / "scenarios" / "examples" / "talks_continue.yaml")
+    assert scenario.spec.horizon is None
     result = analyse_scenario(scenario, method="fraction")
     agreed = result.ending("next_stage_agreed").probability
     broke = result.ending("talks_broke_down").probability
-    horizon = result.ending("horizon", "no_outcome").probability
-    assert agreed + broke + horizon == 1
-    # the phase begins on day 42; the horizon (day 365) is reached only if nothing happened
-    # on any of the 323 days of talks: no break-off on any day, no agreement in 46 weeks
-    assert horizon == Fraction(998, 1000) ** (2 * 323) * Fraction(9, 10) ** (323 // 7)
+    assert agreed + broke == 1
+    # A week: six days without a break-off, then the round (first in declaration order) and
+    # the break-off risks of its seventh day.
+    six_days = Fraction(998, 1000) ** (2 * 6)
+    week_goes_on = six_days * Fraction(9, 10) * Fraction(998, 1000) ** 2
+    assert agreed == six_days * Fraction(1, 10) / (1 - week_goes_on)
