@@ -55,7 +55,8 @@ from model.scenario.loader import load  # noqa: E402
 from model.semantics.engine import Run  # noqa: E402
 from model.semantics.fastpath import compile_table  # noqa: E402
 
-DEFAULT = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
+# The three-stage truce as it was before issue 13, frozen (see the file's header)
+DEFAULT = ROOT / "bench" / "fixtures" / "cairo_three_stage_truce.yaml"
 LARGE = ROOT / "tests" / "fixtures" / "large" / "long_exchange.yaml"
 MAX_STEPS = 1000
 

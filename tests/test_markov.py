@@ -347,11 +347,11 @@ def test_exact_cli_text_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(ROOT / "scenarios" / "hostage_prisoner_exchange.yaml")
     assert main([path, "--exact"]) == 0
     text = capsys.readouterr().out
-    assert "exact analysis of 53 states" in text and "total" in text
+    assert "exact analysis of 210 states" in text and "total" in text
     assert main([path, "--exact", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("kind,ending,probability,expected_days")
-    assert lines[1].startswith("outcome,exchange_completed,0.2953")
+    assert lines[1].startswith("outcome,exchange_completed,0.6946")  # (998/1000)^182
 
 
 def test_exact_cli_refuses_a_scenario_over_max_states(capsys: pytest.CaptureFixture[str]) -> None:

@@ -295,7 +295,7 @@ def test_cli_monte_carlo_text(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "300 runs · seed 15 · up to 500 steps each" in out
     assert "exchange_completed" in out and "stages reached" in out
-    assert "exact: 53 states (rational arithmetic)" in out
+    assert "exact: 210 states (rational arithmetic)" in out
 
 
 def test_cli_monte_carlo_without_exact_values(capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,8 +37,8 @@ def test_axis_parsing() -> None:
 
 def test_grid_checks_every_value_against_the_scenario() -> None:
     scenario = load(EXCHANGE)
-    points = grid(scenario, [Axis.parse("batch_size=10:20:10"), Axis.parse("halt_weight=1,2")])
-    assert [(p["batch_size"], p["halt_weight"]) for p in points] == [
+    points = grid(scenario, [Axis.parse("batch_size=10:20:10"), Axis.parse("halt_chance=1,2")])
+    assert [(p["batch_size"], p["halt_chance"]) for p in points] == [
         (10, 1),
         (10, 2),
         (20, 1),
@@ -66,23 +66,23 @@ def test_exact_sweep_records_match_the_exact_analysis() -> None:
     assert at_20["exchange_completed"]["probability"] == float(exact.outcomes["exchange_completed"])
     assert at_20["exchange_completed"]["low"] == at_20["exchange_completed"]["high"]
     completed = [r["probability"] for r in records if r["ending"] == "exchange_completed"]
-    assert completed == sorted(completed)  # larger batches: fewer chances to halt
+    assert completed == sorted(completed)  # larger batches: done in fewer days, each a risk
 
 
 def test_auto_falls_back_to_monte_carlo_above_max_states() -> None:
     scenario = load(EXCHANGE)
-    records = sweep(scenario, [Axis.parse("batch_size=5:35:30")], max_states=60, runs=300)
+    records = sweep(scenario, [Axis.parse("batch_size=5:35:30")], max_states=100, runs=300)
     methods = {r["batch_size"]: r["method"] for r in records}
-    assert methods == {5: "montecarlo", 35: "exact"}  # 109 states at 5, 17 at 35
+    assert methods == {5: "montecarlo", 35: "exact"}  # 434 states at 5, 66 at 35
     mc = next(r for r in records if r["batch_size"] == 5 and r["ending"] == "exchange_completed")
     exact = float(analyse_scenario(scenario, {"batch_size": 5}).outcomes["exchange_completed"])
     assert mc["runs"] == 300 and mc["low"] <= exact <= mc["high"]
     with pytest.raises(IncompleteGraph):
-        sweep(scenario, [Axis.parse("batch_size=5:35:30")], max_states=60, method="exact")
+        sweep(scenario, [Axis.parse("batch_size=5:35:30")], max_states=100, method="exact")
 
 
 def test_monte_carlo_sweep_is_the_same_whatever_jobs() -> None:
-    axes = [Axis.parse("batch_size=10:30:20"), Axis.parse("halt_weight=1:2:1")]
+    axes = [Axis.parse("batch_size=10:30:20"), Axis.parse("halt_chance=1:2:1")]
     one = sweep(load(EXCHANGE), axes, method="montecarlo", runs=200, seed=3)
     two = sweep(
         ScenarioSource.from_file(EXCHANGE), axes, method="montecarlo", runs=200, seed=3, jobs=2
@@ -115,7 +115,7 @@ def test_chart_is_written_once_unless_forced(tmp_path: Path) -> None:
     assert target.read_bytes() == b"keep me"
     plot_sweep(records, target, force=True)
     assert target.read_bytes().startswith(PNG)
-    two = sweep(load(EXCHANGE), [Axis.parse("batch_size=10:30:10"), Axis.parse("halt_weight=1,3")])
+    two = sweep(load(EXCHANGE), [Axis.parse("batch_size=10:30:10"), Axis.parse("halt_chance=1,3")])
     plot_sweep(two, tmp_path / "two.png")
     assert (tmp_path / "two.png").read_bytes().startswith(PNG)
 
@@ -125,15 +125,15 @@ def test_cli_sweep_table_json_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([path, "--sweep", "batch_size=5:30:5"]) == 0
     out = capsys.readouterr().out
     assert "sweep of batch_size (6 values) · exact" in out
-    assert out.splitlines()[-1].split()[:3] == ["30", "64.5%", "35.5%"]
+    assert out.splitlines()[-1].split()[:3] == ["30", "86.9%", "13.1%"]
     assert main([path, "--sweep", "batch_size=10:20:10", "--runs", "100", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["sweep"] == ["batch_size"] and record["records"][0]["method"] == "montecarlo"
     assert (
-        main([path, "--sweep", "batch_size=10:20:10", "--sweep", "halt_weight=1,2", "--csv"]) == 0
+        main([path, "--sweep", "batch_size=10:20:10", "--sweep", "halt_chance=1,2", "--csv"]) == 0
     )
     header = capsys.readouterr().out.splitlines()[0]
-    assert header.startswith("batch_size,halt_weight,kind,ending,probability,low,high,method")
+    assert header.startswith("batch_size,halt_chance,kind,ending,probability,low,high,method")
 
 
 def test_cli_chart_never_overwrites_without_force(
