@@ -64,6 +64,11 @@ class StaticChecks(ScenarioChecks):
         for t in self.spec.transitions:
             texts += [t.guard, t.days, t.weight, *t.effects.values()]
             texts += [r.holds for r in t.requires]
+            timed = t.schedule or t.deadline
+            if timed is not None:
+                texts.append(timed.when[1])
+            if t.risk is not None:
+                texts += [t.risk.chance, t.risk.in_]
         texts += [i.holds for i in self.spec.invariants]
         texts += [v.initial for v in self.spec.variables if not isinstance(v, EnumVariable)]
         texts += [s.days for s in self.spec.stages if s.days is not None]
