@@ -9,6 +9,7 @@ the horizon cut off.
 from __future__ import annotations
 
 from fractions import Fraction
+
 import pytest
 import yaml
 from conftest import ROOT
