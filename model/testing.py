@@ -52,7 +52,7 @@ from hypothesis.stateful import (
 from hypothesis.strategies import just
 
 from model.base.errors import RunError
-from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
+from model.scenario.compiled import DAYS, CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Compiled
 from model.scenario.loader import load
 from model.semantics.engine import Run
@@ -210,6 +210,8 @@ def state_machine(
     }
     for t in scenario.transitions:
         namespace[_unique(namespace, f"fire_{_identifier(t.name)}")] = _fire_rule(t)
+    # Days passing with no event (a step of the time rules, docs/semantics.md), where it is one.
+    namespace[_unique(namespace, "fire_days_pass")] = _fire_rule(scenario.transition(DAYS))
     for name, holds in scenario.invariants:
         namespace[_unique(namespace, f"invariant_{_identifier(name)}")] = _invariant(name, holds)
     class_name = "".join(p.capitalize() for p in _identifier(scenario.id).split("_")) + "Machine"

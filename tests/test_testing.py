@@ -12,7 +12,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from test_loader_errors import MINIMAL
 
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds
-from model.scenario.compiled import ParameterError, Scenario
+from model.scenario.compiled import DAYS, ParameterError, Scenario
 from model.scenario.loader import load, load_text
 from model.semantics.table import Table
 from model.testing import ScenarioMachine, ScenarioRunFailed, run_state_machine, state_machine
@@ -80,7 +80,7 @@ def test_one_rule_per_transition_and_one_invariant_per_invariant() -> None:
         for t in scenario.transitions
     }
     assert any("[" in t.name for t in scenario.transitions)
-    assert rules == expected | {"idle"}
+    assert rules == expected | {"idle", "fire_days_pass"}
     assert all(name.isidentifier() for name in rules)
     invariants = {i.function.__name__ for i in setup.invariants}
     assert invariants == {"bounds_hold"} | {f"invariant_{name}" for name, _ in scenario.invariants}
@@ -147,6 +147,18 @@ def test_bounds_are_checked_independently_of_the_engine(monkeypatch: pytest.Monk
 
 def test_a_run_that_ends_in_an_outcome_after_one_event_passes() -> None:
     run_state_machine(load_text(MINIMAL, "tiny.yaml"))
+
+
+def test_days_passing_is_a_rule_of_its_own() -> None:
+    """Where time must pass (risks, scheduled days), the machine lets days pass: without
+    that rule Hypothesis finds no runnable rule at the start of a scenario that opens by
+    waiting for a scheduled day."""
+    machine = state_machine(ROOT / "tests" / "fixtures" / "clock" / "open_talks.yaml")()
+    assert machine._enabled == {DAYS}
+    machine.fire_days_pass()
+    assert machine.run.day == 2 and machine.events == ["days pass"]
+    machine.fire_aid_handed_out()
+    assert machine.run.values["aid_rounds"] == 1
 
 
 def test_without_the_idle_rule_hypothesis_refuses_a_dead_end() -> None:

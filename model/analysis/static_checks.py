@@ -64,9 +64,9 @@ class StaticChecks(ScenarioChecks):
         for t in self.spec.transitions:
             texts += [t.guard, t.days, t.weight, *t.effects.values()]
             texts += [r.holds for r in t.requires]
-            timing = t.schedule or t.deadline
-            if timing is not None:
-                texts.append(timing.when[1])
+            timed = t.schedule or t.deadline
+            if timed is not None:
+                texts.append(timed.when[1])
             if t.risk is not None:
                 texts += [t.risk.chance, t.risk.in_]
         texts += [i.holds for i in self.spec.invariants]

@@ -433,7 +433,9 @@ class Rules:
         return tuple(new)
 
     def _invariants_on(self, y: Key, label: int, careful: bool) -> None:
-        if not self._invariants:
+        """Invariants on a snapshot a step reaches, but for one at which an activity arrives
+        at once (its arrival, in the same instant, is checked instead)."""
+        if not self._invariants or (y[5] is not None and y[5][1] == 0):
             return
         xy = (*y[1], y[2], y[2] - y[3])
         if careful:
