@@ -164,6 +164,7 @@ class Rules:
     risks: tuple[tuple[RiskCand, ...], ...]
     tracks_entry: tuple[bool, ...]  # the state has events timed by days in the state
     quiet_never: tuple[bool, ...]  # the state has neither risks nor timed events
+    clock_invariants: bool  # some invariant reads the clock (checked on each passing day)
     _outcomes: tuple[str | None, ...]
     _invariants: tuple[tuple[str, Fn], ...]
     _compilers: dict[str | None, Compiler]
@@ -461,6 +462,20 @@ class Rules:
         when it is the one under way)."""
         while True:
             act = y[5]
+            if act is not None and act[1] and self.quiet_never[y[0]] and act[0] == label:
+                # Nothing can interrupt an activity in a state without risks or scheduled
+                # events: its days pass in one go (each checked where invariants read the
+                # clock, the only thing that changes on them).
+                state, values, day, start, entered, _, _ = y
+                if self.clock_invariants:
+                    for k in range(1, act[1]):
+                        self._invariants_on(
+                            (state, values, day + k, start, entered, (label, act[1] - k), 0),
+                            label,
+                            careful,
+                        )
+                y = (state, values, day + act[1], start, entered, (label, 0), 0)
+                act = y[5]
             if act is not None and act[1] == 0:
                 if act[0] != label or self._due_any(y):
                     return y

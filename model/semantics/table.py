@@ -135,6 +135,10 @@ class Table(Rules):
         self.risks: tuple[tuple[RiskCand, ...], ...] = tuple(b[2] for b in built)
         self.tracks_entry = tuple(any(tm[2] != "at" for tm in timed) for timed in self.timed)
         self.quiet_never = tuple(not (t or r) for t, r in zip(self.timed, self.risks))
+        clock = {"day", "day_in_stage", "stage_days"}
+        self.clock_invariants = any(
+            walk.names(scenario.expand(parse(inv.holds))) & clock for inv in spec.invariants
+        )
         self.clock: ClockCap | None = None
         if spec.horizon is None and self.start_error is None:
             self.clock = clock_cap(scenario, self.params, self._stage_days)
