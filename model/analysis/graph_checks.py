@@ -46,6 +46,7 @@ class GraphChecks(ScenarioChecks):
             return [self._start_error()]
         findings = [*self._step_errors(), *self._dead_ends(), *self._nondeterminism()]
         findings += self._cycles()
+        findings += [*self._deadlines_missed(), *self._stage_overruns()]
         if graph.complete:
             findings += self._unreached()
         return findings
@@ -246,6 +247,86 @@ class GraphChecks(ScenarioChecks):
             )
             for k, e in enumerate(path, 1)
         )
+
+    def _deadlines_missed(self) -> Iterable[Finding]:
+        """Deadlines that fire somewhere: the obligation was still unmet on its day. Breadth-
+        first order: the edge out of the earliest node is the end of a shortest run."""
+        graph, sc = self.graph, self.scenario
+        deadlines = {t.index for t in sc.transitions if t.kind == "deadline"}
+        if not deadlines:
+            return []
+        first: dict[int, int] = {}  # transition -> edge id out of the earliest node
+        count: dict[int, int] = {}
+        labels = graph.edge_transition
+        for e in range(graph.edge_count):
+            t = labels[e]
+            if t in deadlines:
+                count[t] = count.get(t, 0) + 1
+                first.setdefault(t, e)
+        out = []
+        for index in sorted(first):
+            t, edge = sc.transitions[index], graph.edge(first[index])
+            before = graph.nodes[edge.source]
+            stage = sc.stage_of(before.state)
+            last = step_record(
+                sc,
+                len(graph.path_to(edge.source)) + 1,
+                t,
+                before,
+                graph.nodes[edge.target],
+                sources=False,
+            )
+            message = (
+                f"deadline {t.name} can be missed: {t.spec.actor or 'no party'} has not met "
+                f"the obligation by day {before.day_in_stage} of stage {stage!r} (day "
+                f"{before.day} of the run), so {t.trigger} happens"
+            )
+            trace = (*self.trace(edge.source), last)
+            where = self.where_transition(index)
+            out.append(Finding("deadline_missed", t.name, message, where, trace, count=count[index]))
+        return out
+
+    def _stage_overruns(self) -> Iterable[Finding]:
+        """Snapshots still in a stage after its declared length (day_in_stage > stage_days),
+        the length evaluated in each snapshot (it may read variables); the earliest node of
+        each stage is the end of a shortest run."""
+        graph, sc, table = self.graph, self.scenario, self.graph.table
+        lengths = {
+            i: sc.stage_days.get(sc.stage_of(state) or "")
+            for i, state in enumerate(graph.states)
+            if graph.state_outcomes[i] is None
+        }
+        lengths = {i: f for i, f in lengths.items() if f is not None}
+        if not lengths:
+            return []
+        seen: dict[str, Finding] = {}
+        for i, key in enumerate(graph.node_keys):
+            f = lengths.get(key[0])
+            if f is None:
+                continue
+            snap = graph.nodes[i]
+            length = table.env_stage_days(snap.state)
+            if length is None:
+                try:
+                    length = int(f(table.env(snap)))
+                except ArithmeticError:
+                    continue  # a length that cannot be evaluated is reported where it is read
+            if snap.day_in_stage <= length:
+                continue
+            stage = sc.stage_of(snap.state) or ""
+            if stage in seen:
+                seen[stage] = replace(seen[stage], count=seen[stage].count + 1)
+                continue
+            seen[stage] = Finding(
+                "stage_overrun",
+                stage,
+                f"stage {stage!r} lasts {length} days, but a run is still in it (state "
+                f"{snap.state!r}) on day {snap.day_in_stage} of the stage: nothing ends the "
+                "stage when its days run out (a scheduled event `at: stage_days` would)",
+                self.where(("stages", [s.id for s in self.spec.stages].index(stage))),
+                self.trace(i),
+            )
+        return seen.values()
 
     def _unreached(self) -> Iterable[Finding]:
         graph, sc = self.graph, self.scenario

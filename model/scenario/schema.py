@@ -348,6 +348,10 @@ FindingKind = Literal[
     "unused_variable",
     "unused_parameter",
     "unused_party",
+    "deadline_missed",
+    "stage_overrun",
+    "stage_length_unenforced",
+    "risk_chance_invalid",
 ]
 """Kinds of finding `model.check` reports (docs/checks.md explains each)."""
 
