@@ -259,10 +259,10 @@ class GraphChecks(ScenarioChecks):
         count: dict[int, int] = {}
         labels = graph.edge_transition
         for e in range(graph.edge_count):
-            t = labels[e]
-            if t in deadlines:
-                count[t] = count.get(t, 0) + 1
-                first.setdefault(t, e)
+            label = labels[e]
+            if label in deadlines:
+                count[label] = count.get(label, 0) + 1
+                first.setdefault(label, e)
         out = []
         for index in sorted(first):
             t, edge = sc.transitions[index], graph.edge(first[index])
@@ -283,7 +283,9 @@ class GraphChecks(ScenarioChecks):
             )
             trace = (*self.trace(edge.source), last)
             where = self.where_transition(index)
-            out.append(Finding("deadline_missed", t.name, message, where, trace, count=count[index]))
+            out.append(
+                Finding("deadline_missed", t.name, message, where, trace, count=count[index])
+            )
         return out
 
     def _stage_overruns(self) -> Iterable[Finding]:

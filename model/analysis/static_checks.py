@@ -65,8 +65,8 @@ class StaticChecks(ScenarioChecks):
             if risk is None:
                 continue
             try:
-                chance = expr.compile_expr(expr.parse(expr.text_of(risk.chance)))(params)
-                out_of = expr.compile_expr(expr.parse(expr.text_of(risk.in_)))(params)
+                chance = int(expr.compile_expr(expr.parse(expr.text_of(risk.chance)))(params))
+                out_of = int(expr.compile_expr(expr.parse(expr.text_of(risk.in_)))(params))
             except (KeyError, ArithmeticError):
                 continue  # reads variables or the clock: decided in each snapshot
             if chance == 0:
