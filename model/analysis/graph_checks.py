@@ -36,6 +36,7 @@ class GraphChecks(ScenarioChecks):
                     graph.nodes[edge.source],
                     graph.nodes[edge.target],
                     sources=False,
+                    params=self.graph.params,
                 )
             )
         return tuple(out)
@@ -87,9 +88,9 @@ class GraphChecks(ScenarioChecks):
             if key in seen:
                 seen[key] = replace(seen[key], count=seen[key].count + 1)
                 continue
-            last = step_record(
-                sc, len(graph.path_to(se.node)) + 1, t, graph.nodes[se.node], None, sources=False
-            )
+            number = len(graph.path_to(se.node)) + 1
+            before = graph.nodes[se.node]
+            last = step_record(sc, number, t, before, None, sources=False, params=graph.params)
             last["error"] = str(err)
             seen[key] = Finding(kind, target, message, where, (*self.trace(se.node), last))
         return seen.values()
@@ -244,6 +245,7 @@ class GraphChecks(ScenarioChecks):
                 graph.nodes[e.source],
                 graph.nodes[e.target],
                 sources=False,
+                params=self.graph.params,
             )
             for k, e in enumerate(path, 1)
         )
@@ -275,6 +277,7 @@ class GraphChecks(ScenarioChecks):
                 before,
                 graph.nodes[edge.target],
                 sources=False,
+                params=self.graph.params,
             )
             message = (
                 f"deadline {t.name} can be missed: {t.spec.actor or 'no party'} has not met "
@@ -323,8 +326,9 @@ class GraphChecks(ScenarioChecks):
                 "stage_overrun",
                 stage,
                 f"stage {stage!r} lasts {length} days, but a run is still in it (state "
-                f"{snap.state!r}) on day {snap.day_in_stage} of the stage: nothing ends the "
-                "stage when its days run out (a scheduled event `at: stage_days` would)",
+                f"{snap.state!r}) on day {snap.day_in_stage} of the stage: the stage does not end "
+                "when its days run out (a scheduled event `at: stage_days` leaving its states "
+                "ends it on time)",
                 self.where(("stages", [s.id for s in self.spec.stages].index(stage))),
                 self.trace(i),
             )

@@ -16,7 +16,7 @@ from model.semantics.records import stage_name, step_record
 
 def _step(run: Run, step: Step) -> dict[str, Any]:
     t = run.scenario.transition(step.event.index)
-    return step_record(run.scenario, step.number, t, step.before, step.after)
+    return step_record(run.scenario, step.number, t, step.before, step.after, params=run.params)
 
 
 def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) -> dict[str, Any]:

@@ -5,10 +5,11 @@ The records are JSON-ready; their text is `model.reports.steps`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from model.scenario.compiled import DAYS, CompiledTransition, Scenario
-from model.scenario.expr import text_of
+from model.scenario.compiled import DAYS, CompiledTransition, DerivedEnv, ParamValue, Scenario
+from model.scenario.expr import Compiled, text_of
 from model.scenario.schema import Quote
 from model.semantics.step import Snapshot
 
@@ -36,8 +37,11 @@ def step_record(
     after: Snapshot | None,
     *,
     sources: bool = True,
+    params: Mapping[str, ParamValue] | None = None,
 ) -> dict[str, Any]:
-    """One step as JSON-ready data; ``after`` is None for a step the scenario refuses."""
+    """One step as JSON-ready data; ``after`` is None for a step the scenario refuses.
+    ``params`` (the run's parameters) lets a risk's chance or a schedule's period that reads
+    them be shown as a number."""
     names = scenario.variable_names
     record: dict[str, Any] = {
         "step": number,
@@ -55,7 +59,7 @@ def step_record(
             n: {"from": a, "to": b} for n, a, b in zip(names, before.values, after.values) if a != b
         },
     }
-    record.update(time_record(scenario, t, before, after))
+    record.update(time_record(scenario, t, before, after, params))
     if sources:
         record.update(provenance_record(t.spec.quote, t.spec.assumption))
     return record
@@ -86,7 +90,11 @@ def timing_label(t: CompiledTransition) -> str | None:
 
 
 def time_record(
-    scenario: Scenario, t: CompiledTransition, before: Snapshot, after: Snapshot | None
+    scenario: Scenario,
+    t: CompiledTransition,
+    before: Snapshot,
+    after: Snapshot | None,
+    params: Mapping[str, ParamValue] | None = None,
 ) -> dict[str, Any]:
     """The keys a step of the time rules adds (none for an instantaneous decision, nor for an
     activity that starts and arrives in the same step, so that records of scenarios without
@@ -108,8 +116,13 @@ def time_record(
             out["activity"] = "under way" if act is not None else "completes"
     else:
         out["kind"] = t.kind
+        value = _evaluator(scenario, before, params)
         if t.kind == "risk":
-            out["timing"] = f"risk, {timing_label(t)}"
+            assert spec.risk is not None and t.chance is not None
+            chance = value(t.chance[0], spec.risk.chance)
+            out["timing"] = (
+                f"risk, {chance} in {value(t.chance[1], spec.risk.in_)} a {spec.risk.per}"
+            )
         else:
             timing = spec.schedule or spec.deadline
             assert timing is not None
@@ -119,7 +132,9 @@ def time_record(
             elif how == "after":
                 when = f"{before.days_in_state} days after entering {before.state}"
             else:
-                when = f"day {before.days_in_state} in {before.state} (every {_expr(n)} days)"
+                assert t.due is not None
+                every = value(t.due[1], n)
+                when = f"day {before.days_in_state} in {before.state} (every {every} days)"
             who = "scheduled" if t.kind == "scheduled" else "deadline"
             who += f" of {spec.actor}" if t.kind == "deadline" and spec.actor else ""
             out["timing"] = f"{who}: {when}"
@@ -127,3 +142,21 @@ def time_record(
     if act is not None and act[0] != t.index and after is not None and after.state != before.state:
         out["abandons"] = scenario.transitions[act[0]].name
     return out
+
+
+def _evaluator(scenario: Scenario, snap: Snapshot, params: Mapping[str, ParamValue] | None) -> Any:
+    """``value(f, text)``: ``f`` evaluated in ``snap`` under ``params`` as text, or ``text``
+    as written where it cannot be (no parameters given, or it reads ``stage_days``)."""
+    base: dict[str, Any] = {**(params or {}), **dict(zip(scenario.variable_names, snap.values))}
+    base.update(day=snap.day, day_in_stage=snap.day_in_stage)
+    env = DerivedEnv(base, scenario)
+
+    def value(f: Compiled, text: str | bool | int) -> str:
+        if params is None:
+            return _expr(text)
+        try:
+            return str(f(env))
+        except (KeyError, ArithmeticError):
+            return _expr(text)
+
+    return value
