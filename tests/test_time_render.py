@@ -120,3 +120,19 @@ def test_timeline_of_a_run_with_a_risk_and_quiet_days() -> None:
         fig = draw_timeline(run)
         labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
         assert "schedule" in labels and "days pass" not in labels
+
+
+def test_scenario_page_lists_the_events_in_time() -> None:
+    from model.render.site import scenario_page
+
+    page, pictures = scenario_page(ALL_KINDS)
+    assert "## Events in time" in page and "[the semantics of time](../semantics.md)" in page
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    assert "| `talks_overdue` | deadline | `schedule` (obliged: `israel`) | deadline: day 6 |" in (
+        "\n".join(rows)
+    )
+    assert "| `consultations_continue` | activity | `mediators` | takes 2 days |" in "\n".join(rows)
+    assert "| `violation` | risk | `hamas` | violation_chance in 20 a day |" in "\n".join(rows)
+    assert "a risk's arrow is dotted" in page
+    assert "odds: the chances of 1 risk (violation) are per day" in page
+    assert set(pictures) == {"time_all_kinds.svg", "time_all_kinds-timeline.svg"}
