@@ -18,6 +18,7 @@ from model.analysis.graphs import strongly_connected_components
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, Problem, RunError
 from model.scenario import expr
 from model.scenario.compiled import CompiledTransition
+from model.scenario.expr import Compiled
 from model.semantics.records import step_record
 
 
@@ -296,28 +297,29 @@ class GraphChecks(ScenarioChecks):
         the length evaluated in each snapshot (it may read variables); the earliest node of
         each stage is the end of a shortest run."""
         graph, sc, table = self.graph, self.scenario, self.graph.table
-        lengths = {
-            i: sc.stage_days.get(sc.stage_of(state) or "")
-            for i, state in enumerate(graph.states)
-            if graph.state_outcomes[i] is None
-        }
-        lengths = {i: f for i, f in lengths.items() if f is not None}
+        # By state index: the stage's length under these parameters (an int), or its
+        # expression when it reads variables (evaluated in each snapshot).
+        lengths: dict[int, int | Compiled] = {}
+        for i, state in enumerate(graph.states):
+            f = sc.stage_days.get(sc.stage_of(state) or "")
+            if graph.state_outcomes[i] is None and f is not None:
+                fixed = table.env_stage_days(state)
+                lengths[i] = f if fixed is None else fixed
         if not lengths:
             return []
         seen: dict[str, Finding] = {}
         for i, key in enumerate(graph.node_keys):
-            f = lengths.get(key[0])
-            if f is None:
-                continue
-            snap = graph.nodes[i]
-            length = table.env_stage_days(snap.state)
+            length = lengths.get(key[0])
             if length is None:
+                continue
+            if not isinstance(length, int):
                 try:
-                    length = int(f(table.env(snap)))
+                    length = int(length(table.env(graph.nodes[i])))
                 except ArithmeticError:
                     continue  # a length that cannot be evaluated is reported where it is read
-            if snap.day_in_stage <= length:
+            if key[2] - key[3] <= length:  # day - stage start: day_in_stage
                 continue
+            snap = graph.nodes[i]
             stage = sc.stage_of(snap.state) or ""
             if stage in seen:
                 seen[stage] = replace(seen[stage], count=seen[stage].count + 1)
