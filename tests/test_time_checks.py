@@ -7,13 +7,15 @@ rest) explain at their top why the shortest counterexample has the length it has
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, SCENARIOS
 
 from model.analysis.consistency import check
-from model.analysis.findings import Finding
+from model.analysis.findings import SEVERITY, Finding
 from model.check import main
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
@@ -160,3 +162,83 @@ def test_check_text_says_risks_are_per_day(capsys: pytest.CaptureFixture[str]) -
     ]
     main([str(SCENARIOS[0]), str(TIME / "variable_length.yaml")])
     assert "odds:" not in capsys.readouterr().out
+
+
+# --- the shortest runs, found again by a search on the engine ----------------------------
+
+
+def engine_search(path: Path, params: dict[str, object], found: Any) -> int | None:
+    """Fewest steps of an engine run (breadth first over its snapshots, each reached by
+    replaying its events) after which ``found(run, step)`` holds; None if never."""
+    scenario = load(path)
+    queue: deque[tuple[int, ...]] = deque([()])
+    seen = {Run(scenario, params).snapshot}
+    while queue:
+        path_so_far = queue.popleft()
+        run = Run(scenario, params)
+        for index in path_so_far:
+            run.fire(index)
+        for event in run.enabled():
+            nxt = Run(scenario, params)
+            for index in path_so_far:
+                nxt.fire(index)
+            step = nxt.fire(event.index)
+            if found(nxt, step):
+                return len(path_so_far) + 1
+            if nxt.snapshot not in seen and nxt.outcome is None:
+                seen.add(nxt.snapshot)
+                queue.append((*path_so_far, event.index))
+    return None
+
+
+def overrun(run: Run, _: Any) -> bool:
+    """The run is in a stage past its length, the length computed here from the file's
+    expression on the run's parameters and values."""
+    sc = run.scenario
+    stage = sc.stage_of(run.state)
+    f = sc.stage_days.get(stage or "")
+    if run.outcome is not None or f is None:
+        return False
+    return run.snapshot.day_in_stage > int(f({**run.params, **run.values}))
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (BROKEN / "deadline_missed.yaml", {}),
+        (TIME / "all_kinds.yaml", {}),
+        (TIME / "all_kinds.yaml", {"postpone_weight": 0}),
+        (TIME / "all_kinds.yaml", {"violation_chance": 0}),
+    ],
+)
+def test_deadline_missed_agrees_with_a_search_on_the_engine(
+    path: Path, params: dict[str, object]
+) -> None:
+    deadlines = {t.index for t in load(path).transitions if t.kind == "deadline"}
+    want = engine_search(path, params, lambda run, step: step.event.index in deadlines)
+    found = [f for f in findings(path, **params) if f.kind == "deadline_missed"]
+    assert [len(f.trace) for f in found] == ([] if want is None else [want])
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (BROKEN / "stage_overrun.yaml", {}),
+        (TIME / "variable_length.yaml", {}),
+        (TIME / "variable_length.yaml", {"late": 1}),
+        (TIME / "all_kinds.yaml", {}),
+        (BROKEN / "deadline_missed.yaml", {}),
+    ],
+)
+def test_stage_overrun_agrees_with_a_search_on_the_engine(
+    path: Path, params: dict[str, object]
+) -> None:
+    want = engine_search(path, params, overrun)
+    found = [f for f in findings(path, **params) if f.kind == "stage_overrun"]
+    assert [len(f.trace) for f in found] == ([] if want is None else [want])
+
+
+def test_every_finding_kind_is_documented() -> None:
+    text = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    for kind in SEVERITY:
+        assert f"| `{kind}` | {SEVERITY[kind]} |" in text
