@@ -320,6 +320,15 @@ class Table(Rules):
         env["day"] = snap.day
         env["day_in_stage"] = snap.day_in_stage
         length = self.env_stage_days(snap.state)
+        stage = self.scenario.stage_of(snap.state)
+        if length is None and stage in self._variable_lengths:
+            compiler = self._compilers[stage]
+            try:  # a length that reads variables, in this snapshot
+                length = compiler.tree(expr.Name("stage_days")).fn(
+                    (*snap.values, snap.day, snap.day_in_stage)
+                )
+            except ArithmeticError:
+                length = None  # a step that reads it raises the located error
         if length is not None:
             env["stage_days"] = length
         return DerivedEnv(env, self.scenario)
