@@ -317,7 +317,8 @@ def build(scenarios_dir: Path = SCENARIOS_DIR) -> dict[str, bytes]:
         "| scenario | file | stages | states | outcomes |\n|---|---|---|---|---|",
         *rows,
         "",
-        "The [scenario format](format.md) and [what the checker finds](checks.md) are "
+        "The [scenario format](format.md), [what a step means](semantics.md) (days, "
+        "schedules, deadlines and daily risks) and [what the checker finds](checks.md) are "
         "described separately. These pages are generated: after changing a scenario, run "
         "`python -m model.docs` (a test fails while they are stale).\n",
     ]
