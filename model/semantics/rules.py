@@ -258,7 +258,7 @@ class Rules:
         error of that transition."""
         if not careful:
             n = tm[3](x)
-            if n < 0 or (n == 0 and tm[2] == "every"):
+            if n < 0 or (n == 0 and tm[2] == "every") or n > MAX_RUN_VALUE:
                 raise Slow
             return int(n)
         t = self.scenario.transitions[tm[0]]
@@ -317,7 +317,7 @@ class Rules:
     def _chance(self, state: int, r: RiskCand, x: Sequence[Any], careful: bool) -> Fraction:
         if not careful:
             c, n = r[2](x), r[3](x)
-            if n <= 0 or not 0 <= c <= n:
+            if n <= 0 or not 0 <= c <= n or n > MAX_RUN_VALUE:
                 raise Slow
             return Fraction(c, n)
         t = self.scenario.transitions[r[0]]

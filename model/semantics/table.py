@@ -194,9 +194,9 @@ class Table(Rules):
                 if c is not None:
                     decisions.append(c)
                 continue
+            # Kept even with a guard that is never true: a scheduled event still ahead keeps
+            # days passing (rule 4 of docs/semantics.md does not read guards).
             guard = self._guard_code(t, compiler)
-            if guard.const and not guard.value:
-                continue  # never happens, and evaluating it cannot fail
             effects = self._effect_codes(t, compiler)
             dest = self._state_index[t.dest]
             same = self.scenario.stage_of(t.dest) == self.scenario.stage_of(name)
