@@ -93,6 +93,18 @@ CASES = [
         "expected_finding_missing.yaml",
         (("expected_finding_missing", "unreachable_outcome 'no_agreement'", 0),),
     ),
+    # talks_postponed (an activity, days 0->5 folded), then the deadline on day 5
+    Case("deadline_missed.yaml", (("deadline_missed", "talks_overdue", 2),)),
+    # release_batch (day 2), release_batch (day 4 > 3 days)
+    Case("stage_overrun.yaml", (("stage_overrun", "truce", 2),)),
+    Case("stage_length_unenforced.yaml", (("stage_length_unenforced", "truce", 0),)),
+    Case(
+        "risk_chance_invalid.yaml",
+        (
+            ("risk_chance_invalid", "violation", 0),
+            ("never_enabled", "violation", 0),
+        ),
+    ),
     # proposal_tabled, talks_stall: the declared deadlock, found and expected
     Case("expected_finding_found.yaml", (("deadlock", "stalemate", 2),), clean=True),
 ]

@@ -416,6 +416,7 @@ def shortest_paths(graph: StateGraph) -> dict[str, ShortestPath]:
                     nodes[e.source],
                     nodes[e.target],
                     sources=False,
+                    params=graph.params,
                 )
             )
         out[label] = ShortestPath(

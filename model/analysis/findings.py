@@ -25,6 +25,7 @@ SEVERITY: dict[str, Severity] = {
     "no_outcome_cycle": "error",
     "transition_from_outcome": "error",
     "expected_finding_missing": "error",
+    "stage_overrun": "error",
     "unreachable_state": "warning",
     "unreachable_outcome": "warning",
     "never_enabled": "warning",
@@ -36,6 +37,9 @@ SEVERITY: dict[str, Severity] = {
     "unused_parameter": "warning",
     "unused_table": "warning",
     "unused_party": "warning",
+    "deadline_missed": "warning",
+    "stage_length_unenforced": "warning",
+    "risk_chance_invalid": "warning",
     "horizon_reached": "note",
 }
 """Errors and warnings make a scenario unclean (exit status 1); notes are information."""
@@ -50,6 +54,8 @@ STATIC_KINDS = frozenset(
         "unused_parameter",
         "unused_table",
         "unused_party",
+        "stage_length_unenforced",
+        "risk_chance_invalid",
     }
 )
 

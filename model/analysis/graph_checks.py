@@ -18,6 +18,7 @@ from model.analysis.graphs import strongly_connected_components
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, Problem, RunError
 from model.scenario import expr
 from model.scenario.compiled import CompiledTransition
+from model.scenario.expr import Compiled
 from model.semantics.records import step_record
 
 
@@ -36,6 +37,7 @@ class GraphChecks(ScenarioChecks):
                     graph.nodes[edge.source],
                     graph.nodes[edge.target],
                     sources=False,
+                    params=self.graph.params,
                 )
             )
         return tuple(out)
@@ -46,6 +48,7 @@ class GraphChecks(ScenarioChecks):
             return [self._start_error()]
         findings = [*self._step_errors(), *self._dead_ends(), *self._nondeterminism()]
         findings += self._cycles()
+        findings += [*self._deadlines_missed(), *self._stage_overruns()]
         if graph.complete:
             findings += self._unreached()
         return findings
@@ -86,9 +89,9 @@ class GraphChecks(ScenarioChecks):
             if key in seen:
                 seen[key] = replace(seen[key], count=seen[key].count + 1)
                 continue
-            last = step_record(
-                sc, len(graph.path_to(se.node)) + 1, t, graph.nodes[se.node], None, sources=False
-            )
+            number = len(graph.path_to(se.node)) + 1
+            before = graph.nodes[se.node]
+            last = step_record(sc, number, t, before, None, sources=False, params=graph.params)
             last["error"] = str(err)
             seen[key] = Finding(kind, target, message, where, (*self.trace(se.node), last))
         return seen.values()
@@ -243,9 +246,95 @@ class GraphChecks(ScenarioChecks):
                 graph.nodes[e.source],
                 graph.nodes[e.target],
                 sources=False,
+                params=self.graph.params,
             )
             for k, e in enumerate(path, 1)
         )
+
+    def _deadlines_missed(self) -> Iterable[Finding]:
+        """Deadlines that fire somewhere: the obligation was still unmet on its day. Breadth-
+        first order: the edge out of the earliest node is the end of a shortest run."""
+        graph, sc = self.graph, self.scenario
+        deadlines = {t.index for t in sc.transitions if t.kind == "deadline"}
+        if not deadlines:
+            return []
+        first: dict[int, int] = {}  # transition -> edge id out of the earliest node
+        count: dict[int, int] = {}
+        labels = graph.edge_transition
+        for e in range(graph.edge_count):
+            label = labels[e]
+            if label in deadlines:
+                count[label] = count.get(label, 0) + 1
+                first.setdefault(label, e)
+        out = []
+        for index in sorted(first):
+            t, edge = sc.transitions[index], graph.edge(first[index])
+            before = graph.nodes[edge.source]
+            stage = sc.stage_of(before.state)
+            last = step_record(
+                sc,
+                len(graph.path_to(edge.source)) + 1,
+                t,
+                before,
+                graph.nodes[edge.target],
+                sources=False,
+                params=self.graph.params,
+            )
+            message = (
+                f"deadline {t.name} can be missed: {t.spec.actor or 'no party'} has not met "
+                f"the obligation by day {before.day_in_stage} of stage {stage!r} (day "
+                f"{before.day} of the run), so {t.trigger} happens"
+            )
+            trace = (*self.trace(edge.source), last)
+            where = self.where_transition(index)
+            out.append(
+                Finding("deadline_missed", t.name, message, where, trace, count=count[index])
+            )
+        return out
+
+    def _stage_overruns(self) -> Iterable[Finding]:
+        """Snapshots still in a stage after its declared length (day_in_stage > stage_days),
+        the length evaluated in each snapshot (it may read variables); the earliest node of
+        each stage is the end of a shortest run."""
+        graph, sc, table = self.graph, self.scenario, self.graph.table
+        # By state index: the stage's length under these parameters (an int), or its
+        # expression when it reads variables (evaluated in each snapshot).
+        lengths: dict[int, int | Compiled] = {}
+        for i, state in enumerate(graph.states):
+            f = sc.stage_days.get(sc.stage_of(state) or "")
+            if graph.state_outcomes[i] is None and f is not None:
+                fixed = table.env_stage_days(state)
+                lengths[i] = f if fixed is None else fixed
+        if not lengths:
+            return []
+        seen: dict[str, Finding] = {}
+        for i, key in enumerate(graph.node_keys):
+            length = lengths.get(key[0])
+            if length is None:
+                continue
+            if not isinstance(length, int):
+                try:
+                    length = int(length(table.env(graph.nodes[i])))
+                except ArithmeticError:
+                    continue  # a length that cannot be evaluated is reported where it is read
+            if key[2] - key[3] <= length:  # day - stage start: day_in_stage
+                continue
+            snap = graph.nodes[i]
+            stage = sc.stage_of(snap.state) or ""
+            if stage in seen:
+                seen[stage] = replace(seen[stage], count=seen[stage].count + 1)
+                continue
+            seen[stage] = Finding(
+                "stage_overrun",
+                stage,
+                f"stage {stage!r} lasts {length} days, but a run is still in it (state "
+                f"{snap.state!r}) on day {snap.day_in_stage} of the stage: the stage does not end "
+                "when its days run out (a scheduled event `at: stage_days` leaving its states "
+                "ends it on time)",
+                self.where(("stages", [s.id for s in self.spec.stages].index(stage))),
+                self.trace(i),
+            )
+        return seen.values()
 
     def _unreached(self) -> Iterable[Finding]:
         graph, sc = self.graph, self.scenario

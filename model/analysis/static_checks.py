@@ -30,7 +30,60 @@ class StaticChecks(ScenarioChecks):
             *self._outcome_and_stage_order(),
             *self._unused(),
             *self._guards_never_true(),
+            *self._stage_lengths_unenforced(),
+            *self._risk_chances(),
         ]
+
+    def _stage_lengths_unenforced(self) -> Iterable[Finding]:
+        """Stages with ``days`` that nothing ends: no scheduled event or deadline leaves their
+        states, and no transition leaving them reads ``stage_days`` (a hand-made end such as a
+        decision taking ``stage_days - day_in_stage`` days counts as enforcing it)."""
+        sc = self.scenario
+        for i, st in enumerate(self.spec.stages):
+            if st.days is None:
+                continue
+            states = {s.id for s in self.spec.states if s.stage == st.id and not s.outcome}
+            leaving = [t for t in sc.transitions if states & set(t.sources)]
+            if any(t.kind in ("scheduled", "deadline") for t in leaving):
+                continue
+            if any("stage_days" in _reads(t) for t in leaving):
+                continue
+            yield Finding(
+                "stage_length_unenforced",
+                st.id,
+                f"stage {st.id!r} declares a length ({expr.text_of(st.days)} days) that "
+                "nothing enforces: no scheduled event or deadline leaves its states (add one "
+                "with `schedule: {at: stage_days}` to end the stage when its days run out)",
+                self.where(("stages", i)),
+            )
+
+    def _risk_chances(self) -> Iterable[Finding]:
+        """Risks whose chance is a constant 0 (they never happen) or above their ``in``."""
+        params = self.graph.params
+        for t in self.scenario.transitions:
+            risk = t.spec.risk
+            if risk is None:
+                continue
+            try:
+                chance = int(expr.compile_expr(expr.parse(expr.text_of(risk.chance)))(params))
+                out_of = int(expr.compile_expr(expr.parse(expr.text_of(risk.in_)))(params))
+            except (KeyError, ArithmeticError):
+                continue  # reads variables or the clock: decided in each snapshot
+            if chance == 0:
+                why = "its chance is 0, so it never happens"
+            elif out_of <= 0 or not 0 <= chance <= out_of:
+                why = (
+                    f"its chance ({chance} in {out_of}) is not between 0 and its 'in' (which "
+                    "must be above 0): every run that enables it breaks"
+                )
+            else:
+                continue
+            yield Finding(
+                "risk_chance_invalid",
+                t.name,
+                f"risk {t.name}: {why}",
+                self.where(("transitions", t.index, "risk")),
+            )
 
     def _outcome_and_stage_order(self) -> Iterable[Finding]:
         sc = self.scenario
@@ -206,6 +259,12 @@ def _last_day(graph: StateGraph) -> int:
     if clock is None:
         return graph.table.horizon
     return max(clock.day, clock.stage) + max(clock.stage_period, clock.state_period)
+
+
+def _reads(t: CompiledTransition) -> set[str]:
+    """The names a transition's guard, requirements, weight and days read."""
+    texts = [t.spec.guard, t.spec.weight, t.spec.days, *(r.holds for r in t.spec.requires)]
+    return set().union(*(walk.names(expr.parse(expr.text_of(x))) for x in texts))
 
 
 def _guard_texts(t: CompiledTransition) -> list[str]:

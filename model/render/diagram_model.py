@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from model.scenario.compiled import Scenario
+from model.semantics.records import timing_label
 
 OUTCOME_LANE = "__outcomes__"
 """Id of the lane that holds the outcome states, right of every stage."""
@@ -17,18 +18,25 @@ OUTCOME_LANE = "__outcomes__"
 
 @dataclass(frozen=True)
 class EventLabel:
-    """One transition on an edge: its event (trigger), acting party and compiled name."""
+    """One transition on an edge: its event (trigger), acting party (the schedule for
+    scheduled events and deadlines) and compiled name; its kind and, unless it is a decision,
+    its timing (`model.semantics.records.timing_label`: ``day 10 of the stage``, ``1 in 20 a
+    day``)."""
 
     event: str
     actor: str
     name: str
     index: int
     backward: bool = False
+    kind: str = "decision"
+    timing: str | None = None
 
     @property
     def text(self) -> str:
-        """``actor: event``, as `model.simulate` prints a step."""
-        return f"{self.actor}: {self.event}"
+        """``actor: event``, as `model.simulate` prints a step, with the timing after it in
+        brackets for scheduled events, deadlines and risks."""
+        timing = f" ({self.timing})" if self.timing else ""
+        return f"{self.actor}: {self.event}{timing}"
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,11 @@ class DiagramEdge:
     @property
     def is_loop(self) -> bool:
         return self.source == self.dest
+
+    @property
+    def is_risk(self) -> bool:
+        """Every event on it is a daily risk (drawn dotted)."""
+        return all(ev.kind == "risk" for ev in self.events)
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,15 @@ def diagram_of(scenario: Scenario) -> Diagram:
     groups: dict[tuple[str, str], list[EventLabel]] = {}
     for t in scenario.transitions:
         for source in t.sources:
-            label = EventLabel(t.trigger, t.actor, t.name, t.index, t.spec.allow_backward)
+            label = EventLabel(
+                t.trigger,
+                t.actor,
+                t.name,
+                t.index,
+                t.spec.allow_backward,
+                t.kind,
+                timing_label(t),
+            )
             groups.setdefault((source, t.dest), []).append(label)
     edges = tuple(DiagramEdge(s, d, tuple(ev)) for (s, d), ev in groups.items())
     acting = {t.actor for t in scenario.transitions}

@@ -29,6 +29,7 @@ from model.base.textfmt import drawable
 from model.render.diagram_model import Diagram, diagram_of
 from model.render.layout import layout
 from model.render.layout_items import STYLES, Layout, Measure, TextItem
+from model.scenario.compiled import SCHEDULE
 
 if TYPE_CHECKING:
     from matplotlib.backend_bases import RendererBase
@@ -47,6 +48,8 @@ OKABE_ITO = (
 )
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 EDGE_COLOUR = "#3a3a3a"
+SCHEDULE_STYLE = ("white", "h")
+"""The schedule's marker (scheduled events and deadlines): a white hexagon, no party's."""
 LANE_SHADES = ("#eeeeee", "#e0e0e0")
 FONT = "DejaVu Sans"
 PNG_DPI = 150
@@ -171,6 +174,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
         ax.set_axis_off()
         drawing = Drawing(fig, lay)
         colours = party_styles(lay.parties)
+        colours[SCHEDULE] = SCHEDULE_STYLE
 
         def text(item: TextItem, z: float = 5) -> None:
             t = ax.text(
@@ -240,7 +244,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                 )
             text(lane.header)
         for route in lay.routes:
-            ax.add_patch(_arrow(route.points, route.loop, route.backward_stage))
+            ax.add_patch(_arrow(route.points, route.loop, route.backward_stage, route.risk))
         for node in lay.nodes:
             b = node.box
             if node.node.outcome:
@@ -321,7 +325,9 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
     return drawing
 
 
-def _arrow(points: tuple[tuple[float, float], ...], loop: bool, dashed: bool) -> FancyArrowPatch:
+def _arrow(
+    points: tuple[tuple[float, float], ...], loop: bool, dashed: bool, dotted: bool = False
+) -> FancyArrowPatch:
     verts: list[tuple[float, float]] = [points[0]]
     codes = [MplPath.MOVETO]
     for p, q in itertools.pairwise(points):
@@ -338,7 +344,7 @@ def _arrow(points: tuple[tuple[float, float], ...], loop: bool, dashed: bool) ->
         mutation_scale=10,
         color=EDGE_COLOUR,
         linewidth=1.0,
-        linestyle=(0, (4, 2.5)) if dashed else "solid",
+        linestyle=(0, (4, 2.5)) if dashed else (0, (1, 2)) if dotted else "solid",
         shrinkA=0,
         shrinkB=0,
         zorder=2,

@@ -36,6 +36,7 @@ from model.render.layout_items import (
     wrap_name,
     wrap_words,
 )
+from model.scenario.compiled import SCHEDULE
 
 MARGIN = 14.0
 NODE_PAD_X, NODE_PAD_Y = 9.0, 6.0
@@ -166,9 +167,19 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         role = "" if p.role == "party" else f", {p.role}"
         text = f"{p.id}: {p.name}{role}"
         legend_texts.append((p.id, text, *measure(text, "legend")))
+    kinds = {ev.kind for e in diagram.edges for ev in e.events}
+    timed = [k for k in ("scheduled", "deadline") if k in kinds]
+    if timed:  # the schedule acts too: an entry of its own
+        what = " and ".join(
+            {"scheduled": "scheduled events", "deadline": "deadlines"}[k] for k in timed
+        )
+        text = f"{SCHEDULE}: {what} (when, in brackets)"
+        legend_texts.append((SCHEDULE, text, *measure(text, "legend")))
     legend_head = "Acting party (marker before each event):"
     if any(lane_index[e.dest] < lane_index[e.source] for e in diagram.edges if not e.is_loop):
         legend_head += "   dashed arrow: back to an earlier stage"
+    if "risk" in kinds:
+        legend_head += "   dotted arrow: a daily risk (its chance in brackets)"
     lhw, lhh = measure(legend_head, "legend")
     widest_legend = max([t[2] + MARKER_W + 4 for t in legend_texts] + [lhw])
     width = max(content_w, widest_legend, 260.0) + 2 * MARGIN
@@ -255,6 +266,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
                     ),
                     True,
                     False,
+                    e.is_risk,
                 )
             )
 
@@ -297,7 +309,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
                 pts.append((it.x, cy))
         pts.append(port_y[(ci, len(chain) - 1)])
         back = lane_index[g.items[chain[-1]].key] < lane_index[g.items[chain[0]].key]
-        routes.append(EdgeRoute(e, tuple(pts), False, back))
+        routes.append(EdgeRoute(e, tuple(pts), False, back, e.is_risk))
 
     # Legend below the lanes.
     y = content_bottom + 10 + LEGEND_SEP

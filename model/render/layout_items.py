@@ -108,6 +108,7 @@ class EdgeRoute:
     points: tuple[tuple[float, float], ...]
     loop: bool
     backward_stage: bool
+    risk: bool = False  # every event on it is a daily risk
 
 
 @dataclass(frozen=True)
@@ -168,22 +169,26 @@ def wrap_name(name: str, width: int = WRAP_AT) -> list[str]:
     if word:
         parts.append(word)
     lines: list[str] = []
+    at_space = False  # the last break was at a space (which the line end drops)
     line = ""
     for part in parts:
         if line and len(line) + len(part.rstrip()) > width:
             lines.append(line.rstrip())
+            at_space = line.endswith(" ")
             line = ""
         line += part
     if line:
         lines.append(line.rstrip())
     if len(lines) > 1 and len(lines[-1]) < 8 and len(lines[-2]) + len(lines[-1]) <= width + 8:
-        lines[-2:] = [lines[-2] + lines[-1]]  # no short orphan on a line of its own
+        # no short orphan on a line of its own
+        lines[-2:] = [lines[-2] + (" " if at_space else "") + lines[-1]]
     return lines or [name]
 
 
 def event_text(ev: EventLabel, width: int = LABEL_WRAP) -> str:
-    """``actor: event``, broken after underscores; continuation lines are indented."""
-    lines = wrap_name(f"{ev.actor}: {ev.event}", width)
+    """``actor: event`` (and a timing in brackets), broken after underscores and spaces;
+    continuation lines are indented."""
+    lines = wrap_name(ev.text, width)
     return "\n".join([lines[0]] + [f"   {line}" for line in lines[1:]])
 
 

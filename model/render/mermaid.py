@@ -53,8 +53,10 @@ def _text(text: str) -> str:
     return _SPECIAL.sub(lambda m: _ENTITIES[m.group()], one_line)
 
 
-def edge_label(event: str, actor: str) -> str:
-    return f"{event} ({actor})"
+def edge_label(event: str, actor: str, timing: str | None = None) -> str:
+    """``event (actor)``; with a timing (scheduled events, deadlines, risks) ``event (actor,
+    timing)``: ``release (schedule, every 7 days)``, ``violation (hamas, 1 in 20 a day)``."""
+    return f"{event} ({actor}, {timing})" if timing else f"{event} ({actor})"
 
 
 def to_mermaid(subject: Scenario | Diagram) -> str:
@@ -74,7 +76,7 @@ def to_mermaid(subject: Scenario | Diagram) -> str:
         for ev in edge.events:
             lines.append(
                 f"    {mermaid_id(edge.source)} --> {mermaid_id(edge.dest)} : "
-                f"{edge_label(ev.event, ev.actor)}"
+                f"{_text(edge_label(ev.event, ev.actor, ev.timing))}"
             )
     outcomes = [mermaid_id(n.id) for n in diagram.nodes if n.outcome]
     for mid in outcomes:

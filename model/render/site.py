@@ -164,6 +164,39 @@ def _elements(spec: Any) -> list[Element]:
     return out
 
 
+def _timed_events(scenario: Any) -> list[str]:
+    """The scenario's transitions that are not plain decisions (scheduled events, deadlines,
+    risks, and decisions that take days), with their kind and timing; nothing for a scenario
+    without time kinds, whose page is as before."""
+    from model.scenario.expr import text_of
+    from model.semantics.records import timing_label
+
+    if all(t.kind == "decision" for t in scenario.transitions):
+        return []
+    lines = [
+        "## Events in time\n",
+        "Scheduled events and deadlines happen on their day, acted by the schedule (a "
+        "deadline's party is the one that bears the obligation); a risk has a chance on each "
+        "day it is enabled; a decision with days is an activity. The rules: "
+        "[the semantics of time](../semantics.md).\n",
+        "| transition | kind | actor | timing | from → to |\n|---|---|---|---|---|",
+    ]
+    for t in scenario.transitions:
+        written = " ".join(text_of(t.spec.days).split())
+        days = "" if written == "0" else f"takes {written} days"
+        if t.kind == "decision" and not days:
+            continue
+        timing = timing_label(t) or days
+        actor = _code(t.actor)
+        if t.kind == "deadline" and t.spec.actor:
+            actor += f" (obliged: {_code(t.spec.actor)})"
+        kind = "activity" if t.kind == "decision" else t.kind
+        route = f"{', '.join(_code(s) for s in t.sources)} → {_code(t.dest)}"
+        lines.append(f"| {_code(t.name)} | {kind} | {actor} | {_md(timing)} | {route} |")
+    lines.append("")
+    return lines
+
+
 def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
     """The Markdown page of one scenario and its pictures (file name -> bytes)."""
     from model.analysis.consistency import check
@@ -203,12 +236,20 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
     lines.append(f"\nOutcomes: {outcomes or 'none'}.\n")
     lines += _tables(spec)
 
+    lines += _timed_events(scenario)
+
     lines.append("## State diagram\n")
     lines.append(
         f"![State diagram: {_md(spec.title)}]({sid}.svg)\n\n"
         "Stages are lanes from left to right, outcome states the last lane; each arrow lists "
-        "its events as `actor: event`, with the actor's marker. As Mermaid "
-        f"(`python -m model.diagram {shown} --format mermaid`):\n"
+        "its events as `actor: event`, with the actor's marker. "
+        + (
+            "Scheduled events and deadlines have the schedule as actor and their day in "
+            "brackets; a risk's arrow is dotted, its chance in brackets. "
+            if any(t.kind != "decision" for t in scenario.transitions)
+            else ""
+        )
+        + f"As Mermaid (`python -m model.diagram {shown} --format mermaid`):\n"
     )
     lines.append(_fenced(to_mermaid(scenario), "mermaid"))
 
@@ -276,7 +317,8 @@ def build(scenarios_dir: Path = SCENARIOS_DIR) -> dict[str, bytes]:
         "| scenario | file | stages | states | outcomes |\n|---|---|---|---|---|",
         *rows,
         "",
-        "The [scenario format](format.md) and [what the checker finds](checks.md) are "
+        "The [scenario format](format.md), [what a step means](semantics.md) (days, "
+        "schedules, deadlines and daily risks) and [what the checker finds](checks.md) are "
         "described separately. These pages are generated: after changing a scenario, run "
         "`python -m model.docs` (a test fails while they are stale).\n",
     ]

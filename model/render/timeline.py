@@ -7,6 +7,10 @@ matplotlib; nothing outside the drawing modules does.
 
 An event that takes days is drawn as a thin bar from its start to the day it completes, with
 the actor's marker at the end; events that change the state are named next to their marker.
+Scheduled events and deadlines are drawn on a row of their own, the schedule's (below the
+parties); days passing with no event are not drawn, and an activity whose days are split
+over several steps (a scheduled event or a risk's day in between) is one bar, its marker on
+the day it completes.
 """
 
 from __future__ import annotations
@@ -95,16 +99,21 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
     """The timeline of ``run`` (played or fired by hand) as a matplotlib figure."""
     from model.render.draw import (
         LANE_SHADES,
+        SCHEDULE_STYLE,
         font_kwargs,
         new_figure,
         party_styles,
         renderer,
         style,
     )
+    from model.scenario.compiled import DAYS, SCHEDULE
 
     scenario = run.scenario
     parties = [p.id for p in scenario.spec.parties]
-    acting = [p for p in parties if any(s.event.actor == p for s in run.history)] or parties[:1]
+    events = [s for s in run.history if s.event.index != DAYS]  # days passing: nothing drawn
+    acting = [p for p in parties if any(s.event.actor == p for s in events)] or parties[:1]
+    if any(s.event.actor == SCHEDULE for s in events):
+        acting.append(SCHEDULE)  # scheduled events and deadlines: a row of their own
     tracked = tracked_series(run)
     bands = stage_bands(run)
     last_day = max(run.snapshot.day, 1)
@@ -187,25 +196,46 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
         # Events: one row per acting party, marker at the day the event completes.
         row = {p: len(acting) - 1 - i for i, p in enumerate(acting)}
         styles = party_styles(parties)
+        styles[SCHEDULE] = SCHEDULE_STYLE
         seen: dict[tuple[int, str], int] = {}
-        for step in run.history:
+
+        def bar(actor: str, y: float, first: int, last: int) -> None:
+            ax_ev.plot(
+                [first, last],
+                [y, y],
+                color=styles[actor][0],
+                linewidth=1.2,
+                solid_capstyle="butt",
+                zorder=2,
+            )
+
+        for step in events:
             actor = step.event.actor
             colour, marker = styles[actor]
-            k = seen.get((step.after.day, actor), 0)
-            seen[(step.after.day, actor)] = k + 1
+            act = step.after.activity
+            if act is not None:  # an activity still under way: its bar so far, on its row
+                doer = scenario.transitions[act[0]].actor
+                if step.after.day > step.before.day:
+                    bar(doer, row.get(doer, 0), step.before.day, step.after.day)
+                if act[0] == step.event.index:
+                    continue  # its start or one of its days: the marker comes at arrival
+            kind = scenario.transitions[step.event.index].kind
+            # a scheduled event or deadline happens on the day it is due, a risk at the end
+            # of its day (later days of the step are quiet); a decision completes at the end
+            if kind in ("scheduled", "deadline"):
+                day = step.before.day
+            elif kind == "risk":
+                day = step.before.day + 1
+            else:
+                day = step.after.day
+            k = seen.get((day, actor), 0)
+            seen[(day, actor)] = k + 1
             y = row.get(actor, 0) + 0.22 * (0, 1, -1)[k % 3]
-            if step.after.day > step.before.day:
-                ax_ev.plot(
-                    [step.before.day, step.after.day],
-                    [y, y],
-                    color=colour,
-                    linewidth=1.2,
-                    solid_capstyle="butt",
-                    zorder=2,
-                )
+            if kind == "decision" and step.after.day > step.before.day:
+                bar(actor, y, step.before.day, step.after.day)
             moved = step.before.state != step.after.state
             ax_ev.plot(
-                [step.after.day],
+                [day],
                 [y],
                 marker=marker,
                 markersize=8 if moved else 5.5,
@@ -216,10 +246,10 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
                 zorder=3,
             )
             if moved:
-                right = step.after.day > 0.7 * last_day
+                right = day > 0.7 * last_day
                 ax_ev.annotate(
                     step.event.trigger,
-                    xy=(step.after.day, y),
+                    xy=(day, y),
                     xytext=(-7 if right else 7, 0),
                     textcoords="offset points",
                     ha="right" if right else "left",
@@ -238,7 +268,8 @@ def draw_timeline(run: Run, subtitle: str | None = None) -> Figure:
         )
         ax_ev.set_ylim(-0.7, len(acting) - 0.3)
         ax_ev.tick_params(axis="y", length=0, labelsize=STYLE_SIZE)
-        ax_ev.set_ylabel("acting party", **font_kwargs("legend"))
+        who = "acting party or schedule" if SCHEDULE in acting else "acting party"
+        ax_ev.set_ylabel(who, **font_kwargs("legend"))
         ax_ev.grid(axis="y", color="#cccccc", linewidth=0.5, zorder=0.2)
 
         if ax_var is not None:

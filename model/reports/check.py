@@ -29,7 +29,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
     graph = result.graph
     spec = result.scenario.spec
     defaults = {p.id: p.default for p in spec.parameters}
-    return {
+    record = {
         "file": result.scenario.file,
         "id": spec.id,
         "title": spec.title,
@@ -46,6 +46,10 @@ def check_record(result: CheckResult) -> dict[str, Any]:
         "findings": [finding_record(f) for f in result.findings],
         "notes": list(result.notes),
     }
+    risks = [t.name for t in result.scenario.transitions if t.kind == "risk"]
+    if risks:  # a key of its own, only where the scenario has risks
+        record["risks"] = risks
+    return record
 
 
 def _depth(result: CheckResult) -> int:
@@ -73,6 +77,12 @@ def format_check_text(record: dict[str, Any]) -> str:
     )
     lines += [f"  variant: {label}" for label in record["variants"]]
     lines.append("  outcomes reached: " + (", ".join(record["outcomes_reached"]) or "none"))
+    if "risks" in record:
+        lines.append(
+            f"  odds: the chances of {plural(len(record['risks']), 'risk')} "
+            f"({', '.join(record['risks'])}) are per day (per week where a risk says so), "
+            "whatever the number of steps"
+        )
     open_ = [f for f in record["findings"] if f["expected"] is None]
     expected = [f for f in record["findings"] if f["expected"] is not None]
     for f in open_:

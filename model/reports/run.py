@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from model.base.textfmt import visible
-from model.reports.steps import changes_text, days_text
+from model.reports.steps import changes_text, days_pass_text, days_text, happening
 from model.reports.text import derived_text, fmt_value, wrap
 from model.semantics.engine import Run, Status, Step
 from model.semantics.records import stage_name, step_record
@@ -16,7 +16,7 @@ from model.semantics.records import stage_name, step_record
 
 def _step(run: Run, step: Step) -> dict[str, Any]:
     t = run.scenario.transition(step.event.index)
-    return step_record(run.scenario, step.number, t, step.before, step.after)
+    return step_record(run.scenario, step.number, t, step.before, step.after, params=run.params)
 
 
 def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) -> dict[str, Any]:
@@ -98,14 +98,30 @@ def format_text(record: dict[str, Any]) -> str:
     out += wrap(", ".join(f"{k}={fmt_value(v)}" for k, v in start["values"].items()), "  ", 2)
     if "derived" in start:
         out += wrap(derived_text(start["derived"]), "  ", 2)
-    for s in record["steps"]:
+    steps = record["steps"]
+    i = 0
+    while i < len(steps):
+        s = steps[i]
         out.append("")
-        out.append(f"{s['step']:>3} · {days_text(s)} · {s['stage']} · {s['actor']}: {s['event']}")
+        if s.get("kind") == "days":  # consecutive days with no event: one block
+            j = i
+            while j + 1 < len(steps) and steps[j + 1].get("kind") == "days":
+                j += 1
+            numbers = f"{s['step']}" if j == i else f"{s['step']}–{steps[j]['step']}"
+            out.append(f"{numbers:>3} · {days_pass_text(s, steps[j])} · {s['stage']}")
+            out.append(f"      stays in {s['to']}")
+            i = j + 1
+            continue
+        head = f"{s['step']:>3} · {days_text(s)} · {s['stage']} · {s['actor']}: "
+        out.append(head + happening(s, s["event"]))
         move = f"{s['from']} → {s['to']}" if s["from"] != s["to"] else f"stays in {s['to']}"
         out.append(f"      {move}")
+        if "abandons" in s:
+            out.append(f"      abandons {s['abandons']} (its effects never take place)")
         if s["changes"]:
             out.append(f"      changed: {changes_text(s)}")
         out.extend(_source_lines(s, "      "))
+        i += 1
     out.append("")
     summary = f"end · day {end['day']} · after {end['steps']} steps · {_ENDINGS[end['status']]}"
     if end["outcome"]:

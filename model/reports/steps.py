@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.reports.text import fmt_value
+from model.reports.text import fmt_value, plural
 
 
 def days_text(step: dict[str, Any]) -> str:
@@ -21,10 +21,38 @@ def changes_text(step: dict[str, Any]) -> str:
     )
 
 
+def days_pass_text(first: dict[str, Any], last: dict[str, Any] | None = None) -> str:
+    """``days 3→9 pass (6 days, no event)``: days passing with nothing happening, from
+    ``first`` to ``last`` (consecutive such steps, shown as one)."""
+    start, end = first["day_before"], (last or first)["day"]
+    return f"days {start}→{end} pass ({plural(end - start, 'day')}, no event)"
+
+
+def happening(step: dict[str, Any], name: str) -> str:
+    """``name`` with what the time rules say of the step: ``consultations_continue starts ·
+    2 days`` (an activity that does not arrive in the same step), ``... under way``, ``...
+    completes``, ``violation (risk, 1 in 20 a day)``, ``release (scheduled: day 10 of the
+    stage)``, ``talks_overdue (deadline of israel: day 16 of the stage)``; ``name`` alone for
+    an instantaneous decision."""
+    activity = step.get("activity")
+    if activity == "starts":
+        return f"{name} starts · {plural(step['activity_days'], 'day')}"
+    if activity is not None:
+        return f"{name} {activity}"
+    if "timing" in step:
+        return f"{name} ({step['timing']})"
+    return name
+
+
 def step_line(step: dict[str, Any]) -> str:
     """``day 0→2 · mediators: consultations_continue · x 1→2`` for compact traces."""
+    if step.get("kind") == "days":
+        return days_pass_text(step)
     changes = changes_text(step)
     move = f" ({step['from']} → {step['to']})" if step["from"] != step["to"] else ""
-    return f"{days_text(step)} · {step['actor']}: {step['transition']}{move}" + (
-        f" · {changes}" if changes else ""
+    abandons = f" · {step['abandons']} abandoned" if "abandons" in step else ""
+    return (
+        f"{days_text(step)} · {step['actor']}: {happening(step, step['transition'])}{move}"
+        + (f" · {changes}" if changes else "")
+        + abandons
     )

@@ -397,6 +397,10 @@ FindingKind = Literal[
     "unused_parameter",
     "unused_table",
     "unused_party",
+    "deadline_missed",
+    "stage_overrun",
+    "stage_length_unenforced",
+    "risk_chance_invalid",
 ]
 """Kinds of finding `model.check` reports (docs/checks.md explains each)."""
 

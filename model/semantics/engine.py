@@ -98,7 +98,7 @@ class Run:
                     "trigger": DAYS_PASS,
                     "source": "*",
                     "dest": None,
-                    "conditions": [partial(self._stays, DAYS)],
+                    "conditions": [partial(self._stays_or_fails, DAYS)],
                     "before": [partial(self._effects, DAYS)],
                 },
             ],
@@ -149,6 +149,12 @@ class Run:
     def _stays(self, index: int, event: EventData) -> bool:
         nxt = self._next(index, event)
         return isinstance(nxt, Snapshot) and nxt.state == self.state
+
+    def _stays_or_fails(self, index: int, event: EventData) -> bool:
+        """Days passing never move the run: the one transition for them also raises the
+        error of a day that breaks a rule (from `_effects`)."""
+        nxt = self._next(index, event)
+        return nxt is not None
 
     def _effects(self, index: int, event: EventData) -> None:
         self._model.snapshot = self.semantics.snapshot(self.semantics.step(self._key(), index))

@@ -164,6 +164,7 @@ class Rules:
     risks: tuple[tuple[RiskCand, ...], ...]
     tracks_entry: tuple[bool, ...]  # the state has events timed by days in the state
     quiet_never: tuple[bool, ...]  # the state has neither risks nor timed events
+    clock_invariants: bool  # some invariant reads the clock (checked on each passing day)
     _outcomes: tuple[str | None, ...]
     _invariants: tuple[tuple[str, Fn], ...]
     _compilers: dict[str | None, Compiler]
@@ -257,7 +258,7 @@ class Rules:
         error of that transition."""
         if not careful:
             n = tm[3](x)
-            if n < 0 or (n == 0 and tm[2] == "every"):
+            if n < 0 or (n == 0 and tm[2] == "every") or n > MAX_RUN_VALUE:
                 raise Slow
             return int(n)
         t = self.scenario.transitions[tm[0]]
@@ -316,7 +317,7 @@ class Rules:
     def _chance(self, state: int, r: RiskCand, x: Sequence[Any], careful: bool) -> Fraction:
         if not careful:
             c, n = r[2](x), r[3](x)
-            if n <= 0 or not 0 <= c <= n:
+            if n <= 0 or not 0 <= c <= n or n > MAX_RUN_VALUE:
                 raise Slow
             return Fraction(c, n)
         t = self.scenario.transitions[r[0]]
@@ -461,6 +462,20 @@ class Rules:
         when it is the one under way)."""
         while True:
             act = y[5]
+            if act is not None and act[1] and self.quiet_never[y[0]] and act[0] == label:
+                # Nothing can interrupt an activity in a state without risks or scheduled
+                # events: its days pass in one go (each checked where invariants read the
+                # clock, the only thing that changes on them).
+                state, values, day, start, entered, _, _ = y
+                if self.clock_invariants:
+                    for k in range(1, act[1]):
+                        self._invariants_on(
+                            (state, values, day + k, start, entered, (label, act[1] - k), 0),
+                            label,
+                            careful,
+                        )
+                y = (state, values, day + act[1], start, entered, (label, 0), 0)
+                act = y[5]
             if act is not None and act[1] == 0:
                 if act[0] != label or self._due_any(y):
                     return y

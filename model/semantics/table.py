@@ -135,6 +135,10 @@ class Table(Rules):
         self.risks: tuple[tuple[RiskCand, ...], ...] = tuple(b[2] for b in built)
         self.tracks_entry = tuple(any(tm[2] != "at" for tm in timed) for timed in self.timed)
         self.quiet_never = tuple(not (t or r) for t, r in zip(self.timed, self.risks))
+        clock = {"day", "day_in_stage", "stage_days"}
+        self.clock_invariants = any(
+            walk.names(scenario.expand(parse(inv.holds))) & clock for inv in spec.invariants
+        )
         self.clock: ClockCap | None = None
         if spec.horizon is None and self.start_error is None:
             self.clock = clock_cap(scenario, self.params, self._stage_days)
@@ -190,9 +194,9 @@ class Table(Rules):
                 if c is not None:
                     decisions.append(c)
                 continue
+            # Kept even with a guard that is never true: a scheduled event still ahead keeps
+            # days passing (rule 4 of docs/semantics.md does not read guards).
             guard = self._guard_code(t, compiler)
-            if guard.const and not guard.value:
-                continue  # never happens, and evaluating it cannot fail
             effects = self._effect_codes(t, compiler)
             dest = self._state_index[t.dest]
             same = self.scenario.stage_of(t.dest) == self.scenario.stage_of(name)
@@ -316,6 +320,15 @@ class Table(Rules):
         env["day"] = snap.day
         env["day_in_stage"] = snap.day_in_stage
         length = self.env_stage_days(snap.state)
+        stage = self.scenario.stage_of(snap.state)
+        if length is None and stage in self._variable_lengths:
+            compiler = self._compilers[stage]
+            try:  # a length that reads variables, in this snapshot
+                length = compiler.tree(expr.Name("stage_days")).fn(
+                    (*snap.values, snap.day, snap.day_in_stage)
+                )
+            except ArithmeticError:
+                length = None  # a step that reads it raises the located error
         if length is not None:
             env["stage_days"] = length
         return DerivedEnv(env, self.scenario)
