@@ -160,8 +160,14 @@ def test_check_text_says_risks_are_per_day(capsys: pytest.CaptureFixture[str]) -
         "  odds: the chances of 1 risk (violation) are per day (per week where a risk says so), "
         "whatever the number of steps"
     ]
-    main([str(SCENARIOS[0]), str(TIME / "variable_length.yaml")])
+    without_risks = ROOT / "tests" / "fixtures" / "compare" / "truce_a.yaml"
+    main([str(without_risks), str(TIME / "variable_length.yaml")])
     assert "odds:" not in capsys.readouterr().out
+    main([str(ROOT / "scenarios" / "hostage_prisoner_exchange.yaml")])  # migrated: risks
+    assert [line for line in capsys.readouterr().out.splitlines() if "odds:" in line] == [
+        "  odds: the chances of 2 risks (israel_halts_exchange, hamas_halts_exchange) are per day "
+        "(per week where a risk says so), whatever the number of steps"
+    ]
 
 
 # --- the shortest runs, found again by a search on the engine ----------------------------
