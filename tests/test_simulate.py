@@ -55,11 +55,23 @@ def test_json_holds_the_same_steps_as_the_text(capsys: pytest.CaptureFixture[str
     text = capsys.readouterr().out
     assert main(["--seed", "2", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
-    step_lines = [line for line in text.splitlines() if re.match(r"^\s*\d+ · day ", line)]
-    assert len(step_lines) == len(record["steps"])
-    for line, step in zip(step_lines, record["steps"]):
-        assert line.strip().startswith(f"{step['step']} · day {step['day_before']}")
-        assert line.endswith(f"{step['actor']}: {step['event']}")
+    # One line per step; consecutive days with no event are one line "a–b · days x→y pass".
+    steps = iter(record["steps"])
+    lines = [m for line in text.splitlines() if (m := re.match(r"^\s*(\d+)(?:–(\d+))? · ", line))]
+    for m in lines:
+        first, last = int(m[1]), int(m[2] or m[1])
+        run = [next(steps) for _ in range(first, last + 1)]
+        assert [step["step"] for step in run] == list(range(first, last + 1))
+        if m[2]:
+            assert {step["event"] for step in run} == {"days_pass"}
+            assert m.string.strip().startswith(
+                f"{first}–{last} · days {run[0]['day_before']}→{run[-1]['day']} pass"
+            )
+        else:
+            step = run[0]
+            assert m.string.strip().startswith(f"{first} · day {step['day_before']}")
+            assert f"{step['actor']}: {step['event']}" in m.string
+    assert next(steps, None) is None  # every step of the JSON is on a line
     assert record["end"]["outcome"] in text.splitlines()[-1]
 
 
