@@ -17,9 +17,12 @@ reference (``monte_carlo(..., runner=semantics_runner)``).
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Iterator, Mapping
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Literal, TypeVar
 
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
 from model.base.limits import MAX_RUN_VALUE
@@ -69,6 +72,50 @@ class DerivedEnv(Mapping[str, Value]):
         return len({**self.values, **self.derived})
 
 
+Ending = Literal["stuck", "horizon"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One branch out of a snapshot: its label (transition index, -1: days pass), its integer
+    weight (None: the step could not even be listed), its days, and where it leads (or the
+    error of the rule it breaks)."""
+
+    label: int
+    weight: int | None
+    days: int
+    result: Snapshot | RunError
+
+
+@dataclass(frozen=True)
+class Node:
+    """The step out of a snapshot: which rule ("one": a scheduled event, a deadline or an
+    arrival, probability 1; "decisions": weights as written; "tick": a day passes, weights
+    the probabilities times the lcm of their denominators; "end": no step), its branches in
+    step order, and for "end" how the run ended (None: an outcome)."""
+
+    kind: Literal["one", "decisions", "tick", "end"]
+    entries: list[Entry]
+    ending: Ending | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(e.weight for e in self.entries if e.weight is not None)
+
+    @property
+    def listed(self) -> bool:
+        """Whether every branch could be listed (its weight is known)."""
+        return all(e.weight is not None for e in self.entries)
+
+
+class Labelled(Exception):
+    """A `RunError` of transition ``label``, raised through a test that has no label."""
+
+    def __init__(self, label: int, error: RunError) -> None:
+        super().__init__(str(error))
+        self.label, self.error = label, error
+
+
 class Semantics:
     """Step semantics of one scenario under fixed parameter values."""
 
@@ -86,27 +133,32 @@ class Semantics:
         spec = scenario.spec
         self._invariant_pos = {inv.id: i for i, inv in enumerate(spec.invariants)}
         self._variable_pos = {v.id: i for i, v in enumerate(spec.variables)}
-        stage_pos = {st.id: i for i, st in enumerate(spec.stages)}
-        self._stage_days: dict[str | None, int | None] = {}
-        # A stage length that cannot be evaluated breaks the start: `initial` raises it, so
-        # the checker and the analyses report it as they report any start that breaks a rule.
-        self._start_error: RunError | None = None
-        for stage, f in scenario.stage_days.items():
-            self._stage_days[stage] = None
-            if f is not None and self._start_error is None:
-                path = ("stages", stage_pos[stage], "days")
-                try:
-                    self._stage_days[stage] = self._int(
-                        f, self.params, f"stage {stage}: days", path
-                    )
-                except RunError as exc:
-                    self._start_error = exc
+        self._stage_pos = {st.id: i for i, st in enumerate(spec.stages)}
+        # The states that record the day they were entered: those with a scheduled event or
+        # deadline timed by days in the state (after, every, within).
+        self._records_entered = {
+            s
+            for t in scenario.transitions
+            if t.due is not None and t.due[0] in ("after", "every")
+            for s in t.sources
+        }
 
     # -- environments ------------------------------------------------------------------------
 
-    def env_stage_days(self, state: str) -> int | None:
-        """The declared length of ``state``'s stage under these parameters, if it has one."""
-        return self._stage_days.get(self.scenario.stage_of(state))
+    def stage_length(self, snap: Snapshot) -> int | None:
+        """The declared length of ``snap``'s stage on its values (None: no length).
+
+        Reading: evaluated for every snapshot, when its environment is built (so a length
+        that cannot be evaluated breaks the start, or the step that reaches the snapshot).
+        """
+        stage = self.scenario.stage_of(snap.state)
+        f = self.scenario.stage_days.get(stage) if stage is not None else None
+        if f is None or stage is None:
+            return None
+        env: dict[str, Value] = dict(self.params)
+        env.update(zip(self.names, snap.values))
+        path = ("stages", self._stage_pos[stage], "days")
+        return self._int(f, env, f"stage {stage}: days", path)
 
     def env(self, snap: Snapshot) -> DerivedEnv:
         """Names an expression may read in ``snap``."""
@@ -114,15 +166,13 @@ class Semantics:
         env.update(zip(self.names, snap.values))
         env["day"] = snap.day
         env["day_in_stage"] = snap.day_in_stage
-        length = self.env_stage_days(snap.state)
+        length = self.stage_length(snap)
         if length is not None:
             env["stage_days"] = length
         return DerivedEnv(env, self._derived)
 
     def initial(self) -> Snapshot:
         """The snapshot a run starts from; initial values are checked against bounds."""
-        if self._start_error is not None:
-            raise self._start_error
         values = []
         for name, f in self.scenario.initial_values:
             path = ("variables", self._variable_pos[name], "initial")
@@ -250,6 +300,336 @@ class Semantics:
     def is_outcome(self, snap: Snapshot) -> bool:
         return self.scenario.outcome_of(snap.state) is not None
 
+    # -- the rules of time (docs/semantics.md, "The rules, precisely") ----------------------
+
+    def steps(
+        self, snap: Snapshot
+    ) -> tuple[list[tuple[int, Fraction, int, Snapshot]], list[tuple[int, RunError]]]:
+        """Every step out of ``snap`` as (label, probability, days, next snapshot), and the
+        located errors of the steps that break a rule, as (label, error); label: the
+        transition's index, -1 for days passing with no activity."""
+        node = self.node(snap)
+        total = node.total
+        steps = [
+            (e.label, Fraction(e.weight, total), e.days, e.result)
+            for e in node.entries
+            if isinstance(e.result, Snapshot) and e.weight is not None
+        ]
+        errors = [(e.label, e.result) for e in node.entries if isinstance(e.result, RunError)]
+        return steps, errors
+
+    def ending(self, snap: Snapshot) -> Ending | None:
+        """ "stuck" or "horizon" for a snapshot with no step (None: an outcome, a step)."""
+        return self.node(snap).ending
+
+    def node(self, snap: Snapshot) -> Node:
+        """What leaves ``snap``: the first rule that applies, its branches in step order."""
+        if self.is_outcome(snap):
+            return Node("end", [])
+        env = self.env(snap)
+        due, error = self._first_due(snap, env)
+        if error is not None:
+            return Node("one", [error])
+        if due is not None:  # 1. a scheduled event or deadline due today
+            step = self._scheduled(due, snap)
+            return Node("one", [self._branch(due.index, 1, snap, step)])
+        if snap.activity is not None and snap.activity[1] == 0:  # 2. arrival
+            a = self.scenario.transitions[snap.activity[0]]
+            arrive = lambda: self._fold(a.index, self._arrive(snap), own=False)  # noqa: E731
+            return Node("one", [self._branch(a.index, 1, snap, arrive)])
+        blocked = False
+        if snap.activity is None:  # 3. decisions
+            entries: list[Entry] = []
+            for t in self.candidates(snap.state):
+                if t.kind != "decision":
+                    continue
+                try:
+                    if not self.guard(t, env):
+                        continue
+                    w, d = self.weight(t, env), self.duration(t, env)
+                except RunError as exc:
+                    entries.append(Entry(t.index, None, 0, exc))
+                    continue
+                if w > 0 and snap.day + d > self.horizon:
+                    blocked = True
+                if w > 0 and snap.day + d <= self.horizon:
+                    entries.append(self._branch(t.index, w, snap, self._decide(t, d, snap)))
+            if entries:
+                return Node("decisions", entries)
+        # 4. a day passes (risks listed first: an enabled risk is pending)
+        risks: list[tuple[CompiledTransition, Fraction]] = []
+        errors: list[Entry] = []
+        for t in self.candidates(snap.state):
+            if t.kind == "risk":
+                try:
+                    p = self._risk(t, env)
+                except RunError as exc:
+                    errors.append(Entry(t.index, None, 0, exc))
+                    continue
+                if p:
+                    risks.append((t, p))
+        if errors:
+            return Node("tick", errors)
+        try:
+            pending = snap.activity is not None or bool(risks) or self._pending(snap, env)
+        except Labelled as exc:
+            return Node("tick", [Entry(exc.label, None, 0, exc.error)])
+        if not pending or snap.day >= self.horizon:
+            return Node("end", [], "horizon" if blocked or pending else "stuck")
+        return Node("tick", self._tick(snap, [(t, p) for t, p in risks if self._active(t, snap)]))
+
+    def _tick(
+        self, snap: Snapshot, risks: list[tuple[CompiledTransition, Fraction]]
+    ) -> list[Entry]:
+        """A day passes: risk i with p_i * prod_{j<i} (1 - p_j), then nothing happening with
+        prod (1 - p_j); branches of probability 0 are left out (reading: no such step)."""
+        out: list[tuple[int, Fraction, Callable[[], Snapshot]]] = []
+        rest = Fraction(1)
+        for t, p in risks:
+            out.append((t.index, p * rest, self._occur(t, snap)))
+            rest *= 1 - p
+        label = snap.activity[0] if snap.activity is not None else -1
+        out.append((label, rest, self._quiet_day(label, snap)))
+        out = [x for x in out if x[1] > 0]
+        scale = math.lcm(*(p.denominator for _, p, _ in out))
+        return [self._branch(i, int(p * scale), snap, f) for i, p, f in out]
+
+    def _branch(self, label: int, weight: int, snap: Snapshot, f: Callable[[], Snapshot]) -> Entry:
+        try:
+            after = f()
+        except RunError as exc:
+            return Entry(label, weight, 0, exc)
+        return Entry(label, weight, after.day - snap.day, after)
+
+    # the steps (each returns the snapshot reached, quiet days folded in, or raises)
+
+    def _scheduled(self, t: CompiledTransition, snap: Snapshot) -> Callable[[], Snapshot]:
+        def step() -> Snapshot:
+            after = self._enter(snap, t.dest, self._effects(t, snap), snap.day)
+            if t.dest == snap.state:
+                after = replace(after, fired=after.fired | 1 << t.index)
+            self.check_invariants(after, f"transition {t.name}")
+            return self._fold(t.index, after, own=False)
+
+        return step
+
+    def _arrive(self, snap: Snapshot) -> Snapshot:
+        assert snap.activity is not None
+        t = self.scenario.transitions[snap.activity[0]]
+        after = replace(self._enter(snap, t.dest, self._effects(t, snap), snap.day), activity=None)
+        self.check_invariants(after, f"transition {t.name}")
+        return after
+
+    def _decide(self, t: CompiledTransition, d: int, snap: Snapshot) -> Callable[[], Snapshot]:
+        def step() -> Snapshot:
+            if d == 0:
+                after = self._enter(snap, t.dest, self._effects(t, snap), snap.day)
+            else:  # an activity starts: nothing else changes yet
+                after = replace(snap, activity=(t.index, d))
+            self.check_invariants(after, f"transition {t.name}")
+            return self._fold(t.index, after, own=d > 0)
+
+        return step
+
+    def _occur(self, t: CompiledTransition, snap: Snapshot) -> Callable[[], Snapshot]:
+        def step() -> Snapshot:
+            values = self._effects(t, snap)  # on the values before the day
+            after = self._day_passes(snap)
+            after = self._enter(after, t.dest, values, after.day)
+            self.check_invariants(after, f"transition {t.name}")
+            return self._fold(t.index, after, own=False)
+
+        return step
+
+    def _quiet_day(self, label: int, snap: Snapshot) -> Callable[[], Snapshot]:
+        def step() -> Snapshot:
+            after = self._day_passes(snap)
+            self.check_invariants(after, self._after(label))
+            return self._fold(label, after, own=label >= 0)
+
+        return step
+
+    def _fold(self, label: int, snap: Snapshot, own: bool) -> Snapshot:
+        """``snap`` after the quiet days that follow it (and the arrival of the step's own
+        activity, when it arrives with nothing due), each day checked as part of the step."""
+        while True:
+            if self.quiet(snap):
+                snap = self._day_passes(snap)
+                self.check_invariants(snap, self._after(label))
+            elif (
+                own
+                and snap.activity is not None
+                and snap.activity == (label, 0)
+                and self._nothing_due(snap)
+            ):
+                snap = self._arrive(snap)
+            else:
+                return snap
+
+    def _nothing_due(self, snap: Snapshot) -> bool:
+        try:
+            t, error = self._first_due(snap, self.env(snap))
+        except RunError:  # pragma: no cover - env() of a snapshot already checked
+            return False
+        return t is None and error is None
+
+    def quiet(self, snap: Snapshot) -> bool:
+        """Whether a day passes from ``snap`` with nothing but the clock (an expression that
+        cannot be evaluated: not quiet; the next step raises its error)."""
+        if self.is_outcome(snap) or snap.day >= self.horizon:
+            return False
+        try:
+            env = self.env(snap)
+            t, error = self._first_due(snap, env)
+            if t is not None or error is not None:
+                return False
+            if snap.activity is not None:
+                if snap.activity[1] == 0:
+                    return False
+            elif any(self.is_enabled(t, snap, env) for t in self._decisions(snap.state)):
+                return False
+            risks = [t for t in self.candidates(snap.state) if t.kind == "risk"]
+            enabled = [t for t in risks if self._risk(t, env)]
+            if any(self._active(t, snap) for t in enabled):
+                return False
+            return snap.activity is not None or bool(enabled) or self._pending(snap, env)
+        except (RunError, Labelled):
+            return False
+
+    # the pieces of a step
+
+    def _day_passes(self, snap: Snapshot) -> Snapshot:
+        activity = snap.activity
+        if activity is not None:
+            activity = (activity[0], activity[1] - 1)
+        return replace(snap, day=snap.day + 1, activity=activity, fired=0)
+
+    def _enter(self, snap: Snapshot, dest: str, values: tuple[Value, ...], day: int) -> Snapshot:
+        """The run in ``dest`` with ``values`` on ``day`` (the "moving" rule when ``dest`` is
+        another control state; a self-loop keeps the bookkeeping)."""
+        if dest == snap.state:
+            return replace(snap, values=values, day=day)
+        same_stage = self.scenario.stage_of(dest) == self.scenario.stage_of(snap.state)
+        return Snapshot(
+            dest,
+            values,
+            day,
+            snap.stage_start if same_stage else day,
+            day if dest in self._records_entered else 0,
+            None,
+            0,
+        )
+
+    def _effects(self, t: CompiledTransition, snap: Snapshot) -> tuple[Value, ...]:
+        """The values after ``t``'s effects, all evaluated on ``snap``'s values, bounds checked."""
+        env = self.env(snap)
+        values = dict(zip(self.names, snap.values))
+        new = {
+            name: self._call(
+                f,
+                env,
+                f"transition {t.name}: effect on {name}",
+                ("transitions", t.index, "effects", name),
+            )
+            for name, f in t.effects
+        }
+        for name, v in new.items():
+            self._check_bounds(
+                f"transition {t.name}", name, v, ("transitions", t.index, "effects", name)
+            )
+        values.update(new)
+        return tuple(values[n] for n in self.names)
+
+    def _after(self, label: int) -> str:
+        """What an invariant is false after, for a step labelled ``label`` (reading: days
+        passing with no activity is "days passing")."""
+        if label < 0:
+            return "days passing"
+        return f"transition {self.scenario.transitions[label].name}"
+
+    def _decisions(self, state: str) -> list[CompiledTransition]:
+        return [t for t in self.candidates(state) if t.kind == "decision"]
+
+    def _timed(self, state: str) -> list[CompiledTransition]:
+        return [t for t in self.candidates(state) if t.due is not None]
+
+    def _first_due(
+        self, snap: Snapshot, env: Mapping[str, Value]
+    ) -> tuple[CompiledTransition | None, Entry | None]:
+        """The first due scheduled event or deadline whose guard holds, or the error of the
+        first whose day or guard cannot be evaluated (the step is then that one's error)."""
+        for t in self._timed(snap.state):
+            if snap.fired >> t.index & 1:
+                continue
+            try:
+                if self._is_due(t, snap, env) and self.guard(t, env):
+                    return t, None
+            except RunError as exc:
+                return None, Entry(t.index, None, 0, exc)
+        return None, None
+
+    def _is_due(self, t: CompiledTransition, snap: Snapshot, env: Mapping[str, Value]) -> bool:
+        assert t.due is not None
+        kind, n = t.due[0], self._due_day(t, env)
+        if kind == "at":
+            return snap.day_in_stage == n
+        if kind == "after":
+            return snap.days_in_state == n
+        return snap.days_in_state > 0 and snap.days_in_state % n == 0
+
+    def _pending(self, snap: Snapshot, env: Mapping[str, Value]) -> bool:
+        """Whether a scheduled event or deadline of the state can still become due (an
+        enabled risk, the other half of "pending", is the caller's); raises `Labelled`."""
+        for t in self._timed(snap.state):
+            assert t.due is not None
+            try:
+                n = self._due_day(t, env)
+            except RunError as exc:
+                raise Labelled(t.index, exc) from None
+            kind = t.due[0]
+            if kind == "every":
+                return True
+            if n > (snap.day_in_stage if kind == "at" else snap.days_in_state):
+                return True
+        return False
+
+    def _due_day(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
+        """N of ``t``'s at/every/after (by/within), an error when negative (every: not positive)."""
+        assert t.due is not None
+        kind, f = t.due
+        section = "schedule" if t.kind == "scheduled" else "deadline"
+        field = kind if section == "schedule" else {"at": "by", "after": "within"}[kind]
+        path = ("transitions", t.index, section, field)
+        n = self._int(f, env, f"transition {t.name}: {field}", path)
+        if n < 0 or (kind == "every" and n == 0):
+            what = "negative" if n < 0 else "not positive"
+            err = EvaluationError(f"transition {t.name}", f"{field} is {what} ({n} days)")
+            raise self.located(err, path)
+        return n
+
+    def _risk(self, t: CompiledTransition, env: Mapping[str, Value]) -> Fraction:
+        """``t``'s chance per day (or week) when its guard holds, else 0; the chance must be
+        0 <= chance <= in with in > 0 (else an error at the offending field)."""
+        if not self.guard(t, env):
+            return Fraction(0)
+        assert t.chance is not None
+        base = ("transitions", t.index, "risk")
+        chance = self._int(t.chance[0], env, f"transition {t.name}: chance", (*base, "chance"))
+        out_of = self._int(t.chance[1], env, f"transition {t.name}: in", (*base, "in"))
+        if out_of <= 0:
+            err = EvaluationError(f"transition {t.name}", f"'in' is not positive ({out_of})")
+            raise self.located(err, (*base, "in"))
+        if not 0 <= chance <= out_of:
+            err = EvaluationError(
+                f"transition {t.name}", f"chance {chance} is not between 0 and {out_of}"
+            )
+            raise self.located(err, (*base, "chance"))
+        return Fraction(chance, out_of)
+
+    def _active(self, t: CompiledTransition, snap: Snapshot) -> bool:
+        """Whether an enabled risk is active on the coming day (weekly: it completes a week)."""
+        return t.spec.risk is None or t.spec.risk.per == "day" or (snap.day_in_stage + 1) % 7 == 0
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _check_bounds(self, where: str, name: str, value: Value, path: Path_) -> None:
@@ -278,10 +658,13 @@ class Semantics:
 def semantics_runner(
     scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int
 ) -> RunOnce:
-    """``run_once(seed)`` on `model.semantics.step`, with the choices and statuses of `Run.play`.
+    """``run_once(seed)`` on `Semantics.node`, with the choices and statuses of `Run.play`.
 
-    Where the engine raises (a guard or weight that cannot be evaluated), the run ends with
-    status ``error`` here.
+    Every step is drawn with `weighted_choice` over its node's integer weights in step order
+    (a decision's weights as written, a day's probabilities times the lcm of their
+    denominators, 1 for a scheduled event or an arrival), as the compiled table draws them.
+    Where a step's branches cannot be listed (a guard or weight that cannot be evaluated),
+    the run ends with status ``error``.
     """
     sem = Semantics(scenario, params)
     stage_of = {s.id: s.stage for s in scenario.spec.states}
@@ -302,17 +685,22 @@ def semantics_runner(
             outcome = outcome_of[snap.state]
             if outcome is not None:
                 return RunSummary("outcome", outcome, snap.day, steps, frozenset(stages))
-            try:
-                enabled = sem.enabled(snap)
-                if not enabled:
-                    status: EndStatus = "horizon" if sem.blocked_by_horizon(snap) else "stuck"
-                    return RunSummary(status, None, snap.day, steps, frozenset(stages))
-                if steps >= max_steps:
-                    return RunSummary("max_steps", None, snap.day, steps, frozenset(stages))
-                t, _ = enabled[weighted_choice(rng, [w for _, w in enabled])]
-                snap = sem.apply(t, snap)
-            except RunError as exc:
-                return RunSummary("error", None, snap.day, steps, frozenset(stages), exc.kind)
+            node = sem.node(snap)
+            unlisted = [e.result for e in node.entries if e.weight is None]
+            if unlisted:
+                assert isinstance(unlisted[0], RunError)
+                kind = unlisted[0].kind
+                return RunSummary("error", None, snap.day, steps, frozenset(stages), kind)
+            if node.kind == "end":
+                status: EndStatus = node.ending or "stuck"
+                return RunSummary(status, None, snap.day, steps, frozenset(stages))
+            if steps >= max_steps:
+                return RunSummary("max_steps", None, snap.day, steps, frozenset(stages))
+            chosen = node.entries[weighted_choice(rng, [e.weight or 0 for e in node.entries])]
+            if isinstance(chosen.result, RunError):
+                kind = chosen.result.kind
+                return RunSummary("error", None, snap.day, steps, frozenset(stages), kind)
+            snap = chosen.result
             steps += 1
 
     return run_once
