@@ -1,15 +1,11 @@
-"""The step semantics before issue 12, kept as the independent reference of the tests.
+"""The tests' independent reference of the step semantics, rules of time included.
 
-`Semantics` interprets a scenario's step rules on environment dicts (`model.scenario.expr`
-closures), one transition at a time: the loop the `transitions` engine and the explorer ran on
-before the compiled table (`model.semantics.table`) became the one step semantics of `model`.
-The differential tests compare the table (the explorer, the fast path, the engine adapter)
-with this independent implementation. Only the wording and the places of its errors come from
-`model.semantics.errors`, so that both report a failing step identically; which step fails,
-and which condition raises, this module decides by its own evaluation.
-
-Derived quantities are read from the environment here (`DerivedEnv`: each evaluated by its own
-closure when an expression reads it), where the table inlines their trees at compile time.
+`Semantics` follows docs/semantics.md, "The rules, precisely", on environment dicts
+(`reference_rules.Rules`: `model.scenario.expr` closures, derived quantities read from the
+environment), written independently of the compiled table (`model.semantics.table`), which
+the differential tests compare with it: `steps` (every step out of a snapshot with its exact
+probability, days and next snapshot, and the located errors of the steps that break a rule)
+and `ending` (stuck or horizon).
 
 `semantics_runner` is a `model.semantics.summary.RunnerFactory` on it: Monte Carlo's
 reference (``monte_carlo(..., runner=semantics_runner)``).
@@ -19,58 +15,18 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Literal, TypeVar
+from typing import Literal
 
-from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
-from model.base.limits import MAX_RUN_VALUE
-from model.scenario import expr
+from reference_rules import Rules
+
+from model.base.errors import EvaluationError, RunError
 from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
-from model.scenario.expr import Compiled, Value
-from model.scenario.yamlsource import Path_
-from model.semantics.errors import derived_error, located, negative, too_large
+from model.scenario.expr import Value
 from model.semantics.step import Snapshot, weighted_choice
 from model.semantics.summary import EndStatus, RunOnce, RunSummary
-
-E = TypeVar("E", bound=RunError)
-
-
-class Failed(ZeroDivisionError):
-    """A derived quantity read from the environment failed: ``chain`` is the one read, then
-    those it read in turn, down to the one whose expression raised ``cause``."""
-
-    def __init__(self, chain: tuple[str, ...], cause: ZeroDivisionError) -> None:
-        super().__init__(str(cause))
-        self.chain, self.cause = chain, cause
-
-
-class DerivedEnv(Mapping[str, Value]):
-    """Parameters, variables and clock, and each derived quantity evaluated when read."""
-
-    def __init__(self, values: dict[str, Value], derived: Mapping[str, Compiled]) -> None:
-        self.values, self.derived = values, derived
-
-    def __getitem__(self, name: str) -> Value:
-        if name in self.values:
-            return self.values[name]
-        f = self.derived[name]
-        try:
-            value = f(self)
-        except Failed as exc:
-            raise Failed((name, *exc.chain), exc.cause) from None
-        except ZeroDivisionError as exc:
-            raise Failed((name,), exc) from None
-        self.values[name] = value
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter({**self.values, **self.derived})
-
-    def __len__(self) -> int:
-        return len({**self.values, **self.derived})
-
 
 Ending = Literal["stuck", "horizon"]
 
@@ -116,189 +72,8 @@ class Labelled(Exception):
         self.label, self.error = label, error
 
 
-class Semantics:
-    """Step semantics of one scenario under fixed parameter values."""
-
-    def __init__(self, scenario: Scenario, params: Mapping[str, ParamValue]) -> None:
-        self.scenario = scenario
-        self.params = dict(params)
-        self.names = scenario.variable_names
-        self.horizon = scenario.spec.horizon
-        self._bounds = scenario.bounds
-        self._derived = dict(scenario.derived)
-        self._by_source: dict[str, list[CompiledTransition]] = {}
-        for t in scenario.transitions:
-            for s in t.sources:
-                self._by_source.setdefault(s, []).append(t)
-        spec = scenario.spec
-        self._invariant_pos = {inv.id: i for i, inv in enumerate(spec.invariants)}
-        self._variable_pos = {v.id: i for i, v in enumerate(spec.variables)}
-        self._stage_pos = {st.id: i for i, st in enumerate(spec.stages)}
-        # The states that record the day they were entered: those with a scheduled event or
-        # deadline timed by days in the state (after, every, within).
-        self._records_entered = {
-            s
-            for t in scenario.transitions
-            if t.due is not None and t.due[0] in ("after", "every")
-            for s in t.sources
-        }
-
-    # -- environments ------------------------------------------------------------------------
-
-    def stage_length(self, snap: Snapshot) -> int | None:
-        """The declared length of ``snap``'s stage on its values (None: no length).
-
-        Reading: evaluated for every snapshot, when its environment is built (so a length
-        that cannot be evaluated breaks the start, or the step that reaches the snapshot).
-        """
-        stage = self.scenario.stage_of(snap.state)
-        f = self.scenario.stage_days.get(stage) if stage is not None else None
-        if f is None or stage is None:
-            return None
-        env: dict[str, Value] = dict(self.params)
-        env.update(zip(self.names, snap.values))
-        path = ("stages", self._stage_pos[stage], "days")
-        return self._int(f, env, f"stage {stage}: days", path)
-
-    def env(self, snap: Snapshot) -> DerivedEnv:
-        """Names an expression may read in ``snap``."""
-        env: dict[str, Value] = dict(self.params)
-        env.update(zip(self.names, snap.values))
-        env["day"] = snap.day
-        env["day_in_stage"] = snap.day_in_stage
-        length = self.stage_length(snap)
-        if length is not None:
-            env["stage_days"] = length
-        return DerivedEnv(env, self._derived)
-
-    def initial(self) -> Snapshot:
-        """The snapshot a run starts from; initial values are checked against bounds."""
-        values = []
-        for name, f in self.scenario.initial_values:
-            path = ("variables", self._variable_pos[name], "initial")
-            v = self._call(f, self.params, f"variable {name}: initial", path)
-            self._check_bounds("the initial values", name, v, path)
-            values.append(v)
-        snap = Snapshot(self.scenario.spec.initial, tuple(values), 0, 0)
-        self.check_invariants(snap, "the start")
-        return snap
-
-    # -- steps -------------------------------------------------------------------------------
-
-    def candidates(self, state: str) -> list[CompiledTransition]:
-        """Transitions leaving ``state``, in declaration order."""
-        return self._by_source.get(state, [])
-
-    def weight(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
-        path = ("transitions", t.index, "weight")
-        w = self._int(t.weight, env, f"transition {t.name}: weight", path)
-        if w < 0:
-            raise self.negative(t, "weight", w)
-        return w
-
-    def duration(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
-        path = ("transitions", t.index, "days")
-        d = self._int(t.days, env, f"transition {t.name}: days", path)
-        if d < 0:
-            raise self.negative(t, "days", d)
-        return d
-
-    def guard(self, t: CompiledTransition, env: Mapping[str, Value]) -> bool:
-        """Whether the guard and every requirement of ``t`` hold."""
-        try:
-            return bool(t.guard(env))
-        except ZeroDivisionError as exc:
-            raise self.guard_error(t, env, exc) from None
-
-    def guard_error(
-        self, t: CompiledTransition, env: Mapping[str, Value], exc: ArithmeticError
-    ) -> EvaluationError:
-        """The error of a guard that raised, placed at the condition that raised it."""
-        conditions: list[tuple[Path_, str | bool | int]] = [(("guard",), t.spec.guard)]
-        conditions += [(("requires", j, "holds"), r.holds) for j, r in enumerate(t.spec.requires)]
-        field: Path_ = ("guard",)
-        if len(conditions) > 1:  # find which one (only on this error path)
-            for where, text in conditions:
-                try:
-                    expr.compile_expr(expr.parse(expr.text_of(text)))(env)
-                except ArithmeticError as raised:
-                    field, exc = where, raised
-                    break
-        if isinstance(exc, Failed):
-            return derived_error(self.scenario, exc.chain, f"transition {t.name}: guard", exc.cause)
-        err = EvaluationError(f"transition {t.name}: guard", str(exc))
-        return self.located(err, ("transitions", t.index, *field))
-
-    def negative(self, t: CompiledTransition, what: str, value: int) -> EvaluationError:
-        return negative(self.scenario, t, what, value)
-
-    def located(self, err: E, path: Path_) -> E:
-        return located(self.scenario, err, path)
-
-    def is_enabled(self, t: CompiledTransition, snap: Snapshot, env: Mapping[str, Value]) -> bool:
-        if snap.state not in t.sources:
-            return False
-        if not self.guard(t, env):
-            return False
-        return self.weight(t, env) > 0 and snap.day + self.duration(t, env) <= self.horizon
-
-    def blocked_by_horizon(self, snap: Snapshot) -> bool:
-        """True when some transition's guard holds but its duration passes the horizon."""
-        env = self.env(snap)
-        return any(
-            self.guard(t, env)
-            and self.weight(t, env) > 0
-            and snap.day + self.duration(t, env) > self.horizon
-            for t in self.candidates(snap.state)
-        )
-
-    def enabled(self, snap: Snapshot) -> list[tuple[CompiledTransition, int]]:
-        """Enabled transitions with their weights, in declaration order."""
-        env = self.env(snap)
-        return [
-            (t, self.weight(t, env))
-            for t in self.candidates(snap.state)
-            if self.is_enabled(t, snap, env)
-        ]
-
-    def apply(self, t: CompiledTransition, snap: Snapshot) -> Snapshot:
-        """The snapshot after ``t`` fires in ``snap`` (``t`` must be enabled there)."""
-        env = self.env(snap)
-        values = dict(zip(self.names, snap.values))
-        new = {
-            name: self._call(
-                f,
-                env,
-                f"transition {t.name}: effect on {name}",
-                ("transitions", t.index, "effects", name),
-            )
-            for name, f in t.effects
-        }
-        for name, v in new.items():
-            self._check_bounds(
-                f"transition {t.name}", name, v, ("transitions", t.index, "effects", name)
-            )
-        values.update(new)
-        day = snap.day + self.duration(t, env)
-        same_stage = self.scenario.stage_of(t.dest) == self.scenario.stage_of(snap.state)
-        after = Snapshot(
-            t.dest,
-            tuple(values[n] for n in self.names),
-            day,
-            snap.stage_start if same_stage else day,
-        )
-        self.check_invariants(after, f"transition {t.name}")
-        return after
-
-    def check_invariants(self, snap: Snapshot, after: str) -> None:
-        env = self.env(snap)
-        for name, f in self.scenario.invariants:
-            path = ("invariants", self._invariant_pos[name], "holds")
-            if not self._call(f, env, f"invariant {name}", path):
-                raise self.located(InvariantViolated(name, after), path)
-
-    def is_outcome(self, snap: Snapshot) -> bool:
-        return self.scenario.outcome_of(snap.state) is not None
+class Semantics(Rules):
+    """Step semantics of one scenario under fixed parameter values, rules of time included."""
 
     # -- the rules of time (docs/semantics.md, "The rules, precisely") ----------------------
 
@@ -520,26 +295,6 @@ class Semantics:
             0,
         )
 
-    def _effects(self, t: CompiledTransition, snap: Snapshot) -> tuple[Value, ...]:
-        """The values after ``t``'s effects, all evaluated on ``snap``'s values, bounds checked."""
-        env = self.env(snap)
-        values = dict(zip(self.names, snap.values))
-        new = {
-            name: self._call(
-                f,
-                env,
-                f"transition {t.name}: effect on {name}",
-                ("transitions", t.index, "effects", name),
-            )
-            for name, f in t.effects
-        }
-        for name, v in new.items():
-            self._check_bounds(
-                f"transition {t.name}", name, v, ("transitions", t.index, "effects", name)
-            )
-        values.update(new)
-        return tuple(values[n] for n in self.names)
-
     def _after(self, label: int) -> str:
         """What an invariant is false after, for a step labelled ``label`` (reading: days
         passing with no activity is "days passing")."""
@@ -629,30 +384,6 @@ class Semantics:
     def _active(self, t: CompiledTransition, snap: Snapshot) -> bool:
         """Whether an enabled risk is active on the coming day (weekly: it completes a week)."""
         return t.spec.risk is None or t.spec.risk.per == "day" or (snap.day_in_stage + 1) % 7 == 0
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    def _check_bounds(self, where: str, name: str, value: Value, path: Path_) -> None:
-        if name in self._bounds and not isinstance(value, bool):
-            low, high = self._bounds[name]
-            if not low <= int(value) <= high:
-                raise self.located(OutOfBounds(where, name, int(value), low, high), path)
-
-    def _call(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> Value:
-        try:
-            return f(env)
-        except Failed as exc:
-            raise derived_error(self.scenario, exc.chain, where, exc.cause) from None
-        except ZeroDivisionError as exc:
-            raise self.located(EvaluationError(where, str(exc)), path) from None
-
-    def _int(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> int:
-        """An integer expression's value, refused above `MAX_RUN_VALUE`."""
-        value = self._call(f, env, where, path)
-        assert isinstance(value, int) and not isinstance(value, bool)
-        if abs(value) > MAX_RUN_VALUE:
-            raise self.located(EvaluationError(where, too_large(value)), path)
-        return value
 
 
 def semantics_runner(
