@@ -118,16 +118,16 @@ class Semantics(Rules):
             for t in self.candidates(snap.state):
                 if t.kind != "decision":
                     continue
-                try:
-                    if not self.guard(t, env):
+                try:  # guard, then weight, then (weight above 0) days, as `is_enabled`
+                    if not self.guard(t, env) or (w := self.weight(t, env)) <= 0:
                         continue
-                    w, d = self.weight(t, env), self.duration(t, env)
+                    d = self.duration(t, env)
                 except RunError as exc:
                     entries.append(Entry(t.index, None, 0, exc))
                     continue
-                if w > 0 and snap.day + d > self.horizon:
+                if snap.day + d > self.horizon:
                     blocked = True
-                if w > 0 and snap.day + d <= self.horizon:
+                else:
                     entries.append(self._branch(t.index, w, snap, self._decide(t, d, snap)))
             if entries:
                 return Node("decisions", entries)
@@ -386,52 +386,76 @@ class Semantics(Rules):
         return t.spec.risk is None or t.spec.risk.per == "day" or (snap.day_in_stage + 1) % 7 == 0
 
 
+@dataclass(frozen=True)
+class Walk:
+    """One random run on `Semantics`, as the engine's `Run.play` and the fast path end it:
+    status ("raised": the start or a listing of steps raised ``error``), the labels of the
+    steps taken, the last snapshot (before the failing step; None: the start raised), the
+    stages visited in declared order."""
+
+    status: str
+    trace: tuple[int, ...]
+    snapshot: Snapshot | None
+    error: RunError | None
+    outcome: str | None
+    stages: tuple[str, ...]
+
+
+def walk(sem: Semantics, seed: int, max_steps: int) -> Walk:
+    """A run drawn with `weighted_choice` over each node's integer weights in step order
+    (decisions: the weights as written; a day: the probabilities times the lcm of their
+    denominators; a scheduled event or an arrival: [1]), as the compiled table draws."""
+    rng = random.Random(seed)
+    try:
+        snap = sem.initial()
+    except RunError as exc:
+        return Walk("raised", (), None, exc, None, ())
+    order = [st.id for st in sem.scenario.spec.stages]
+    seen: set[str] = set()
+    trace: list[int] = []
+
+    def end(status: str, error: RunError | None = None, outcome: str | None = None) -> Walk:
+        stages = tuple(st for st in order if st in seen)
+        return Walk(status, tuple(trace), snap, error, outcome, stages)
+
+    while True:
+        stage = sem.scenario.stage_of(snap.state)
+        if stage is not None:
+            seen.add(stage)
+        outcome = sem.scenario.outcome_of(snap.state)
+        if outcome is not None:
+            return end("outcome", outcome=outcome)
+        node = sem.node(snap)
+        unlisted = [e.result for e in node.entries if e.weight is None]
+        if unlisted:
+            assert isinstance(unlisted[0], RunError)
+            return end("raised", unlisted[0])
+        if node.kind == "end":
+            return end(node.ending or "stuck")
+        if len(trace) >= max_steps:
+            return end("max_steps")
+        chosen = node.entries[weighted_choice(rng, [e.weight or 0 for e in node.entries])]
+        if isinstance(chosen.result, RunError):
+            return end("error", chosen.result)
+        snap = chosen.result
+        trace.append(chosen.label)
+
+
 def semantics_runner(
     scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int
 ) -> RunOnce:
-    """``run_once(seed)`` on `Semantics.node`, with the choices and statuses of `Run.play`.
-
-    Every step is drawn with `weighted_choice` over its node's integer weights in step order
-    (a decision's weights as written, a day's probabilities times the lcm of their
-    denominators, 1 for a scheduled event or an arrival), as the compiled table draws them.
-    Where a step's branches cannot be listed (a guard or weight that cannot be evaluated),
-    the run ends with status ``error``.
-    """
+    """``run_once(seed)`` on `walk`, with the statuses of `Run.play`; where the engine raises
+    (the start, or a guard or weight that cannot be evaluated), the run ends with status
+    ``error`` here."""
     sem = Semantics(scenario, params)
-    stage_of = {s.id: s.stage for s in scenario.spec.states}
-    outcome_of = {s.id: s.outcome for s in scenario.spec.states}
 
     def run_once(seed: int) -> RunSummary:
-        rng = random.Random(seed)
-        try:
-            snap = sem.initial()
-        except RunError as exc:
-            return RunSummary("error", None, 0, 0, frozenset(), exc.kind)
-        stages: set[str] = set()
-        steps = 0
-        while True:
-            stage = stage_of[snap.state]
-            if stage is not None:
-                stages.add(stage)
-            outcome = outcome_of[snap.state]
-            if outcome is not None:
-                return RunSummary("outcome", outcome, snap.day, steps, frozenset(stages))
-            node = sem.node(snap)
-            unlisted = [e.result for e in node.entries if e.weight is None]
-            if unlisted:
-                assert isinstance(unlisted[0], RunError)
-                kind = unlisted[0].kind
-                return RunSummary("error", None, snap.day, steps, frozenset(stages), kind)
-            if node.kind == "end":
-                status: EndStatus = node.ending or "stuck"
-                return RunSummary(status, None, snap.day, steps, frozenset(stages))
-            if steps >= max_steps:
-                return RunSummary("max_steps", None, snap.day, steps, frozenset(stages))
-            chosen = node.entries[weighted_choice(rng, [e.weight or 0 for e in node.entries])]
-            if isinstance(chosen.result, RunError):
-                kind = chosen.result.kind
-                return RunSummary("error", None, snap.day, steps, frozenset(stages), kind)
-            snap = chosen.result
-            steps += 1
+        w = walk(sem, seed, max_steps)
+        kind = w.error.kind if w.error is not None else None
+        if w.snapshot is None:
+            return RunSummary("error", None, 0, 0, frozenset(), kind)
+        status: EndStatus = "error" if w.status == "raised" else w.status  # type: ignore[assignment]
+        day, steps = w.snapshot.day, len(w.trace)
+        return RunSummary(status, w.outcome, day, steps, frozenset(w.stages), kind)
 
     return run_once
