@@ -3,9 +3,9 @@
 `Rules` interprets a scenario's step rules on environment dicts (`model.scenario.expr`
 closures), one transition at a time: the loop the `transitions` engine and the explorer ran on
 before the compiled table (`model.semantics.table`) became the one step semantics of `model`.
-Its decision-only methods (`enabled`, `is_enabled`, `apply`, `blocked_by_horizon`) remain the
-reference of the tests written before the rules of time, which agree with them on scenarios
-without risks and schedules; `reference_semantics.Semantics` adds the rules of time. Only the
+Its decision-only answers (`is_enabled`, `blocked_by_horizon`) are the reference of the
+table's per-transition answers (`Table.enables`, `Table.blocked`) where decisions are taken;
+`reference_semantics.Semantics` adds the steps under the rules of time. Only the
 wording and the places of its errors come from `model.semantics.errors`, so that both report a
 failing step identically; which step fails, and which condition raises, this module decides
 by its own evaluation.
@@ -202,30 +202,6 @@ class Rules:
             and snap.day + self.duration(t, env) > self.horizon
             for t in self.candidates(snap.state)
         )
-
-    def enabled(self, snap: Snapshot) -> list[tuple[CompiledTransition, int]]:
-        """Enabled transitions with their weights, in declaration order."""
-        env = self.env(snap)
-        return [
-            (t, self.weight(t, env))
-            for t in self.candidates(snap.state)
-            if self.is_enabled(t, snap, env)
-        ]
-
-    def apply(self, t: CompiledTransition, snap: Snapshot) -> Snapshot:
-        """The snapshot after ``t`` fires in ``snap`` (``t`` must be enabled there), as
-        before the rules of time (its days pass in the same step)."""
-        values = self._effects(t, snap)
-        day = snap.day + self.duration(t, self.env(snap))
-        same_stage = self.scenario.stage_of(t.dest) == self.scenario.stage_of(snap.state)
-        after = Snapshot(
-            t.dest,
-            values,
-            day,
-            snap.stage_start if same_stage else day,
-        )
-        self.check_invariants(after, f"transition {t.name}")
-        return after
 
     def check_invariants(self, snap: Snapshot, after: str) -> None:
         env = self.env(snap)
