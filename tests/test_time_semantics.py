@@ -182,3 +182,35 @@ def test_a_scheduled_self_loop_fires_once_a_day_and_every_counts_days_in_the_sta
         (0, 9, (3,), 1),  # day 9: the release fires (and joins the fired set), then ends
         (1, 9, (3,), 0),
     ]
+
+
+def test_a_scheduled_move_abandons_an_activity_and_a_deadline_counts_days_in_its_state() -> None:
+    scenario = _scenario(
+        [
+            {"trigger": "consult", "source": "a", "dest": "done", "days": 3},
+            {"trigger": "recess", "source": "a", "dest": "b", "schedule": {"at": 2}},
+            {
+                "trigger": "overdue",
+                "source": "b",
+                "dest": "broken",
+                "guard": "not talks",
+                "deadline": {"within": 4},
+            },
+            {"trigger": "talk", "source": "b", "dest": "b", "days": 1, "guard": "day > 4",
+             "effects": {"talks": "true"}},
+        ],  # fmt: skip
+        variables=[{"id": "talks", "type": "bool", "initial": False, "assumption": "x"}],
+    )
+    sem = Semantics(scenario, {})
+    snap, path = sem.initial(), []
+    while not sem.is_outcome(snap):
+        steps, errors = sem.steps(snap)
+        assert not errors and len(steps) == 1
+        label, _, days, snap = steps[0]
+        path.append((label, days, snap.state, snap.day, snap.entered, snap.activity))
+    assert path == [
+        (0, 2, "a", 2, 0, (0, 1)),  # consultations under way, quiet days folded
+        (1, 3, "b", 5, 2, None),  # the recess on day 2 abandons them; quiet to day 5
+        (3, 1, "b", 6, 2, (3, 0)),  # talks (day > 4) start: 1 day, arriving on day 6, but...
+        (2, 0, "broken", 6, 0, None),  # ...the deadline (4 days in b) is due first: breach
+    ]
