@@ -196,9 +196,15 @@ def test_a_scheduled_move_abandons_an_activity_and_a_deadline_counts_days_in_its
                 "guard": "not talks",
                 "deadline": {"within": 4},
             },
-            {"trigger": "talk", "source": "b", "dest": "b", "days": 1, "guard": "day > 4",
-             "effects": {"talks": "true"}},
-        ],  # fmt: skip
+            {
+                "trigger": "talk",
+                "source": "b",
+                "dest": "b",
+                "days": 1,
+                "guard": "day > 4",
+                "effects": {"talks": "true"},
+            },
+        ],
         variables=[{"id": "talks", "type": "bool", "initial": False, "assumption": "x"}],
     )
     sem = Semantics(scenario, {})
