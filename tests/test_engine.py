@@ -13,7 +13,7 @@ from transitions import Machine
 
 from model.base.errors import EvaluationError, OutOfBounds, RunError
 from model.scenario.loader import load, load_text
-from model.semantics.engine import Run
+from model.semantics.engine import DAYS_PASS, Run
 
 DEFAULT = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
 
@@ -27,7 +27,8 @@ def test_run_is_driven_by_a_transitions_machine() -> None:
     machine = run._machine
     assert isinstance(machine, Machine)
     assert set(machine.states) == {s.id for s in run.scenario.spec.states}
-    assert set(machine.events) == {t.trigger for t in run.scenario.spec.transitions}
+    triggers = {t.trigger for t in run.scenario.spec.transitions}
+    assert set(machine.events) == triggers | {DAYS_PASS}
     run.fire("israel_accepts_framework")
     run.fire("hamas_accepts_framework")
     run.fire("truce_begins")

@@ -207,13 +207,28 @@ def test_speaker_must_be_named_in_source(tmp_path: Path) -> None:
 
 
 def test_missing_and_unknown_fields(tmp_path: Path) -> None:
-    text = MINIMAL.replace("    actor: israel\n", "    actr: israel\n")
-    line = line_of(text, "actr:")
+    text = MINIMAL.replace("    dest: done\n", "    dst: done\n")
+    line = line_of(text, "dst:")
     assert problems(write(tmp_path, text)) == [
-        f"scenarios/x.yaml:{line - 3}:5: transitions[0]: missing required field 'actor'",
-        f"scenarios/x.yaml:{line}:5: transitions[0].actr: unknown field 'actr' "
-        "(did you mean 'actor'?)",
+        f"scenarios/x.yaml:{line - 2}:5: transitions[0]: missing required field 'dest'",
+        f"scenarios/x.yaml:{line}:5: transitions[0].dst: unknown field 'dst' "
+        "(did you mean 'dest'?)",
     ]
+
+
+def test_a_decision_and_a_risk_need_an_actor_a_scheduled_event_does_not(tmp_path: Path) -> None:
+    text = MINIMAL.replace("    actor: israel\n", "")
+    line = line_of(text, "- trigger:")
+    assert problems(write(tmp_path, text)) == [
+        f"scenarios/x.yaml:{line}:5: transitions[0]: a decision needs an 'actor' (the party "
+        "that acts)"
+    ]
+    risk = text.replace("    dest: done\n", "    dest: done\n    risk: {chance: 1, in: 50}\n")
+    assert problems(write(tmp_path, risk)) == [
+        f"scenarios/x.yaml:{line}:5: transitions[0]: a risk needs an 'actor' (the party that acts)"
+    ]
+    scheduled = text.replace("    dest: done\n", "    dest: done\n    schedule: {at: 3}\n")
+    assert load(write(tmp_path, scheduled)).transitions[0].actor == "schedule"
 
 
 def test_wrong_scalar_type(tmp_path: Path) -> None:

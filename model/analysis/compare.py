@@ -447,7 +447,7 @@ def _canonical_path(
             good.add(i)
 
     def key(edge_id: int) -> tuple[str, int, str, str]:
-        t = graph.scenario.transitions[graph.edge_transition[edge_id]]
+        t = graph.scenario.transition(graph.edge_transition[edge_id])
         target = graph.state_of(targets_of[edge_id])
         return (t.trigger, graph.edge_days[edge_id], t.actor, target)
 

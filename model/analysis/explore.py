@@ -28,8 +28,9 @@ from typing import NamedTuple, TypeVar, overload
 
 from model.base.errors import RunError
 from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
+from model.semantics.rules import Key, Slow
 from model.semantics.step import Snapshot
-from model.semantics.table import Key, Slow, Table
+from model.semantics.table import Table
 
 DEFAULT_MAX_STATES = 500_000
 
@@ -61,11 +62,13 @@ class StateGraph:
     Stored flat, for speed and memory; fast consumers read these directly:
 
     - ``node_count``; ``node_keys[i]``: node ``i`` as a `model.semantics.table.Key`
-      ``(state index, values, day, stage_start)`` (state index into ``states``, the
+      ``(state index, values, day, stage_start, entered, activity, fired)`` (state index
+      into ``states``, the
       scenario's states in declaration order, and ``state_outcomes``, their outcome labels
       or None); ``key_index``: key -> node id.
     - edge ``e`` is ``edge_source[e]``, ``edge_target[e]``, ``edge_transition[e]``,
-      ``edge_weight[e]``, ``edge_days[e]``: ``array('q')`` (``edge_weight`` becomes a list
+      ``edge_weight[e]``, ``edge_days[e]``: ``array('q')`` (``edge_transition`` -1: days pass,
+      `model.semantics.rules.DAYS`) (``edge_weight`` becomes a list
       should a weight pass 2**63 - 1; weights may reach ``MAX_RUN_VALUE``).
     - ``edge_offsets`` (``node_count + 1`` entries): the out-edges of node ``i`` are the edge ids
       ``edge_offsets[i]`` to ``edge_offsets[i + 1] - 1``, in the order they were explored (edges
@@ -111,8 +114,7 @@ class StateGraph:
         return len(self.edge_source)
 
     def snapshot(self, node: int) -> Snapshot:
-        state, values, day, start = self.node_keys[node]
-        return Snapshot(self.states[state], values, day, start)
+        return self.table.snapshot(self.node_keys[node])
 
     def state_of(self, node: int) -> str:
         return self.states[self.node_keys[node][0]]
@@ -128,8 +130,9 @@ class StateGraph:
 
     def key_of(self, snap: Snapshot) -> Key | None:
         """``snap`` as a key (None for a state the scenario does not have)."""
-        state = self._state_index.get(snap.state)
-        return None if state is None else (state, snap.values, snap.day, snap.stage_start)
+        if snap.state not in self._state_index:
+            return None
+        return self.table.key(snap)
 
     # -- views and questions -------------------------------------------------------------
 
@@ -170,7 +173,7 @@ class StateGraph:
         return 0 if self.node_keys else None
 
     def transition(self, edge: Edge) -> CompiledTransition:
-        return self.scenario.transitions[edge.transition]
+        return self.scenario.transition(edge.transition)
 
     def is_outcome(self, node: int) -> bool:
         return self.state_outcomes[self.node_keys[node][0]] is not None

@@ -64,7 +64,7 @@ class GraphChecks(ScenarioChecks):
         graph, sc = self.graph, self.scenario
         for se in graph.step_errors:
             err = se.error
-            t = sc.transitions[se.transition]
+            t = sc.transition(se.transition)
             if isinstance(err, InvariantViolated):
                 kind, target = "invariant_violated", err.invariant
                 where = self.where(
@@ -139,7 +139,7 @@ class GraphChecks(ScenarioChecks):
                 continue
             by_trigger: dict[str, set[int]] = {}
             for e in range(offsets[i], offsets[i + 1]):
-                t = sc.transitions[transition[e]]
+                t = sc.transition(transition[e])
                 by_trigger.setdefault(t.trigger, set()).add(t.index)
             for trigger, indices in by_trigger.items():
                 if len(indices) < 2:
@@ -147,7 +147,7 @@ class GraphChecks(ScenarioChecks):
                 if trigger in seen:
                     seen[trigger] = replace(seen[trigger], count=seen[trigger].count + 1)
                     continue
-                names = ", ".join(sc.transitions[k].name for k in sorted(indices))
+                names = ", ".join(sc.transition(k).name for k in sorted(indices))
                 seen[trigger] = Finding(
                     "nondeterminism",
                     trigger,

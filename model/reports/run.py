@@ -15,7 +15,7 @@ from model.semantics.records import stage_name, step_record
 
 
 def _step(run: Run, step: Step) -> dict[str, Any]:
-    t = run.scenario.transitions[step.event.index]
+    t = run.scenario.transition(step.event.index)
     return step_record(run.scenario, step.number, t, step.before, step.after)
 
 

@@ -33,6 +33,10 @@ BUILTINS = ("day", "day_in_stage", "stage_days")
 
 ParamValue = int | bool
 
+DAYS = -1
+"""The label of a step in which days pass and nothing happens (no activity under way): not a
+transition of the scenario; `Scenario.transition` describes it."""
+
 SCHEDULE = "schedule"
 """The actor of scheduled events and deadlines: no party chooses them (a reserved party id)."""
 
@@ -105,6 +109,27 @@ class Scenario:
     @property
     def id(self) -> str:
         return self.spec.id
+
+    def transition(self, index: int) -> CompiledTransition:
+        """Transition ``index``; for `DAYS`, a description of days passing with no event
+        (actor: the schedule), so that reports name every step of a run."""
+        return self.transitions[index] if index != DAYS else self._days_pass
+
+    @cached_property
+    def _days_pass(self) -> CompiledTransition:
+        state = self.spec.initial
+        spec = Transition.model_validate(
+            {
+                "trigger": "days_pass",
+                "source": state,
+                "dest": state,
+                "schedule": {"every": 1},
+                "assumption": "Days pass with no event (a chance of each risk enabled, or the "
+                "wait for a scheduled day).",
+            }
+        )
+        never: expr.Compiled = lambda env: False  # noqa: E731 - not a transition to evaluate
+        return CompiledTransition(DAYS, "days pass", spec, (), never, (), never, never)
 
     @property
     def variable_names(self) -> tuple[str, ...]:

@@ -29,11 +29,15 @@ from transitions import EventData, Machine
 
 from model.base import display
 from model.base.errors import RunError
-from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
+from model.scenario.compiled import DAYS, SCHEDULE, CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Value
 from model.scenario.schema import Quote
+from model.semantics.rules import Key
 from model.semantics.step import Snapshot, weighted_choice
-from model.semantics.table import Key, Table
+from model.semantics.table import Table
+
+DAYS_PASS = "days_pass"
+"""The engine's trigger for days passing with no event (a reserved trigger name)."""
 
 Status = Literal["running", "outcome", "stuck", "horizon", "max_steps", "error"]
 
@@ -88,29 +92,66 @@ class Run:
             model=self._model,
             states=[s.id for s in scenario.spec.states],
             initial=scenario.spec.initial,
-            transitions=[self._config(t) for t in scenario.transitions],
+            transitions=[
+                *(c for t in scenario.transitions for c in self._config(t)),
+                {  # days passing with nothing happening (the schedule acts: no party)
+                    "trigger": DAYS_PASS,
+                    "source": "*",
+                    "dest": None,
+                    "conditions": [partial(self._stays, DAYS)],
+                    "before": [partial(self._effects, DAYS)],
+                },
+            ],
             auto_transitions=False,
             send_event=True,
             ignore_invalid_triggers=False,
         )
 
-    def _config(self, t: CompiledTransition) -> dict[str, Any]:
-        return {
-            "trigger": t.trigger,
-            "source": list(t.sources),
-            "dest": t.dest,
-            "conditions": [partial(self._condition, t)],
-            "before": [partial(self._effects, t)],
-        }
+    def _config(self, t: CompiledTransition) -> list[dict[str, Any]]:
+        """The machine's transitions for ``t``: to its destination, and an internal one for
+        its steps that leave the run in the state it is in (an activity starting or going
+        on, a risk or scheduled event whose destination is its source)."""
+        return [
+            {
+                "trigger": t.trigger,
+                "source": list(t.sources),
+                "dest": t.dest,
+                "conditions": [partial(self._moves, t.index)],
+                "before": [partial(self._effects, t.index)],
+            },
+            {
+                "trigger": t.trigger,
+                "source": list(t.sources),
+                "dest": None,
+                "conditions": [partial(self._stays, t.index)],
+                "before": [partial(self._effects, t.index)],
+            },
+        ]
 
-    def _condition(self, t: CompiledTransition, event: EventData) -> bool:
+    def _next(self, index: int, event: EventData) -> Snapshot | RunError | None:
+        """The snapshot after the step labelled ``index`` (None: not a step now; the error
+        of a step that breaks a rule, raised by `_effects`)."""
         chosen = event.kwargs.get("index")
-        if chosen is not None and chosen != t.index:
-            return False
-        return self.semantics.enables(self._key(), t.index)
+        if chosen is not None and chosen != index:
+            return None
+        key = self._key()
+        if not self.semantics.enables(key, index):
+            return None
+        try:
+            return self.semantics.snapshot(self.semantics.step(key, index))
+        except RunError as exc:
+            return exc
 
-    def _effects(self, t: CompiledTransition, event: EventData) -> None:
-        self._model.snapshot = self.semantics.snapshot(self.semantics.step(self._key(), t.index))
+    def _moves(self, index: int, event: EventData) -> bool:
+        nxt = self._next(index, event)
+        return isinstance(nxt, RunError) or (nxt is not None and nxt.state != self.state)
+
+    def _stays(self, index: int, event: EventData) -> bool:
+        nxt = self._next(index, event)
+        return isinstance(nxt, Snapshot) and nxt.state == self.state
+
+    def _effects(self, index: int, event: EventData) -> None:
+        self._model.snapshot = self.semantics.snapshot(self.semantics.step(self._key(), index))
 
     def _key(self) -> Key:
         return self.semantics.key(self._model.snapshot)
@@ -152,7 +193,22 @@ class Run:
         if self.outcome is not None or self.error is not None:
             return []
         transitions = self.scenario.transitions
-        return [_event(transitions[i], w) for i, w, _ in self.semantics.events(self._key())]
+        return [
+            _event(transitions[i], w) if i != DAYS else self._days_pass(w)
+            for i, w, _ in self.semantics.events(self._key())
+        ]
+
+    def _days_pass(self, weight: int) -> Event:
+        return Event(
+            DAYS,
+            "days pass",
+            DAYS_PASS,
+            SCHEDULE,
+            self.state,
+            weight,
+            None,
+            "Days pass with no event: a chance of each risk, or the wait for a scheduled day.",
+        )
 
     @property
     def status(self) -> Status:
@@ -179,7 +235,7 @@ class Run:
         except RunError as exc:
             self.error = exc
             raise
-        if not fired or self.state != chosen.dest:  # pragma: no cover - guarded by _resolve
+        if not fired:  # pragma: no cover - guarded by _resolve
             raise RuntimeError(f"the engine refused {chosen.name} although it was enabled")
         after = self.snapshot
         changes = {

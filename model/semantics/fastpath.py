@@ -43,14 +43,15 @@ import random
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import cast
 
-from model.base.errors import EvaluationError, RunError
+from model.base.errors import RunError
 from model.scenario.compiled import ParamValue, Scenario
-from model.scenario.expr import Value
+from model.semantics.rules import Choice, Key, Slow
 from model.semantics.step import Snapshot
 from model.semantics.summary import EndStatus, RunOnce, RunSummary
-from model.semantics.table import Candidate, Key, Slow, Table, enabled, fire
+from model.semantics.table import Table
 
 DEFAULT_MAX_NODES = 100_000
 """About 64 MB of memo graph (some 640 bytes a snapshot) before it is dropped and rebuilt."""
@@ -79,40 +80,28 @@ class RunResult:
 
 
 class Node:
-    """One snapshot with its enabled transitions (and, once fired, their successors)."""
+    """One snapshot with its steps (and, once taken, where they lead)."""
 
     __slots__ = (
-        "cands",
+        "choices",
         "cum",
-        "day",
-        "days",
         "error",
         "indices",
+        "key",
         "stage_bit",
-        "start",
-        "state",
         "status",
         "succ",
         "total",
-        "values",
-        "x",
     )
 
-    def __init__(
-        self, state: int, values: tuple[Value, ...], day: int, start: int, stage_bit: int
-    ) -> None:
-        self.state = state
-        self.values = values
-        self.day = day
-        self.start = start
-        self.x = (*values, day, day - start)  # what compiled expressions read
+    def __init__(self, key: Key, stage_bit: int) -> None:
+        self.key = key
         self.stage_bit = stage_bit
-        self.total = 0  # sum of the enabled weights; 0: the run stops here with `status`
+        self.total = 0  # sum of the steps' weights; 0: the run stops here with `status`
         self.status: EndStatus = "stuck"
-        self.error: EvaluationError | None = None  # status "error": listing events failed
-        self.cands: tuple[Candidate, ...] = ()
+        self.error: RunError | None = None  # status "error": listing the steps failed
+        self.choices: list[Choice] = []
         self.cum: tuple[int, ...] = ()  # cumulative weights, for the choice
-        self.days: tuple[int, ...] = ()
         self.indices: tuple[int, ...] = ()
         self.succ: list[Node | Failure | None] = []
 
@@ -150,53 +139,52 @@ class FastTable(Table):
     # -- the memo graph --------------------------------------------------------------------
 
     def _start_node(self) -> Node:
-        init = self.initial
-        return self._node(self._state_index[init.state], init.values, init.day, init.stage_start)
+        return self._node(self.key(self.initial))
 
-    def _node(self, state: int, values: tuple[Value, ...], day: int, start: int) -> Node:
-        """A node for a snapshot with its enabled transitions; where listing them fails, the
-        node has status "error" and the error."""
-        node = Node(state, values, day, start, self._stage_bits[state])
-        if self._outcomes[state] is not None:
+    def _node(self, key: Key) -> Node:
+        """A node for a snapshot with its steps; where listing them fails, the node has
+        status "error" and the error."""
+        node = Node(key, self._stage_bits[key[0]])
+        if self._outcomes[key[0]] is not None:
             node.status = "outcome"
             return node
         try:
-            found, blocked = self.listing((state, values, day, start))
-        except EvaluationError as exc:
+            try:
+                found, blocked = self.choices(key, False)
+            except (ArithmeticError, Slow):
+                found, blocked = self.listing(key)
+        except RunError as exc:
             node.status = "error"
             node.error = exc
             return node
         if not found:
             node.status = "horizon" if blocked else "stuck"
             return node
-        node.cands = tuple(c for c, _, _ in found)
-        node.cum = tuple(cum for _, cum, _ in found)
-        node.days = tuple(d for _, _, d in found)
+        node.choices = found
+        node.cum = tuple(accumulate(ch[1] for ch in found))
         node.total = node.cum[-1]
-        node.indices = tuple(c[0] for c in node.cands)
+        node.indices = tuple(ch[0] for ch in found)
         node.succ = [None] * len(found)
         return node
 
     def _fire(self, node: Node, i: int) -> Node | Failure:
-        """The node after the ``i``-th enabled transition of ``node`` fires."""
-        c: Candidate = node.cands[i]
+        """The node after the ``i``-th step of ``node``."""
+        choice = node.choices[i]
         try:
-            ((_, _, _, key),) = fire(
-                ((c, 0, node.days[i]),), node.x, node.values, node.day, node.start, self._invariants
-            )
+            key = self.take(node.key, choice, False)
         except (ArithmeticError, Slow):
             try:
-                self.step((node.state, node.values, node.day, node.start), c[0])
+                self.take(node.key, choice, True)
             except RunError as exc:
-                return Failure(c[0], exc)
+                return Failure(choice[0], exc)
             raise AssertionError(
                 "the careful path found no error where the fast path did"
             ) from None
         if not self.memo:
-            return self._node(*key)
+            return self._node(key)
         found = self._nodes.get(key)
         if found is None:
-            found = self._nodes[key] = self._node(*key)
+            found = self._nodes[key] = self._node(key)
         return found
 
     @property
@@ -275,75 +263,42 @@ class FastTable(Table):
             status = "max_steps"
         else:
             status = node.status
-        return self._result(
-            status, node.state, node.values, node.day, node.start, steps, mask, fired, failure
-        )
+        return self._result(status, node.key, steps, mask, fired, failure)
 
     def _walk(
         self, draw: Callable[[int], int], max_steps: int, fired: list[int] | None
     ) -> RunResult:
-        """A run evaluated step by step, nothing kept (``memo=False``): `enabled` and `fire`;
-        where anything goes wrong the step is handed to `_node` and `_fire`, which ask the
-        careful path for the error.
-        """
-        init = self.initial
-        state = self._state_index[init.state]
-        values, day, start = init.values, init.day, init.stage_start
-        table, outcomes, bits = self.table, self._outcomes, self._stage_bits
-        invariants = self._invariants
-        horizon = self.horizon
-        mask = bits[state]
+        """A run evaluated step by step, nothing kept (``memo=False``)."""
+        node = self._node(self.key(self.initial))
+        mask = node.stage_bit
         steps = 0
-        status: EndStatus = "max_steps"
         failure: Failure | None = None
-        while True:
-            if outcomes[state] is not None:
-                status = "outcome"
-                break
-            x = (*values, day, day - start)
-            limit = horizon - day
-            try:
-                found, blocked = enabled(table[state], x, limit)
-            except (ArithmeticError, Slow):
-                error = self._node(state, values, day, start).error  # the careful path's error
-                assert error is not None
-                failure = Failure(None, error)
-                status = "error"
-                break
-            if not found:
-                status = "horizon" if blocked else "stuck"
-                break
-            if steps >= max_steps:
-                break
-            r = draw(found[-1][1])  # the total weight
-            for chosen in found:
-                if r < chosen[1]:
-                    break
-            c = chosen[0]
-            try:
-                ((_, _, _, (state, values, day, start)),) = fire(
-                    (chosen,), x, values, day, start, invariants
-                )
-            except (ArithmeticError, Slow):
-                node = self._node(state, values, day, start)
-                result = self._fire(node, node.indices.index(c[0]))
-                assert isinstance(result, Failure)
-                failure = result
-                status = "error"
+        while steps < max_steps and node.total:
+            i = bisect_right(node.cum, draw(node.total))
+            nxt = self._fire(node, i)
+            if isinstance(nxt, Failure):
+                failure = nxt
                 break
             if fired is not None:
-                fired.append(c[0])
-            mask |= bits[state]
+                fired.append(node.indices[i])
+            node = nxt
+            mask |= node.stage_bit
             steps += 1
-        return self._result(status, state, values, day, start, steps, mask, fired, failure)
+        status: EndStatus
+        if failure is not None:
+            status = "error"
+        elif node.error is not None:
+            status, failure = "error", Failure(None, node.error)
+        elif node.total:
+            status = "max_steps"
+        else:
+            status = node.status
+        return self._result(status, node.key, steps, mask, fired, failure)
 
     def _result(
         self,
         status: EndStatus,
-        state: int,
-        values: tuple[Value, ...],
-        day: int,
-        start: int,
+        key: Key,
         steps: int,
         mask: int,
         fired: list[int] | None,
@@ -351,10 +306,10 @@ class FastTable(Table):
     ) -> RunResult:
         return RunResult(
             status=status,
-            snapshot=Snapshot(self.states[state], values, day, start),
+            snapshot=self.snapshot(key),
             steps=steps,
             stages=self._stage_sets[mask],
-            outcome=self._outcomes[state],
+            outcome=self._outcomes[key[0]],
             trace=None if fired is None else tuple(fired),
             error=None if failure is None else failure.error,
             failed=None if failure is None else failure.index,

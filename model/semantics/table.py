@@ -40,12 +40,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
-from model.base.limits import MAX_RUN_VALUE
 from model.scenario import expr
 from model.scenario.compiled import CompiledTransition, DerivedEnv, Scenario
 from model.scenario.expr import Value
 from model.scenario.yamlsource import Path_
-from model.semantics.compiler import Compiler, Fn, Through, parse
+from model.semantics.compiler import Code, Compiler, Fn, Through, parse
 from model.semantics.errors import (
     derived_error,
     evaluate,
@@ -55,133 +54,21 @@ from model.semantics.errors import (
     located,
     negative,
 )
+from model.semantics.rules import (
+    Candidate,
+    Choice,
+    Effect,
+    Failed,
+    Key,
+    RiskCand,
+    Rules,
+    Successor,
+    Timed,
+)
 from model.semantics.step import Snapshot
 
 
-class Slow(Exception):
-    """A fast loop hands a step to the careful path (`Table.listing`, `Table.step`,
-    `Table.careful_successors`), which builds the error it raises."""
-
-
-Key = tuple[int, tuple[Value, ...], int, int]
-"""A snapshot as flat data: its control state's index (in the scenario's order of states), its
-values, its day and the day its stage started. Equal keys are equal `Snapshot` objects."""
-
-Successor = tuple[int, int, int, Key]
-"""One step out of a snapshot: the transition's index, its weight, its days and the key of
-the snapshot it leads to."""
-
-Effect = tuple[int, Fn, int | None, int | None]
-"""An effect: the slot it sets, its value, and an integer variable's bounds (low, high; or
-None, None)."""
-
-Candidate = tuple[
-    int,  # 0: the transition's index in the scenario (as `Event.index`)
-    Fn | None,  # 1: guard; None: always true
-    int | None,  # 2: a constant weight, or None: call 3
-    Fn,  # 3: weight (called only when 2 is None)
-    int | None,  # 4: a constant duration (never negative), or None: call 5
-    Fn,  # 5: duration (called only when 4 is None)
-    tuple[Effect, ...],  # 6: effects, in declaration order
-    int,  # 7: destination (control state index)
-    bool,  # 8: the destination is in the same stage
-]
-"""A transition as it leaves one control state, compiled for that state's stage. A flat tuple
-rather than a class (the one representation, for building and for running): the run loops
-read it by position, without attribute lookups."""
-
-
-def enabled(
-    cands: tuple[Candidate, ...], x: Sequence[Any], limit: int
-) -> tuple[list[tuple[Candidate, int, int]], bool]:
-    """The enabled candidates of a snapshot ``x``, each with the cumulative weight up to it
-    and its duration, and whether a duration passing ``limit`` (the days left before the
-    horizon) blocked one.
-
-    Guard, weight and duration are evaluated in that order; where the step rules make an error
-    (an expression that cannot be evaluated, a negative or huge weight or duration) this
-    raises `Slow` or `ArithmeticError`, and the caller asks the careful path (`Table.listing`)
-    for the error. Both the memo graph and the direct loop (``memo=False``) of
-    `model.semantics.fastpath` use it: inlining it there gained about 3%
-    (bench/montecarlo.py), not worth two copies.
-    """
-    out: list[tuple[Candidate, int, int]] = []
-    blocked = False
-    total = 0
-    for c in cands:
-        guard = c[1]
-        if guard is not None and not guard(x):
-            continue
-        w = c[2]
-        if w is None:
-            w = c[3](x)
-        if w <= 0:
-            if w < 0:
-                raise Slow
-            continue
-        if w > MAX_RUN_VALUE:
-            raise Slow
-        d = c[4]
-        if d is None:
-            d = c[5](x)
-            if d < 0:
-                raise Slow
-        if d > limit:
-            if d > MAX_RUN_VALUE:
-                raise Slow
-            blocked = True
-            continue
-        total += w
-        out.append((c, total, d))
-    return out, blocked
-
-
-def fire(
-    found: Sequence[tuple[Candidate, int, int]],
-    x: Sequence[Any],
-    values: tuple[Value, ...],
-    day: int,
-    start: int,
-    invariants: Sequence[tuple[str, Fn]],
-) -> list[Successor]:
-    """The step each of ``found`` (enabled candidates of snapshot ``x``, from `enabled`) takes:
-    every effect evaluated on ``x``, bounds, then invariants.
-
-    Where a step breaks a rule (an effect that cannot be evaluated, a bound or an invariant
-    broken) this raises `Slow` or `ArithmeticError`, at the first sign of trouble, and the
-    caller asks the careful path (`Table.step`) for the error, which follows the rules' order
-    of checks.
-
-    The explorer takes every enabled candidate of a snapshot (`Table.successors`); the memo
-    graph and the direct loop of `model.semantics.fastpath` one at a time.
-    """
-    out: list[Successor] = []
-    before = 0
-    for c, cum, d in found:
-        effects = c[6]
-        if effects:
-            new = list(values)
-            for slot, f, low, high in effects:
-                v = f(x)
-                if low is not None and not low <= v <= high:
-                    raise Slow
-                new[slot] = v
-            after = tuple(new)
-        else:
-            after = values
-        day2 = day + d
-        start2 = start if c[8] else day2
-        if invariants:
-            y = (*after, day2, day2 - start2)
-            for _, f in invariants:
-                if not f(y):
-                    raise Slow
-        out.append((c[0], cum - before, d, (c[7], after, day2, start2)))
-        before = cum
-    return out
-
-
-class Table:
+class Table(Rules):
     """A scenario under fixed parameters, compiled: its candidates per state, its start, and
     the steps out of any snapshot (fast and careful)."""
 
@@ -216,9 +103,12 @@ class Table:
             if stage not in self._compilers:
                 consts: dict[str, Value] = dict(self.params)
                 length = self._stage_days.get(stage)
+                inlined = derived
                 if length is not None:
                     consts["stage_days"] = length
-                self._compilers[stage] = Compiler(self._slots, consts, derived)
+                elif stage in self._variable_lengths:  # read in each snapshot
+                    inlined = {**derived, "stage_days": self._variable_lengths[stage]}
+                self._compilers[stage] = Compiler(self._slots, consts, inlined)
         base = Compiler(self._slots, dict(self.params), derived)
         self._base = base
         self._derived_values = tuple((name, base.tree(expr.Name(name)).fn) for name in derived)
@@ -227,10 +117,17 @@ class Table:
         )
         # Without a start nothing is reached (and a stage's expressions may need the length
         # that failed): no candidates.
-        self.table: tuple[tuple[Candidate, ...], ...] = tuple(
-            () if self._outcomes[i] is not None or self.start_error else self._candidates(i)
+        built = [
+            ((), (), ())
+            if self._outcomes[i] is not None or self.start_error
+            else self._candidates(i)
             for i in range(len(self.states))
-        )
+        ]
+        self.table: tuple[tuple[Candidate, ...], ...] = tuple(b[0] for b in built)
+        self.timed: tuple[tuple[Timed, ...], ...] = tuple(b[1] for b in built)
+        self.risks: tuple[tuple[RiskCand, ...], ...] = tuple(b[2] for b in built)
+        self.tracks_entry = tuple(any(tm[2] != "at" for tm in timed) for timed in self.timed)
+        self.quiet_never = tuple(not (t or r) for t, r in zip(self.timed, self.risks))
         self._initial: Snapshot | None = None
         if self.start_error is None:
             try:
@@ -245,8 +142,16 @@ class Table:
         evaluated because an earlier one failed: `start_error`)."""
         out: dict[str | None, int | None] = {}
         stage_pos = {s: i for i, s in enumerate(self.stages)}
+        self._variable_lengths: dict[str | None, expr.Expr] = {}
+        variables = set(self.names)
         for stage, f in self.scenario.stage_days.items():
             out[stage] = None
+            text = self.scenario.spec.stages[stage_pos[stage]].days
+            if text is not None and expr.names(parse(text)) & variables:
+                # A length that reads variables ("one more day per ten released") is an
+                # expression of the snapshot: inlined where `stage_days` is read.
+                self._variable_lengths[stage] = parse(text)
+                continue
             if f is not None and self.start_error is None:
                 path = ("stages", stage_pos[stage], "days")
                 try:
@@ -257,37 +162,71 @@ class Table:
                     self.start_error = exc
         return out
 
-    def _candidates(self, state: int) -> tuple[Candidate, ...]:
+    def _candidates(
+        self, state: int
+    ) -> tuple[tuple[Candidate, ...], tuple[Timed, ...], tuple[RiskCand, ...]]:
+        """The decisions, scheduled events (and deadlines) and risks leaving ``state``, each
+        compiled for its stage, in declaration order."""
         name = self.states[state]
         compiler = self._compilers[self._state_stages[state]]
-        out = []
+        decisions: list[Candidate] = []
+        timed: list[Timed] = []
+        risks: list[RiskCand] = []
         for t in self.scenario.transitions:
-            if name in t.sources:
+            if name not in t.sources:
+                continue
+            if t.kind == "decision":
                 c = self._candidate(t, name, compiler)
                 if c is not None:
-                    out.append(c)
-        return tuple(out)
+                    decisions.append(c)
+                continue
+            guard = self._guard_code(t, compiler)
+            if guard.const and not guard.value:
+                continue  # never happens, and evaluating it cannot fail
+            effects = self._effect_codes(t, compiler)
+            dest = self._state_index[t.dest]
+            same = self.scenario.stage_of(t.dest) == self.scenario.stage_of(name)
+            test = None if guard.const else guard.fn
+            if t.due is not None:
+                kind, _ = t.due
+                timing = t.spec.schedule or t.spec.deadline
+                assert timing is not None
+                due = compiler.text(timing.when[1]).fn
+                timed.append((t.index, test, kind, due, effects, dest, same))
+            else:
+                assert t.spec.risk is not None
+                chance = compiler.text(t.spec.risk.chance).fn
+                out_of = compiler.text(t.spec.risk.in_).fn
+                weekly = t.spec.risk.per == "week"
+                risks.append((t.index, test, chance, out_of, weekly, effects, dest, same))
+        return tuple(decisions), tuple(timed), tuple(risks)
+
+    def _guard_code(self, t: CompiledTransition, compiler: Compiler) -> Code:
+        conditions = (t.spec.guard, *(r.holds for r in t.spec.requires))
+        trees = tuple(parse(c) for c in conditions)
+        return compiler.tree(expr.BoolOp("and", trees) if len(trees) > 1 else trees[0])
+
+    def _effect_codes(self, t: CompiledTransition, compiler: Compiler) -> tuple[Effect, ...]:
+        bounds = self.scenario.bounds
+        return tuple(
+            (
+                self._slots[name],
+                compiler.text(t.spec.effects[name]).fn,
+                *bounds.get(name, (None, None)),
+            )
+            for name, _ in t.effects
+        )
 
     def _candidate(self, t: CompiledTransition, state: str, compiler: Compiler) -> Candidate | None:
         spec = t.spec
-        conditions = (spec.guard, *(r.holds for r in spec.requires))
-        trees = tuple(parse(c) for c in conditions)
-        guard = compiler.tree(expr.BoolOp("and", trees) if len(trees) > 1 else trees[0])
+        guard = self._guard_code(t, compiler)
         weight = compiler.text(spec.weight)
         days = compiler.text(spec.days)
         if guard.const and not guard.value:
             return None  # never enabled, and evaluating it cannot fail
         if weight.const and weight.value == 0 and not guard.raises:
             return None  # switched off; no duration is evaluated for it either
-        bounds = self.scenario.bounds
-        effects = tuple(
-            (
-                self._slots[name],
-                compiler.text(spec.effects[name]).fn,
-                *bounds.get(name, (None, None)),
-            )
-            for name, _ in t.effects
-        )
+        effects = self._effect_codes(t, compiler)
         stage_of = self.scenario.stage_of
         # A negative constant duration (a parameter can make one) is left to the duration's
         # function, so that `enabled` checks it where it checks computed ones.
@@ -328,11 +267,19 @@ class Table:
         return self._initial
 
     def key(self, snap: Snapshot) -> Key:
-        return (self._state_index[snap.state], snap.values, snap.day, snap.stage_start)
+        return (
+            self._state_index[snap.state],
+            snap.values,
+            snap.day,
+            snap.stage_start,
+            snap.entered,
+            snap.activity,
+            snap.fired,
+        )
 
     def snapshot(self, key: Key) -> Snapshot:
-        state, values, day, start = key
-        return Snapshot(self.states[state], values, day, start)
+        state, values, day, start, entered, act, fired = key
+        return Snapshot(self.states[state], values, day, start, entered, act, fired)
 
     @property
     def outcomes(self) -> tuple[str | None, ...]:
@@ -371,93 +318,111 @@ class Table:
     # -- the fast path -------------------------------------------------------------------
 
     def successors(self, key: Key) -> list[Successor]:
-        """Every step out of the snapshot ``key`` (not an outcome), in declaration order.
+        """Every step out of the snapshot ``key`` (none from an outcome), in order.
 
-        Raises `Slow` or `ArithmeticError` where some transition's step fails; the caller then
-        takes that snapshot's steps one by one (`careful_successors`), which builds the errors.
+        Raises `Slow` or `ArithmeticError` where some step breaks a rule; the caller then
+        takes that snapshot's steps on the careful path (`careful_successors`), which builds
+        the errors.
         """
-        state, values, day, start = key
-        x = (*values, day, day - start)
-        found, _ = enabled(self.table[state], x, self.horizon - day)
-        return fire(found, x, values, day, start, self._invariants)
+        day = key[2]
+        out = []
+        for ch in self.choices(key, False)[0]:
+            nxt = self.take(key, ch, False)
+            out.append((ch[0], ch[1], nxt[2] - day, nxt))
+        return out
 
     # -- the careful path ----------------------------------------------------------------
 
-    def listing(self, key: Key) -> tuple[list[tuple[Candidate, int, int]], bool]:
-        """`enabled` for the snapshot ``key``, raising the located `EvaluationError` where an
-        expression cannot be evaluated (or a weight or duration is negative or too large)."""
-        state, values, day, start = key
-        x = (*values, day, day - start)
-        limit = self.horizon - day
+    def listing(self, key: Key) -> tuple[list[Choice], bool]:
+        """`choices` of ``key`` on the careful path: raises the located `RunError` of the
+        first piece that cannot be evaluated."""
         try:
-            return enabled(self.table[state], x, limit)
-        except (ArithmeticError, Slow):
-            pass
-        for c in self.table[state]:
-            self._weigh(state, c, x)  # raises the error the fast path met
-        raise AssertionError("the careful path found no error where the fast path did")
+            return self.choices(key, True)
+        except Failed as exc:
+            raise exc.error.with_traceback(None) from None
 
     def events(self, key: Key) -> list[tuple[int, int, int]]:
-        """The enabled transitions of ``key`` as (index, weight, days), in declaration order;
-        raises as `listing`."""
-        found, _ = self.listing(key)
-        out, before = [], 0
-        for c, cum, d in found:
-            out.append((c[0], cum - before, d))
-            before = cum
+        """The steps ``key`` can take as (label, weight, days): for decisions their declared
+        days, for the others 0 (a day passing: 1); raises as `listing`."""
+        out = []
+        for label, w, how, what in self.listing(key)[0]:
+            days = what[1] if how == "decision" else int(how in ("risk", "days"))
+            out.append((label, w, days))
         return out
 
     def blocked(self, key: Key) -> bool:
-        """Whether a transition of ``key`` is held back only by the horizon (its guard holds
-        and its weight is above 0); raises as `listing`."""
+        """Whether a snapshot without a step ended at the horizon (rule 5); raises as
+        `listing`."""
         return self.listing(key)[1]
 
     def enables(self, key: Key, index: int) -> bool:
-        """Whether transition ``index`` is enabled in ``key``, evaluating that transition
-        alone (raises its located error)."""
-        c = self._find(key[0], index)
-        if c is None:
-            return False
-        state, values, day, start = key
-        w, d = self._weigh(state, c, (*values, day, day - start))
-        return w > 0 and d <= self.horizon - day
+        """Whether the step labelled ``index`` can be taken in ``key``. Where weighing the
+        decisions fails, a decision is evaluated on its own (raising its own error)."""
+        try:
+            found, _ = self.choices(key, True)
+        except Failed as exc:
+            if not exc.decision:
+                raise exc.error.with_traceback(None) from None
+            state, values, day, start = key[0], key[1], key[2], key[3]
+            c = next((c for c in self.table[state] if c[0] == index), None)
+            if c is None:
+                return False
+            w, d = self._weigh(state, c, (*values, day, day - start))
+            return w > 0 and d <= self.horizon - day
+        return any(ch[0] == index for ch in found)
 
     def step(self, key: Key, index: int) -> Key:
-        """The snapshot after transition ``index`` (enabled in ``key``) fires, evaluated one
+        """The snapshot after the step labelled ``index`` (one of `events`), evaluated one
         piece at a time; a step that breaks a rule raises its located `RunError`."""
-        c = self._find(key[0], index)
-        assert c is not None, "step() of a transition that is not enabled"
-        state, values, day, start = key
-        x = (*values, day, day - start)
-        _, d = self._weigh(state, c, x)
-        return self._fire_one(state, c, x, values, day, start, d)
+        for ch in self.listing(key)[0]:
+            if ch[0] == index:
+                return self.take(key, ch, True)
+        raise AssertionError(f"step() of {index}, which is not a step of this snapshot")
 
     def careful_successors(self, key: Key) -> tuple[list[Successor], list[tuple[int, RunError]]]:
-        """The steps out of ``key`` one transition at a time, for a snapshot where the fast path
-        found something wrong: the steps of the transitions that work, and the index and error
-        of each transition whose listing or step raises."""
-        state, values, day, start = key
+        """The steps out of ``key`` one at a time, for a snapshot where the fast path found
+        something wrong: the steps that work, and the label and error of each that raises.
+        Where weighing the decisions fails, each decision is tried on its own (as the
+        explorer reports every failing decision); where listing a scheduled event or a risk
+        fails, that is the one error (the chances of the others depend on it)."""
+        try:
+            found, _ = self.choices(key, True)
+        except Failed as exc:
+            if exc.decision:
+                return self._each_decision(key)
+            return [], [(exc.index, exc.error)]
+        return self._take_each(key, found)
+
+    def _each_decision(self, key: Key) -> tuple[list[Successor], list[tuple[int, RunError]]]:
+        state, values, day, start = key[0], key[1], key[2], key[3]
         x = (*values, day, day - start)
-        limit = self.horizon - day
         out: list[Successor] = []
         errors: list[tuple[int, RunError]] = []
-        for c in self.table[state]:
+        for c in self.table[state]:  # each decision weighed, then taken, in order
             try:
                 w, d = self._weigh(state, c, x)
-                if not w or d > limit:
-                    continue
-                nxt = self._fire_one(state, c, x, values, day, start, d)
             except RunError as exc:
                 errors.append((c[0], exc))
                 continue
-            out.append((c[0], w, d, nxt))
+            if w and d <= self.horizon - day:
+                steps, failed = self._take_each(key, [(c[0], w, "decision", (c, d))])
+                out += steps
+                errors += failed
         return out, errors
 
-    def _find(self, state: int, index: int) -> Candidate | None:
-        for c in self.table[state]:
-            if c[0] == index:
-                return c
-        return None  # not from this state, or never enabled (dropped when compiled)
+    def _take_each(
+        self, key: Key, found: list[Choice]
+    ) -> tuple[list[Successor], list[tuple[int, RunError]]]:
+        out: list[Successor] = []
+        errors: list[tuple[int, RunError]] = []
+        for ch in found:
+            try:
+                nxt = self.take(key, ch, True)
+            except RunError as exc:
+                errors.append((ch[0], exc))
+                continue
+            out.append((ch[0], ch[1], nxt[2] - key[2], nxt))
+        return out, errors
 
     def _weigh(self, state: int, c: Candidate, x: Sequence[Any]) -> tuple[int, int]:
         """Candidate ``c`` in snapshot ``x``, piece by piece: (weight, days), (0, 0) when its
@@ -483,6 +448,15 @@ class Table:
         if d < 0:
             raise negative(self.scenario, t, "days", d)
         return w, d
+
+    def _guard(self, state: int, index: int, guard: Fn | None, x: Sequence[Any]) -> bool:
+        """A scheduled event's or risk's guard, raising its located error."""
+        if guard is None:
+            return True
+        try:
+            return bool(guard(x))
+        except ArithmeticError as exc:
+            raise self._guard_error(state, self.scenario.transitions[index], x, exc) from None
 
     def _guard_error(
         self, state: int, t: CompiledTransition, x: Sequence[Any], exc: ArithmeticError
@@ -518,36 +492,6 @@ class Table:
         except ArithmeticError:
             return None
         return None  # pragma: no cover - it failed a moment ago
-
-    def _fire_one(
-        self,
-        state: int,
-        c: Candidate,
-        x: Sequence[Any],
-        values: tuple[Value, ...],
-        day: int,
-        start: int,
-        d: int,
-    ) -> Key:
-        """`fire` for one candidate, one effect, bound and invariant at a time."""
-        t = self.scenario.transitions[c[0]]
-        where = f"transition {t.name}"
-        new = list(values)
-        compiler = self._compilers[self._state_stages[state]]
-        for slot, f, _, _ in c[6]:  # every effect on the values before the step
-            name = self.names[slot]
-            path: Path_ = ("transitions", t.index, "effects", name)
-            text = t.spec.effects[name]
-            through = lambda: self._through(compiler, text, x)  # noqa: E731, B023 - called at once
-            new[slot] = evaluate(self.scenario, f, x, f"{where}: effect on {name}", path, through)
-        for slot, _, _, _ in c[6]:  # then bounds, in the same order
-            name = self.names[slot]
-            self._check_bounds(where, name, new[slot], ("transitions", t.index, "effects", name))
-        after = tuple(new)
-        day2 = day + d
-        start2 = start if c[8] else day2
-        self.check_invariants((*after, day2, day2 - start2), where)
-        return (c[7], after, day2, start2)
 
     def _check_bounds(self, where: str, name: str, value: Value, path: Path_) -> None:
         bounds = self.scenario.bounds
