@@ -357,26 +357,25 @@ class Semantics(Rules):
         path = ("transitions", t.index, section, field)
         n = self._int(f, env, f"transition {t.name}: {field}", path)
         if n < 0 or (kind == "every" and n == 0):
-            what = "negative" if n < 0 else "not positive"
-            err = EvaluationError(f"transition {t.name}", f"{field} is {what} ({n} days)")
+            what = "be above 0" if kind == "every" else "be 0 or more"
+            err = EvaluationError(f"transition {t.name}", f"{field} must {what} (found {n})")
             raise self.located(err, path)
         return n
 
     def _risk(self, t: CompiledTransition, env: Mapping[str, Value]) -> Fraction:
         """``t``'s chance per day (or week) when its guard holds, else 0; the chance must be
-        0 <= chance <= in with in > 0 (else an error at the offending field)."""
+        0 <= chance <= in with in > 0 (else an error of the risk, at its chance)."""
         if not self.guard(t, env):
             return Fraction(0)
         assert t.chance is not None
         base = ("transitions", t.index, "risk")
         chance = self._int(t.chance[0], env, f"transition {t.name}: chance", (*base, "chance"))
         out_of = self._int(t.chance[1], env, f"transition {t.name}: in", (*base, "in"))
-        if out_of <= 0:
-            err = EvaluationError(f"transition {t.name}", f"'in' is not positive ({out_of})")
-            raise self.located(err, (*base, "in"))
-        if not 0 <= chance <= out_of:
+        if out_of <= 0 or not 0 <= chance <= out_of:  # placed at the chance, as the table does
             err = EvaluationError(
-                f"transition {t.name}", f"chance {chance} is not between 0 and {out_of}"
+                f"transition {t.name}",
+                "a risk's chance must be between 0 and its 'in', which must be above 0 "
+                f"(found {chance} in {out_of})",
             )
             raise self.located(err, (*base, "chance"))
         return Fraction(chance, out_of)

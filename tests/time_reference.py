@@ -255,7 +255,7 @@ def compare_table(scenario: Scenario, limit: int) -> int:
 
 def _fast_successors(table: Any, key: Any) -> Any:
     """The fast path's steps, or None where it gives up (the careful path then decides)."""
-    from model.semantics.table import Slow
+    from model.semantics.rules import Slow
 
     try:
         return table.successors(key)
