@@ -220,3 +220,39 @@ def test_a_scheduled_move_abandons_an_activity_and_a_deadline_counts_days_in_its
         (3, 1, "b", 6, 2, (3, 0)),  # talks (day > 4) start: 1 day, arriving on day 6, but...
         (2, 0, "broken", 6, 0, None),  # ...the deadline (4 days in b) is due first: breach
     ]
+
+
+# -- the disagreements found between the table and the reference, as examples -------------
+
+
+def test_a_timed_event_whose_guard_is_constant_false_is_still_pending() -> None:
+    # "Pending": a scheduled event or deadline that can still become due with time, whatever
+    # its guard; so days pass to day 1 (then the run is stuck), not stuck on day 0.
+    scenario = _scenario(
+        [{"trigger": "never", "source": "a", "dest": "a", "guard": "false", "deadline": {"by": 1}}],
+        horizon=1,
+    )
+    assert reference_endings(scenario) == {("no_outcome", "stuck"): (Fraction(1), Fraction(1))}
+    compare_table(scenario, 10)
+
+
+def test_an_invariant_broken_by_days_passing_ends_an_engine_run_in_error() -> None:
+    scenario = _scenario(
+        [{"trigger": "ends", "source": "a", "dest": "done", "schedule": {"at": 2}}],
+        invariants=[{"id": "early", "holds": "day < 1", "assumption": "example"}],
+    )
+    compare_table(scenario, 10)  # the table agrees: an error of the days passing (-1)
+    compare_runs(scenario, range(2), 10)  # the engine must stop with it, not raise otherwise
+
+
+@pytest.mark.parametrize(
+    "timing",
+    [{"schedule": {"at": "BIG"}}, {"deadline": {"within": "BIG"}}, {"risk": {"in": "BIG"}}],
+    ids=["at", "within", "in"],
+)
+def test_the_fast_path_refuses_a_timing_beyond_max_run_value(timing: dict[str, Any]) -> None:
+    big = "(1000000000000000 * 1000000000000000 * 2)"  # 2 * 10**30 > MAX_RUN_VALUE
+    timing = {k: {f: big for f in v} for k, v in timing.items()}
+    scenario = _scenario([{"trigger": "t", "source": "a", "dest": "a", **timing}], horizon=1)
+    compare_table(scenario, 10)  # the careful path raises the limit's error: so must the fast
+    compare_runs(scenario, range(2), 10)
