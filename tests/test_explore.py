@@ -211,7 +211,8 @@ def test_generated_scenarios_checker_matches_reference_search(data: dict[str, An
 def _semantics_search(
     scenario: Scenario, max_states: int | None, stop: Any = None
 ) -> dict[str, Any]:
-    """The explorer's loop before issue 12: breadth first, every step on `Semantics`."""
+    """The explorer's loop before issue 12: breadth first, every step on `Semantics`
+    (its nodes' steps, weights as the table draws them, and errors, rules of time included)."""
     sem = Semantics(scenario, scenario.parameters())
     try:
         start = sem.initial()
@@ -231,15 +232,10 @@ def _semantics_search(
         expanded[i] = True
         if sem.is_outcome(snap) or (stop is not None and stop(snap)):
             continue
-        env = sem.env(snap)
-        for t in sem.candidates(snap.state):
-            try:
-                if not sem.is_enabled(t, snap, env):
-                    continue
-                weight = sem.weight(t, env)
-                nxt = sem.apply(t, snap)
-            except RunError as exc:
-                errors.append((i, t.index, _error(exc)))
+        for entry in sem.node(snap).entries:  # the steps with their integer weights
+            nxt = entry.result
+            if not isinstance(nxt, Snapshot):
+                errors.append((i, entry.label, _error(nxt)))
                 continue
             j = index.get(nxt)
             if j is None:
@@ -253,7 +249,7 @@ def _semantics_search(
                 parent.append(len(edges))
                 expanded.append(False)
                 queue.append(j)
-            edges.append((i, j, t.index, weight, nxt.day - snap.day))
+            edges.append((i, j, entry.label, entry.weight, entry.days))
     out = [[e for e, (s, *_) in enumerate(edges) if s == i] for i in range(len(nodes))]
     return {
         "initial_error": None,
@@ -303,7 +299,12 @@ def _as_reference(graph: StateGraph) -> dict[str, Any]:
 
 @settings(max_examples=150)
 @given(
-    st.one_of(scenario_data(), scenario_data(hazards=True)),
+    st.one_of(
+        scenario_data(),
+        scenario_data(hazards=True),
+        scenario_data(time=True),
+        scenario_data(time=True, hazards=True),
+    ),
     st.sampled_from([None, 1, 3, 20]),
     st.integers(0, 3),
 )
