@@ -74,7 +74,10 @@ class Rules:
         self.scenario = scenario
         self.params = dict(params)
         self.names = scenario.variable_names
-        self.horizon = scenario.spec.horizon
+        # Without a horizon, runs go on until an outcome (the reference keeps the exact
+        # clock: it is compared with the table on the snapshots it reaches).
+        horizon = scenario.spec.horizon
+        self.horizon = 10**12 if horizon is None else horizon
         self._bounds = scenario.bounds
         self._derived = dict(scenario.derived)
         self._by_source: dict[str, list[CompiledTransition]] = {}
@@ -194,13 +197,14 @@ class Rules:
         return self.weight(t, env) > 0 and snap.day + self.duration(t, env) <= self.horizon
 
     def blocked_by_horizon(self, snap: Snapshot) -> bool:
-        """True when some transition's guard holds but its duration passes the horizon."""
+        """True when some decision's guard holds but its duration passes the horizon."""
         env = self.env(snap)
         return any(
             self.guard(t, env)
             and self.weight(t, env) > 0
             and snap.day + self.duration(t, env) > self.horizon
             for t in self.candidates(snap.state)
+            if t.kind == "decision"
         )
 
     def check_invariants(self, snap: Snapshot, after: str) -> None:

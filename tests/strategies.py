@@ -191,8 +191,6 @@ def scenario_data(
     derived: bool = False,
     requires: bool = False,
     tables: bool = False,
-
-
     time: bool = False,
 ) -> dict[str, Any]:
     """A random valid scenario as the plain data a YAML file would hold.

@@ -125,7 +125,9 @@ def test_the_state_does_not_hold_derived_quantities() -> None:
     }
     while run.state == "in_truce" and run.day < 4:
         run.fire("day_passes")
-    assert run.values == {"convoys_logged": 9}  # the convoys of day 3, logged on day 3 -> 4
+    # A decision of one day takes effect when its day has passed (docs/semantics.md,
+    # "Durations"): the convoys of day 4, logged as the step 3 -> 4 arrives.
+    assert run.values == {"convoys_logged": 12}
     assert run.derived["trucks_delivered"] == 2400
     assert [e.trigger for e in run.enabled()] == ["deal_reached"]
 

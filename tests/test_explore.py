@@ -131,9 +131,22 @@ def _reference(scenario: Scenario) -> dict[str, Any]:
             try:
                 if not t.guard(e) or t.weight(e) <= 0 or day + t.days(e) > spec.horizon:
                     continue
-                new = dict(zip(names, values))
-                new.update({n: f(e) for n, f in t.effects})
+                # A decision of d days takes effect when they have passed (docs/semantics.md,
+                # "Durations"): invariants hold on the days between, effects read the clock
+                # at arrival.
                 next_day = day + t.days(e)
+                between = (
+                    broken((state, values, k, stage_start)) for k in range(day + 1, next_day)
+                )
+                why = next((w for w in between if w), None)
+                if why:
+                    result["fired"].add(t.index)
+                    moves += 1
+                    result["violations"].setdefault(why, depth[node] + 1)
+                    continue
+                arrival = env((state, values, next_day, stage_start))
+                new = dict(zip(names, values))
+                new.update({n: f(arrival) for n, f in t.effects})
             except ZeroDivisionError:
                 result["violations"].setdefault(f"evaluation:{t.name}", depth[node] + 1)
                 result["fired"].add(t.index)
