@@ -1,15 +1,11 @@
-"""The step semantics before issue 12, kept as the independent reference of the tests.
+"""The tests' independent reference of the step semantics, rules of time included.
 
-`Semantics` interprets a scenario's step rules on environment dicts (`model.scenario.expr`
-closures), one transition at a time: the loop the `transitions` engine and the explorer ran on
-before the compiled table (`model.semantics.table`) became the one step semantics of `model`.
-The differential tests compare the table (the explorer, the fast path, the engine adapter)
-with this independent implementation. Only the wording and the places of its errors come from
-`model.semantics.errors`, so that both report a failing step identically; which step fails,
-and which condition raises, this module decides by its own evaluation.
-
-Derived quantities are read from the environment here (`DerivedEnv`: each evaluated by its own
-closure when an expression reads it), where the table inlines their trees at compile time.
+`Semantics` follows docs/semantics.md, "The rules, precisely", on environment dicts
+(`reference_rules.Rules`: `model.scenario.expr` closures, derived quantities read from the
+environment), written independently of the compiled table (`model.semantics.table`), which
+the differential tests compare with it: `steps` (every step out of a snapshot with its exact
+probability, days and next snapshot, and the located errors of the steps that break a rule)
+and `ending` (stuck or horizon).
 
 `semantics_runner` is a `model.semantics.summary.RunnerFactory` on it: Monte Carlo's
 reference (``monte_carlo(..., runner=semantics_runner)``).
@@ -17,302 +13,455 @@ reference (``monte_carlo(..., runner=semantics_runner)``).
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Iterator, Mapping
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Literal
 
-from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, RunError
-from model.base.limits import MAX_RUN_VALUE
-from model.scenario import expr
+from reference_rules import Rules
+
+from model.base.errors import EvaluationError, RunError
 from model.scenario.compiled import CompiledTransition, ParamValue, Scenario
-from model.scenario.expr import Compiled, Value
-from model.scenario.yamlsource import Path_
-from model.semantics.errors import derived_error, located, negative, too_large
+from model.scenario.expr import Value
 from model.semantics.step import Snapshot, weighted_choice
 from model.semantics.summary import EndStatus, RunOnce, RunSummary
 
-E = TypeVar("E", bound=RunError)
+Ending = Literal["stuck", "horizon"]
 
 
-class Failed(ZeroDivisionError):
-    """A derived quantity read from the environment failed: ``chain`` is the one read, then
-    those it read in turn, down to the one whose expression raised ``cause``."""
+@dataclass(frozen=True)
+class Entry:
+    """One branch out of a snapshot: its label (transition index, -1: days pass), its integer
+    weight (None: the step could not even be listed), its days, and where it leads (or the
+    error of the rule it breaks)."""
 
-    def __init__(self, chain: tuple[str, ...], cause: ZeroDivisionError) -> None:
-        super().__init__(str(cause))
-        self.chain, self.cause = chain, cause
-
-
-class DerivedEnv(Mapping[str, Value]):
-    """Parameters, variables and clock, and each derived quantity evaluated when read."""
-
-    def __init__(self, values: dict[str, Value], derived: Mapping[str, Compiled]) -> None:
-        self.values, self.derived = values, derived
-
-    def __getitem__(self, name: str) -> Value:
-        if name in self.values:
-            return self.values[name]
-        f = self.derived[name]
-        try:
-            value = f(self)
-        except Failed as exc:
-            raise Failed((name, *exc.chain), exc.cause) from None
-        except ZeroDivisionError as exc:
-            raise Failed((name,), exc) from None
-        self.values[name] = value
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter({**self.values, **self.derived})
-
-    def __len__(self) -> int:
-        return len({**self.values, **self.derived})
+    label: int
+    weight: int | None
+    days: int
+    result: Snapshot | RunError
 
 
-class Semantics:
-    """Step semantics of one scenario under fixed parameter values."""
+@dataclass(frozen=True)
+class Node:
+    """The step out of a snapshot: which rule ("one": a scheduled event, a deadline or an
+    arrival, probability 1; "decisions": weights as written; "tick": a day passes, weights
+    the probabilities times the lcm of their denominators; "end": no step), its branches in
+    step order, and for "end" how the run ended (None: an outcome)."""
 
-    def __init__(self, scenario: Scenario, params: Mapping[str, ParamValue]) -> None:
-        self.scenario = scenario
-        self.params = dict(params)
-        self.names = scenario.variable_names
-        self.horizon = scenario.spec.horizon
-        self._bounds = scenario.bounds
-        self._derived = dict(scenario.derived)
-        self._by_source: dict[str, list[CompiledTransition]] = {}
-        for t in scenario.transitions:
-            for s in t.sources:
-                self._by_source.setdefault(s, []).append(t)
-        spec = scenario.spec
-        self._invariant_pos = {inv.id: i for i, inv in enumerate(spec.invariants)}
-        self._variable_pos = {v.id: i for i, v in enumerate(spec.variables)}
-        stage_pos = {st.id: i for i, st in enumerate(spec.stages)}
-        self._stage_days: dict[str | None, int | None] = {}
-        # A stage length that cannot be evaluated breaks the start: `initial` raises it, so
-        # the checker and the analyses report it as they report any start that breaks a rule.
-        self._start_error: RunError | None = None
-        for stage, f in scenario.stage_days.items():
-            self._stage_days[stage] = None
-            if f is not None and self._start_error is None:
-                path = ("stages", stage_pos[stage], "days")
-                try:
-                    self._stage_days[stage] = self._int(
-                        f, self.params, f"stage {stage}: days", path
-                    )
-                except RunError as exc:
-                    self._start_error = exc
+    kind: Literal["one", "decisions", "tick", "end"]
+    entries: list[Entry]
+    ending: Ending | None = None
 
-    # -- environments ------------------------------------------------------------------------
+    @property
+    def total(self) -> int:
+        return sum(e.weight for e in self.entries if e.weight is not None)
 
-    def env_stage_days(self, state: str) -> int | None:
-        """The declared length of ``state``'s stage under these parameters, if it has one."""
-        return self._stage_days.get(self.scenario.stage_of(state))
+    @property
+    def listed(self) -> bool:
+        """Whether every branch could be listed (its weight is known)."""
+        return all(e.weight is not None for e in self.entries)
 
-    def env(self, snap: Snapshot) -> DerivedEnv:
-        """Names an expression may read in ``snap``."""
-        env: dict[str, Value] = dict(self.params)
-        env.update(zip(self.names, snap.values))
-        env["day"] = snap.day
-        env["day_in_stage"] = snap.day_in_stage
-        length = self.env_stage_days(snap.state)
-        if length is not None:
-            env["stage_days"] = length
-        return DerivedEnv(env, self._derived)
 
-    def initial(self) -> Snapshot:
-        """The snapshot a run starts from; initial values are checked against bounds."""
-        if self._start_error is not None:
-            raise self._start_error
-        values = []
-        for name, f in self.scenario.initial_values:
-            path = ("variables", self._variable_pos[name], "initial")
-            v = self._call(f, self.params, f"variable {name}: initial", path)
-            self._check_bounds("the initial values", name, v, path)
-            values.append(v)
-        snap = Snapshot(self.scenario.spec.initial, tuple(values), 0, 0)
-        self.check_invariants(snap, "the start")
-        return snap
+class Labelled(Exception):
+    """A `RunError` of transition ``label``, raised through a test that has no label."""
 
-    # -- steps -------------------------------------------------------------------------------
+    def __init__(self, label: int, error: RunError) -> None:
+        super().__init__(str(error))
+        self.label, self.error = label, error
 
-    def candidates(self, state: str) -> list[CompiledTransition]:
-        """Transitions leaving ``state``, in declaration order."""
-        return self._by_source.get(state, [])
 
-    def weight(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
-        path = ("transitions", t.index, "weight")
-        w = self._int(t.weight, env, f"transition {t.name}: weight", path)
-        if w < 0:
-            raise self.negative(t, "weight", w)
-        return w
+class Semantics(Rules):
+    """Step semantics of one scenario under fixed parameter values, rules of time included."""
 
-    def duration(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
-        path = ("transitions", t.index, "days")
-        d = self._int(t.days, env, f"transition {t.name}: days", path)
-        if d < 0:
-            raise self.negative(t, "days", d)
-        return d
+    # -- the rules of time (docs/semantics.md, "The rules, precisely") ----------------------
 
-    def guard(self, t: CompiledTransition, env: Mapping[str, Value]) -> bool:
-        """Whether the guard and every requirement of ``t`` hold."""
-        try:
-            return bool(t.guard(env))
-        except ZeroDivisionError as exc:
-            raise self.guard_error(t, env, exc) from None
-
-    def guard_error(
-        self, t: CompiledTransition, env: Mapping[str, Value], exc: ArithmeticError
-    ) -> EvaluationError:
-        """The error of a guard that raised, placed at the condition that raised it."""
-        conditions: list[tuple[Path_, str | bool | int]] = [(("guard",), t.spec.guard)]
-        conditions += [(("requires", j, "holds"), r.holds) for j, r in enumerate(t.spec.requires)]
-        field: Path_ = ("guard",)
-        if len(conditions) > 1:  # find which one (only on this error path)
-            for where, text in conditions:
-                try:
-                    expr.compile_expr(expr.parse(expr.text_of(text)), self.scenario.tables)(env)
-                except ArithmeticError as raised:
-                    field, exc = where, raised
-                    break
-        if isinstance(exc, Failed):
-            return derived_error(self.scenario, exc.chain, f"transition {t.name}: guard", exc.cause)
-        err = EvaluationError(f"transition {t.name}: guard", str(exc))
-        return self.located(err, ("transitions", t.index, *field))
-
-    def negative(self, t: CompiledTransition, what: str, value: int) -> EvaluationError:
-        return negative(self.scenario, t, what, value)
-
-    def located(self, err: E, path: Path_) -> E:
-        return located(self.scenario, err, path)
-
-    def is_enabled(self, t: CompiledTransition, snap: Snapshot, env: Mapping[str, Value]) -> bool:
-        if snap.state not in t.sources:
-            return False
-        if not self.guard(t, env):
-            return False
-        return self.weight(t, env) > 0 and snap.day + self.duration(t, env) <= self.horizon
-
-    def blocked_by_horizon(self, snap: Snapshot) -> bool:
-        """True when some transition's guard holds but its duration passes the horizon."""
-        env = self.env(snap)
-        return any(
-            self.guard(t, env)
-            and self.weight(t, env) > 0
-            and snap.day + self.duration(t, env) > self.horizon
-            for t in self.candidates(snap.state)
-        )
-
-    def enabled(self, snap: Snapshot) -> list[tuple[CompiledTransition, int]]:
-        """Enabled transitions with their weights, in declaration order."""
-        env = self.env(snap)
-        return [
-            (t, self.weight(t, env))
-            for t in self.candidates(snap.state)
-            if self.is_enabled(t, snap, env)
+    def steps(
+        self, snap: Snapshot
+    ) -> tuple[list[tuple[int, Fraction, int, Snapshot]], list[tuple[int, RunError]]]:
+        """Every step out of ``snap`` as (label, probability, days, next snapshot), and the
+        located errors of the steps that break a rule, as (label, error); label: the
+        transition's index, -1 for days passing with no activity."""
+        node = self.node(snap)
+        total = node.total
+        steps = [
+            (e.label, Fraction(e.weight, total), e.days, e.result)
+            for e in node.entries
+            if isinstance(e.result, Snapshot) and e.weight is not None
         ]
+        errors = [(e.label, e.result) for e in node.entries if isinstance(e.result, RunError)]
+        return steps, errors
 
-    def apply(self, t: CompiledTransition, snap: Snapshot) -> Snapshot:
-        """The snapshot after ``t`` fires in ``snap`` (``t`` must be enabled there)."""
+    def ending(self, snap: Snapshot) -> Ending | None:
+        """ "stuck" or "horizon" for a snapshot with no step (None: an outcome, a step)."""
+        return self.node(snap).ending
+
+    def node(self, snap: Snapshot) -> Node:
+        """What leaves ``snap``: the first rule that applies, its branches in step order."""
+        if self.is_outcome(snap):
+            return Node("end", [])
         env = self.env(snap)
-        values = dict(zip(self.names, snap.values))
-        new = {
-            name: self._call(
-                f,
-                env,
-                f"transition {t.name}: effect on {name}",
-                ("transitions", t.index, "effects", name),
-            )
-            for name, f in t.effects
-        }
-        for name, v in new.items():
-            self._check_bounds(
-                f"transition {t.name}", name, v, ("transitions", t.index, "effects", name)
-            )
-        values.update(new)
-        day = snap.day + self.duration(t, env)
-        same_stage = self.scenario.stage_of(t.dest) == self.scenario.stage_of(snap.state)
-        after = Snapshot(
-            t.dest,
-            tuple(values[n] for n in self.names),
-            day,
-            snap.stage_start if same_stage else day,
-        )
-        self.check_invariants(after, f"transition {t.name}")
+        due, error = self._first_due(snap, env)
+        if error is not None:
+            return Node("one", [error])
+        if due is not None:  # 1. a scheduled event or deadline due today
+            step = self._scheduled(due, snap)
+            return Node("one", [self._branch(due.index, 1, snap, step)])
+        if snap.activity is not None and snap.activity[1] == 0:  # 2. arrival
+            a = self.scenario.transitions[snap.activity[0]]
+            arrive = lambda: self._fold(a.index, self._arrive(snap), own=False)  # noqa: E731
+            return Node("one", [self._branch(a.index, 1, snap, arrive)])
+        blocked = False
+        if snap.activity is None:  # 3. decisions
+            entries: list[Entry] = []
+            for t in self.candidates(snap.state):
+                if t.kind != "decision":
+                    continue
+                try:  # guard, then weight, then (weight above 0) days, as `is_enabled`
+                    if not self.guard(t, env) or (w := self.weight(t, env)) <= 0:
+                        continue
+                    d = self.duration(t, env)
+                except RunError as exc:
+                    entries.append(Entry(t.index, None, 0, exc))
+                    continue
+                if snap.day + d > self.horizon:
+                    blocked = True
+                else:
+                    entries.append(self._branch(t.index, w, snap, self._decide(t, d, snap)))
+            if entries:
+                return Node("decisions", entries)
+        # 4. a day passes (risks listed first: an enabled risk is pending)
+        risks: list[tuple[CompiledTransition, Fraction]] = []
+        errors: list[Entry] = []
+        for t in self.candidates(snap.state):
+            if t.kind == "risk":
+                try:
+                    p = self._risk(t, env)
+                except RunError as exc:
+                    errors.append(Entry(t.index, None, 0, exc))
+                    continue
+                if p:
+                    risks.append((t, p))
+        if errors:
+            return Node("tick", errors)
+        try:
+            pending = snap.activity is not None or bool(risks) or self._pending(snap, env)
+        except Labelled as exc:
+            return Node("tick", [Entry(exc.label, None, 0, exc.error)])
+        if not pending or snap.day >= self.horizon:
+            return Node("end", [], "horizon" if blocked or pending else "stuck")
+        return Node("tick", self._tick(snap, [(t, p) for t, p in risks if self._active(t, snap)]))
+
+    def _tick(
+        self, snap: Snapshot, risks: list[tuple[CompiledTransition, Fraction]]
+    ) -> list[Entry]:
+        """A day passes: risk i with p_i * prod_{j<i} (1 - p_j), then nothing happening with
+        prod (1 - p_j); branches of probability 0 are left out (reading: no such step)."""
+        out: list[tuple[int, Fraction, Callable[[], Snapshot]]] = []
+        rest = Fraction(1)
+        for t, p in risks:
+            out.append((t.index, p * rest, self._occur(t, snap)))
+            rest *= 1 - p
+        label = snap.activity[0] if snap.activity is not None else -1
+        out.append((label, rest, self._quiet_day(label, snap)))
+        out = [x for x in out if x[1] > 0]
+        scale = math.lcm(*(p.denominator for _, p, _ in out))
+        return [self._branch(i, int(p * scale), snap, f) for i, p, f in out]
+
+    def _branch(self, label: int, weight: int, snap: Snapshot, f: Callable[[], Snapshot]) -> Entry:
+        try:
+            after = f()
+        except RunError as exc:
+            return Entry(label, weight, 0, exc)
+        return Entry(label, weight, after.day - snap.day, after)
+
+    # the steps (each returns the snapshot reached, quiet days folded in, or raises)
+
+    def _checked(self, snap: Snapshot, after: str) -> None:
+        """Invariants on a snapshot a step reaches, except one at which an activity arrives
+        at once (docs/semantics.md, "Checks": its arrival is checked instead)."""
+        if snap.activity is not None and snap.activity[1] == 0:
+            return
+        self.check_invariants(snap, after)
+
+    def _scheduled(self, t: CompiledTransition, snap: Snapshot) -> Callable[[], Snapshot]:
+        def step() -> Snapshot:
+            after = self._enter(snap, t.dest, self._effects(t, snap), snap.day)
+            if t.dest == snap.state:
+                after = replace(after, fired=after.fired | 1 << t.index)
+            self._checked(after, f"transition {t.name}")
+            return self._fold(t.index, after, own=False)
+
+        return step
+
+    def _arrive(self, snap: Snapshot) -> Snapshot:
+        assert snap.activity is not None
+        t = self.scenario.transitions[snap.activity[0]]
+        after = replace(self._enter(snap, t.dest, self._effects(t, snap), snap.day), activity=None)
+        self._checked(after, f"transition {t.name}")
         return after
 
-    def check_invariants(self, snap: Snapshot, after: str) -> None:
-        env = self.env(snap)
-        for name, f in self.scenario.invariants:
-            path = ("invariants", self._invariant_pos[name], "holds")
-            if not self._call(f, env, f"invariant {name}", path):
-                raise self.located(InvariantViolated(name, after), path)
+    def _decide(self, t: CompiledTransition, d: int, snap: Snapshot) -> Callable[[], Snapshot]:
+        def step() -> Snapshot:
+            if d == 0:
+                after = self._enter(snap, t.dest, self._effects(t, snap), snap.day)
+            else:  # an activity starts: nothing else changes yet
+                after = replace(snap, activity=(t.index, d))
+            self._checked(after, f"transition {t.name}")
+            return self._fold(t.index, after, own=d > 0)
 
-    def is_outcome(self, snap: Snapshot) -> bool:
-        return self.scenario.outcome_of(snap.state) is not None
+        return step
 
-    # -- helpers -----------------------------------------------------------------------------
+    def _occur(self, t: CompiledTransition, snap: Snapshot) -> Callable[[], Snapshot]:
+        def step() -> Snapshot:
+            values = self._effects(t, snap)  # on the values before the day
+            after = self._day_passes(snap)
+            after = self._enter(after, t.dest, values, after.day)
+            self._checked(after, f"transition {t.name}")
+            return self._fold(t.index, after, own=False)
 
-    def _check_bounds(self, where: str, name: str, value: Value, path: Path_) -> None:
-        if name in self._bounds and not isinstance(value, bool):
-            low, high = self._bounds[name]
-            if not low <= int(value) <= high:
-                raise self.located(OutOfBounds(where, name, int(value), low, high), path)
+        return step
 
-    def _call(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> Value:
+    def _quiet_day(self, label: int, snap: Snapshot) -> Callable[[], Snapshot]:
+        def step() -> Snapshot:
+            after = self._day_passes(snap)
+            self._checked(after, self._after(label))
+            return self._fold(label, after, own=label >= 0)
+
+        return step
+
+    def _fold(self, label: int, snap: Snapshot, own: bool) -> Snapshot:
+        """``snap`` after the quiet days that follow it (and the arrival of the step's own
+        activity, when it arrives with nothing due), each day checked as part of the step."""
+        while True:
+            if self.quiet(snap):
+                snap = self._day_passes(snap)
+                self._checked(snap, self._after(label))
+            elif (
+                own
+                and snap.activity is not None
+                and snap.activity == (label, 0)
+                and self._nothing_due(snap)
+            ):
+                snap = self._arrive(snap)
+            else:
+                return snap
+
+    def _nothing_due(self, snap: Snapshot) -> bool:
         try:
-            return f(env)
-        except Failed as exc:
-            raise derived_error(self.scenario, exc.chain, where, exc.cause) from None
-        except ZeroDivisionError as exc:
-            raise self.located(EvaluationError(where, str(exc)), path) from None
+            t, error = self._first_due(snap, self.env(snap))
+        except RunError:  # pragma: no cover - env() of a snapshot already checked
+            return False
+        return t is None and error is None
 
-    def _int(self, f: Compiled, env: Mapping[str, Value], where: str, path: Path_) -> int:
-        """An integer expression's value, refused above `MAX_RUN_VALUE`."""
-        value = self._call(f, env, where, path)
-        assert isinstance(value, int) and not isinstance(value, bool)
-        if abs(value) > MAX_RUN_VALUE:
-            raise self.located(EvaluationError(where, too_large(value)), path)
-        return value
+    def quiet(self, snap: Snapshot) -> bool:
+        """Whether a day passes from ``snap`` with nothing but the clock (an expression that
+        cannot be evaluated: not quiet; the next step raises its error)."""
+        if self.is_outcome(snap) or snap.day >= self.horizon:
+            return False
+        try:
+            env = self.env(snap)
+            t, error = self._first_due(snap, env)
+            if t is not None or error is not None:
+                return False
+            if snap.activity is not None:
+                if snap.activity[1] == 0:
+                    return False
+            elif any(self.is_enabled(t, snap, env) for t in self._decisions(snap.state)):
+                return False
+            risks = [t for t in self.candidates(snap.state) if t.kind == "risk"]
+            enabled = [t for t in risks if self._risk(t, env)]
+            if any(self._active(t, snap) for t in enabled):
+                return False
+            return snap.activity is not None or bool(enabled) or self._pending(snap, env)
+        except (RunError, Labelled):
+            return False
+
+    # the pieces of a step
+
+    def _day_passes(self, snap: Snapshot) -> Snapshot:
+        activity = snap.activity
+        if activity is not None:
+            activity = (activity[0], activity[1] - 1)
+        return replace(snap, day=snap.day + 1, activity=activity, fired=0)
+
+    def _enter(self, snap: Snapshot, dest: str, values: tuple[Value, ...], day: int) -> Snapshot:
+        """The run in ``dest`` with ``values`` on ``day`` (the "moving" rule when ``dest`` is
+        another control state; a self-loop keeps the bookkeeping)."""
+        if dest == snap.state:
+            return replace(snap, values=values, day=day)
+        same_stage = self.scenario.stage_of(dest) == self.scenario.stage_of(snap.state)
+        return Snapshot(
+            dest,
+            values,
+            day,
+            snap.stage_start if same_stage else day,
+            day if dest in self._records_entered else 0,
+            None,
+            0,
+        )
+
+    def _after(self, label: int) -> str:
+        """What an invariant is false after, for a step labelled ``label`` (reading: days
+        passing with no activity is "days passing")."""
+        if label < 0:
+            return "days passing"
+        return f"transition {self.scenario.transitions[label].name}"
+
+    def _decisions(self, state: str) -> list[CompiledTransition]:
+        return [t for t in self.candidates(state) if t.kind == "decision"]
+
+    def _timed(self, state: str) -> list[CompiledTransition]:
+        return [t for t in self.candidates(state) if t.due is not None]
+
+    def _first_due(
+        self, snap: Snapshot, env: Mapping[str, Value]
+    ) -> tuple[CompiledTransition | None, Entry | None]:
+        """The first due scheduled event or deadline whose guard holds, or the error of the
+        first whose day or guard cannot be evaluated (the step is then that one's error)."""
+        for t in self._timed(snap.state):
+            if snap.fired >> t.index & 1:
+                continue
+            try:
+                if self._is_due(t, snap, env) and self.guard(t, env):
+                    return t, None
+            except RunError as exc:
+                return None, Entry(t.index, None, 0, exc)
+        return None, None
+
+    def _is_due(self, t: CompiledTransition, snap: Snapshot, env: Mapping[str, Value]) -> bool:
+        assert t.due is not None
+        kind, n = t.due[0], self._due_day(t, env)
+        if kind == "at":
+            return snap.day_in_stage == n
+        if kind == "after":
+            return snap.days_in_state == n
+        return snap.days_in_state > 0 and snap.days_in_state % n == 0
+
+    def _pending(self, snap: Snapshot, env: Mapping[str, Value]) -> bool:
+        """Whether a scheduled event or deadline of the state can still become due (an
+        enabled risk, the other half of "pending", is the caller's); raises `Labelled`."""
+        for t in self._timed(snap.state):
+            assert t.due is not None
+            try:
+                n = self._due_day(t, env)
+            except RunError as exc:
+                raise Labelled(t.index, exc) from None
+            kind = t.due[0]
+            if kind == "every":
+                return True
+            if n > (snap.day_in_stage if kind == "at" else snap.days_in_state):
+                return True
+        return False
+
+    def _due_day(self, t: CompiledTransition, env: Mapping[str, Value]) -> int:
+        """N of ``t``'s at/every/after (by/within), an error when negative (every: not positive)."""
+        assert t.due is not None
+        kind, f = t.due
+        section = "schedule" if t.kind == "scheduled" else "deadline"
+        field = kind if section == "schedule" else {"at": "by", "after": "within"}[kind]
+        path = ("transitions", t.index, section, field)
+        n = self._int(f, env, f"transition {t.name}: {field}", path)
+        if n < 0 or (kind == "every" and n == 0):
+            what = "be above 0" if kind == "every" else "be 0 or more"
+            err = EvaluationError(f"transition {t.name}", f"{field} must {what} (found {n})")
+            raise self.located(err, path)
+        return n
+
+    def _risk(self, t: CompiledTransition, env: Mapping[str, Value]) -> Fraction:
+        """``t``'s chance per day (or week) when its guard holds, else 0; the chance must be
+        0 <= chance <= in with in > 0 (else an error of the risk, at its chance)."""
+        if not self.guard(t, env):
+            return Fraction(0)
+        assert t.chance is not None
+        base = ("transitions", t.index, "risk")
+        chance = self._int(t.chance[0], env, f"transition {t.name}: chance", (*base, "chance"))
+        out_of = self._int(t.chance[1], env, f"transition {t.name}: in", (*base, "in"))
+        if out_of <= 0 or not 0 <= chance <= out_of:  # placed at the chance, as the table does
+            err = EvaluationError(
+                f"transition {t.name}",
+                "a risk's chance must be between 0 and its 'in', which must be above 0 "
+                f"(found {chance} in {out_of})",
+            )
+            raise self.located(err, (*base, "chance"))
+        return Fraction(chance, out_of)
+
+    def _active(self, t: CompiledTransition, snap: Snapshot) -> bool:
+        """Whether an enabled risk is active on the coming day (weekly: it completes a week)."""
+        return t.spec.risk is None or t.spec.risk.per == "day" or (snap.day_in_stage + 1) % 7 == 0
+
+
+@dataclass(frozen=True)
+class Walk:
+    """One random run on `Semantics`, as the engine's `Run.play` and the fast path end it:
+    status ("raised": the start or a listing of steps raised ``error``), the labels of the
+    steps taken, the last snapshot (before the failing step; None: the start raised), the
+    stages visited in declared order."""
+
+    status: str
+    trace: tuple[int, ...]
+    snapshot: Snapshot | None
+    error: RunError | None
+    outcome: str | None
+    stages: tuple[str, ...]
+
+
+def walk(sem: Semantics, seed: int, max_steps: int) -> Walk:
+    """A run drawn with `weighted_choice` over each node's integer weights in step order
+    (decisions: the weights as written; a day: the probabilities times the lcm of their
+    denominators; a scheduled event or an arrival: [1]), as the compiled table draws."""
+    rng = random.Random(seed)
+    try:
+        snap = sem.initial()
+    except RunError as exc:
+        return Walk("raised", (), None, exc, None, ())
+    order = [st.id for st in sem.scenario.spec.stages]
+    seen: set[str] = set()
+    trace: list[int] = []
+
+    def end(status: str, error: RunError | None = None, outcome: str | None = None) -> Walk:
+        stages = tuple(st for st in order if st in seen)
+        return Walk(status, tuple(trace), snap, error, outcome, stages)
+
+    while True:
+        stage = sem.scenario.stage_of(snap.state)
+        if stage is not None:
+            seen.add(stage)
+        outcome = sem.scenario.outcome_of(snap.state)
+        if outcome is not None:
+            return end("outcome", outcome=outcome)
+        node = sem.node(snap)
+        unlisted = [e.result for e in node.entries if e.weight is None]
+        if unlisted:
+            assert isinstance(unlisted[0], RunError)
+            return end("raised", unlisted[0])
+        if node.kind == "end":
+            return end(node.ending or "stuck")
+        if len(trace) >= max_steps:
+            return end("max_steps")
+        chosen = node.entries[weighted_choice(rng, [e.weight or 0 for e in node.entries])]
+        if isinstance(chosen.result, RunError):
+            return end("error", chosen.result)
+        snap = chosen.result
+        trace.append(chosen.label)
 
 
 def semantics_runner(
     scenario: Scenario, params: Mapping[str, ParamValue], max_steps: int
 ) -> RunOnce:
-    """``run_once(seed)`` on `model.semantics.step`, with the choices and statuses of `Run.play`.
-
-    Where the engine raises (a guard or weight that cannot be evaluated), the run ends with
-    status ``error`` here.
-    """
+    """``run_once(seed)`` on `walk`, with the statuses of `Run.play`; where the engine raises
+    (the start, or a guard or weight that cannot be evaluated), the run ends with status
+    ``error`` here."""
     sem = Semantics(scenario, params)
-    stage_of = {s.id: s.stage for s in scenario.spec.states}
-    outcome_of = {s.id: s.outcome for s in scenario.spec.states}
 
     def run_once(seed: int) -> RunSummary:
-        rng = random.Random(seed)
-        try:
-            snap = sem.initial()
-        except RunError as exc:
-            return RunSummary("error", None, 0, 0, frozenset(), exc.kind)
-        stages: set[str] = set()
-        steps = 0
-        while True:
-            stage = stage_of[snap.state]
-            if stage is not None:
-                stages.add(stage)
-            outcome = outcome_of[snap.state]
-            if outcome is not None:
-                return RunSummary("outcome", outcome, snap.day, steps, frozenset(stages))
-            try:
-                enabled = sem.enabled(snap)
-                if not enabled:
-                    status: EndStatus = "horizon" if sem.blocked_by_horizon(snap) else "stuck"
-                    return RunSummary(status, None, snap.day, steps, frozenset(stages))
-                if steps >= max_steps:
-                    return RunSummary("max_steps", None, snap.day, steps, frozenset(stages))
-                t, _ = enabled[weighted_choice(rng, [w for _, w in enabled])]
-                snap = sem.apply(t, snap)
-            except RunError as exc:
-                return RunSummary("error", None, snap.day, steps, frozenset(stages), exc.kind)
-            steps += 1
+        w = walk(sem, seed, max_steps)
+        kind = w.error.kind if w.error is not None else None
+        if w.snapshot is None:
+            return RunSummary("error", None, 0, 0, frozenset(), kind)
+        status: EndStatus = "error" if w.status == "raised" else w.status  # type: ignore[assignment]
+        day, steps = w.snapshot.day, len(w.trace)
+        return RunSummary(status, w.outcome, day, steps, frozenset(w.stages), kind)
 
     return run_once

@@ -140,6 +140,48 @@ def _table_reads(draw: st.DrawFn, tables: list[dict[str, Any]], ints: list[str])
     return reads
 
 
+def _timing(
+    draw: st.DrawFn,
+    t: dict[str, Any],
+    sources: list[str],
+    stages: list[dict[str, Any]],
+    states: list[dict[str, Any]],
+    ints: list[str],
+    hazards: bool,
+) -> None:
+    """Make the transition ``t`` (a decision as drawn) a risk, a scheduled event or a
+    deadline, or leave it a decision (then its days make it an activity)."""
+    kind = draw(st.sampled_from(["decision", "risk", "scheduled", "deadline"]))
+    if kind == "decision":
+        return
+    del t["weight"], t["days"]
+    if kind == "risk":
+        out_of = draw(st.integers(2, 10))
+        chance: Any = draw(st.integers(1, out_of - 1))
+        if hazards and draw(st.booleans()):
+            chance = _int_expr(draw, ints, 1, hazards)
+        t["risk"] = {"chance": chance, "in": out_of}
+        if draw(st.booleans()):
+            t["risk"]["per"] = draw(st.sampled_from(["day", "week"]))
+        return
+    if kind == "scheduled" and draw(st.booleans()):
+        del t["actor"]  # the schedule acts
+    if draw(st.booleans()):  # a self-loop: fires at most once a day
+        t["dest"] = draw(st.sampled_from(sources))
+    if draw(st.integers(0, 3)) == 0:
+        t["guard"] = True
+    stage_of = {s["id"]: s.get("stage") for s in states}
+    lengths = {s["id"]: "days" in s for s in stages}
+    fields = ["at", "every", "after"] if kind == "scheduled" else ["by", "within"]
+    field = draw(st.sampled_from(fields))
+    day: Any = draw(st.integers(1 if field == "every" else 0, 4))
+    if field in ("at", "by") and all(lengths[stage_of[s]] for s in sources) and draw(st.booleans()):
+        day = "stage_days"
+    if hazards and draw(st.integers(0, 3)) == 0:
+        day = _int_expr(draw, ints, 1, hazards)
+    t["schedule" if kind == "scheduled" else "deadline"] = {field: day}
+
+
 @st.composite
 def scenario_data(
     draw: st.DrawFn,
@@ -149,6 +191,7 @@ def scenario_data(
     derived: bool = False,
     requires: bool = False,
     tables: bool = False,
+    time: bool = False,
 ) -> dict[str, Any]:
     """A random valid scenario as the plain data a YAML file would hold.
 
@@ -160,6 +203,13 @@ def scenario_data(
     so that errors are placed at the condition that raised them (likewise opt-in). With
     ``tables``, it declares schedule tables that guards, effects, weights, durations and
     derived quantities read (likewise opt-in).
+
+
+    so that errors are placed at the condition that raised them (likewise opt-in).
+    With ``time``, transitions may be daily or weekly risks, scheduled events (at, every,
+    after, often self-loops) and deadlines (by, within), decisions may take days (activities),
+    stage lengths may read a variable, and invariants may read ``day_in_stage`` (`_timing`;
+    likewise opt-in).
     """
     n_parties = draw(st.integers(1, 3))
     parties = [
@@ -220,6 +270,10 @@ def scenario_data(
             )
             enums[name] = values
 
+    if time and ints:  # a stage length may read a variable ("4 + extra // 10")
+        for stage in stages:
+            if "days" in stage and draw(st.booleans()):
+                stage["days"] = f"{stage['days']} + {draw(st.sampled_from(ints))}"
     readable_ints = ints + param_names + ["day", "day_in_stage"]
     table_entries = []
     if tables:
@@ -245,7 +299,7 @@ def scenario_data(
     inner = state_ids[:n_states]
 
     transitions = []
-    for _ in range(draw(st.integers(0, max_transitions))):
+    for _ in range(draw(st.integers(2 if time else 0, max_transitions))):
         sources = draw(st.lists(st.sampled_from(inner), min_size=1, max_size=2, unique=True))
         effects: dict[str, Any] = {}
         for v in variables:
@@ -263,7 +317,9 @@ def scenario_data(
             "source": sources[0] if len(sources) == 1 else sources,
             "dest": draw(st.sampled_from(state_ids)),
             "actor": f"p{draw(st.integers(0, n_parties - 1))}",
-            "guard": _bool_expr(draw, readable_ints, readable_bools, enums, 2, hazards),
+            "guard": _bool_expr(
+                draw, readable_ints, readable_bools, enums, 1 if time else 2, hazards
+            ),
             "days": draw(st.integers(0, 3)),
             "weight": draw(st.integers(1, 3)),
             "allow_backward": True,
@@ -275,6 +331,8 @@ def scenario_data(
             t["weight"] = _int_expr(draw, readable_ints, 1, hazards)
         if hazards and draw(st.booleans()):
             t["days"] = _int_expr(draw, readable_ints, 1, hazards)
+        if time:
+            _timing(draw, t, sources, stages, states, readable_ints, hazards)
         if requires:
             t["requires"] = [
                 {
@@ -289,7 +347,12 @@ def scenario_data(
         {
             "id": f"i{i}",
             "holds": _bool_expr(
-                draw, ints + param_names + ["day"] + derived_ints, readable_bools, enums, 1, hazards
+                draw,
+                ints + param_names + ["day"] + (["day_in_stage"] if time else []) + derived_ints,
+                readable_bools,
+                enums,
+                1,
+                hazards,
             ),
             **_provenance(draw),
         }

@@ -135,9 +135,22 @@ def _reference(scenario: Scenario) -> dict[str, Any]:
             try:
                 if not t.guard(e) or t.weight(e) <= 0 or day + t.days(e) > spec.horizon:
                     continue
-                new = dict(zip(names, values))
-                new.update({n: f(e) for n, f in t.effects})
+                # A decision of d days takes effect when they have passed (docs/semantics.md,
+                # "Durations"): invariants hold on the days between, effects read the clock
+                # at arrival.
                 next_day = day + t.days(e)
+                between = (
+                    broken((state, values, k, stage_start)) for k in range(day + 1, next_day)
+                )
+                why = next((w for w in between if w), None)
+                if why:
+                    result["fired"].add(t.index)
+                    moves += 1
+                    result["violations"].setdefault(why, depth[node] + 1)
+                    continue
+                arrival = env((state, values, next_day, stage_start))
+                new = dict(zip(names, values))
+                new.update({n: f(arrival) for n, f in t.effects})
             except ZeroDivisionError:
                 result["violations"].setdefault(f"evaluation:{t.name}", depth[node] + 1)
                 result["fired"].add(t.index)
@@ -215,7 +228,8 @@ def test_generated_scenarios_checker_matches_reference_search(data: dict[str, An
 def _semantics_search(
     scenario: Scenario, max_states: int | None, stop: Any = None
 ) -> dict[str, Any]:
-    """The explorer's loop before issue 12: breadth first, every step on `Semantics`."""
+    """The explorer's loop before issue 12: breadth first, every step on `Semantics`
+    (its nodes' steps, weights as the table draws them, and errors, rules of time included)."""
     sem = Semantics(scenario, scenario.parameters())
     try:
         start = sem.initial()
@@ -235,15 +249,10 @@ def _semantics_search(
         expanded[i] = True
         if sem.is_outcome(snap) or (stop is not None and stop(snap)):
             continue
-        env = sem.env(snap)
-        for t in sem.candidates(snap.state):
-            try:
-                if not sem.is_enabled(t, snap, env):
-                    continue
-                weight = sem.weight(t, env)
-                nxt = sem.apply(t, snap)
-            except RunError as exc:
-                errors.append((i, t.index, _error(exc)))
+        for entry in sem.node(snap).entries:  # the steps with their integer weights
+            nxt = entry.result
+            if not isinstance(nxt, Snapshot):
+                errors.append((i, entry.label, _error(nxt)))
                 continue
             j = index.get(nxt)
             if j is None:
@@ -257,7 +266,7 @@ def _semantics_search(
                 parent.append(len(edges))
                 expanded.append(False)
                 queue.append(j)
-            edges.append((i, j, t.index, weight, nxt.day - snap.day))
+            edges.append((i, j, entry.label, entry.weight, entry.days))
     out = [[e for e, (s, *_) in enumerate(edges) if s == i] for i in range(len(nodes))]
     return {
         "initial_error": None,
@@ -307,7 +316,12 @@ def _as_reference(graph: StateGraph) -> dict[str, Any]:
 
 @settings(max_examples=150)
 @given(
-    st.one_of(scenario_data(), scenario_data(hazards=True)),
+    st.one_of(
+        scenario_data(),
+        scenario_data(hazards=True),
+        scenario_data(time=True),
+        scenario_data(time=True, hazards=True),
+    ),
     st.sampled_from([None, 1, 3, 20]),
     st.integers(0, 3),
 )

@@ -229,25 +229,21 @@ def reference(scenario: Scenario) -> dict[tuple[str, str], Fraction] | None:
         if snap in path:
             raise _Cyclic
         path.add(snap)
-        try:
-            enabled = sem.enabled(snap)
-        except RunError:
-            enabled = None
+        node = sem.node(snap)  # the steps out of snap, rules of time included
         out: dict[tuple[str, str], Fraction] = {}
-        if enabled is None:
+        if not node.listed:
             out = {("no_outcome", "error"): Fraction(1)}
-        elif not enabled:
-            dead = "horizon" if sem.blocked_by_horizon(snap) else "stuck"
-            out = {("no_outcome", dead): Fraction(1)}
+        elif node.kind == "end":
+            out = {("no_outcome", node.ending or "stuck"): Fraction(1)}
         else:
-            total = sum(w for _, w in enabled)
-            for t, w in enabled:
-                try:
-                    sub = solve(sem.apply(t, snap))
-                except RunError:
+            for e in node.entries:
+                assert e.weight is not None
+                if isinstance(e.result, RunError):
                     sub = {("no_outcome", "error"): Fraction(1)}
+                else:
+                    sub = solve(e.result)
                 for key, p in sub.items():
-                    out[key] = out.get(key, Fraction(0)) + p * Fraction(w, total)
+                    out[key] = out.get(key, Fraction(0)) + p * Fraction(e.weight, node.total)
         path.discard(snap)
         memo[snap] = out
         return out

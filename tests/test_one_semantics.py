@@ -19,6 +19,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from reference_semantics import Semantics
 from strategies import scenario_data
+from time_reference import compare_table
 
 from model.base.errors import RunError, ScenarioError
 from model.scenario.compiled import Scenario
@@ -40,71 +41,40 @@ def _outcome(f: Any, *args: Any) -> Any:
         return ("error", _error(exc))
 
 
-def _reference_listing(sem: Semantics, snap: Snapshot) -> Any:
-    return _outcome(
-        lambda: (
-            [(t.index, w) for t, w in sem.enabled(snap)],
-            sem.blocked_by_horizon(snap),
-        )
-    )
-
-
-def _reference_steps(sem: Semantics, snap: Snapshot) -> tuple[list[Any], list[Any]]:
-    """The reference's steps out of ``snap`` one transition at a time, and its step errors."""
-    env = sem.env(snap)
-    steps, errors = [], []
-    for t in sem.candidates(snap.state):
-        try:
-            if not sem.is_enabled(t, snap, env):
-                continue
-            weight = sem.weight(t, env)
-            nxt = sem.apply(t, snap)
-        except RunError as exc:
-            errors.append((t.index, _error(exc)))
-            continue
-        steps.append((t.index, weight, nxt.day - snap.day, nxt))
-    return steps, errors
-
-
-def _table_listing(table: Table, key: Any) -> Any:
-    return [(i, w) for i, w, _ in table.events(key)], table.blocked(key)
-
-
 def _compare_snapshots(scenario: Scenario, limit: int) -> None:
     """Breadth first over the reference's snapshots (up to ``limit``): the table's listing,
-    careful steps and per-transition answers agree with the reference at each one."""
-    sem = Semantics(scenario, scenario.parameters())
-    table = Table(scenario)
+    careful steps, fast steps and endings agree with the reference at each one (with the
+    rules of time: `time_reference.compare_table`), and so does each decision's answer to
+    `Table.enables` where decisions are taken."""
+    compare_table(scenario, limit)
+    sem, table = Semantics(scenario, scenario.parameters()), Table(scenario)
     start = _outcome(sem.initial)
-    assert _outcome(table.start) == start
     if start[0] == "error":
         return
-    seen = {start[1]}
-    queue = deque([start[1]])
+    seen, queue = {start[1]}, deque([start[1]])
     while queue and len(seen) <= limit:
         snap = queue.popleft()
         if sem.is_outcome(snap):
             continue
-        key = table.key(snap)
-        listing = _reference_listing(sem, snap)
-        assert _outcome(_table_listing, table, key) == listing
-        env = sem.env(snap)
-        for t in sem.candidates(snap.state):
-            expected = _outcome(sem.is_enabled, t, snap, env)
-            assert _outcome(table.enables, key, t.index) == expected
-        steps, errors = _reference_steps(sem, snap)
-        found, careful_errors = table.careful_successors(key)
-        assert [(t, w, d, table.snapshot(k)) for t, w, d, k in found] == steps
-        assert [(t, _error(e)) for t, e in careful_errors] == errors
-        for *_, nxt in steps:
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
+        node = sem.node(snap)
+        if node.kind == "decisions":
+            env, key = sem.env(snap), table.key(snap)
+            if node.listed:  # (where listing raises, so does `blocked`: compare_table)
+                assert _outcome(table.blocked, key) == _outcome(sem.blocked_by_horizon, snap)
+            for t in sem.candidates(snap.state):
+                if t.kind == "decision":
+                    expected = _outcome(sem.is_enabled, t, snap, env)
+                    assert _outcome(table.enables, key, t.index) == expected
+        for e in node.entries:
+            if isinstance(e.result, Snapshot) and e.result not in seen:
+                seen.add(e.result)
+                queue.append(e.result)
 
 
 def _compare_engine(scenario: Scenario, seed: int, max_steps: int) -> None:
-    """A random walk on the engine: at each step its events, status, accepted triggers and
-    the result of firing each event (snapshot or error) agree with the reference."""
+    """A random walk on the engine: at each step its events (with their integer weights),
+    status, accepted triggers and the result of firing each event (snapshot or error) agree
+    with the reference's node."""
     sem = Semantics(scenario, scenario.parameters())
     start = _outcome(sem.initial)
     try:
@@ -119,32 +89,37 @@ def _compare_engine(scenario: Scenario, seed: int, max_steps: int) -> None:
         if sem.is_outcome(snap):
             assert run.enabled() == [] and run.status == "outcome"
             return
-        listing = _reference_listing(sem, snap)
+        node = sem.node(snap)
         events = _outcome(lambda: [(e.index, e.weight) for e in run.enabled()])
-        if listing[0] == "error":
-            assert events == listing
+        if not node.listed:
+            first = next(e.result for e in node.entries if e.weight is None)
+            assert isinstance(first, RunError)
+            assert events == ("error", _error(first))
             return
-        enabled, blocked = listing[1]
-        assert events == ("ok", enabled)
-        env = sem.env(snap)
-        for t in sem.candidates(snap.state):
-            expected = _outcome(sem.is_enabled, t, snap, env)
-            assert _outcome(run.accepts, t.trigger, t.index) == expected
-        if not enabled:
-            assert run.status == ("horizon" if blocked else "stuck")
+        assert events == ("ok", [(e.label, e.weight) for e in node.entries])
+        if node.kind == "decisions":
+            env = sem.env(snap)
+            for t in sem.candidates(snap.state):
+                if t.kind == "decision":
+                    expected = _outcome(sem.is_enabled, t, snap, env)
+                    assert _outcome(run.accepts, t.trigger, t.index) == expected
+        if node.kind == "end":
+            assert run.status == node.ending
             return
-        for index, _ in enabled:  # each event fired on a copy of the run
-            t = scenario.transitions[index]
+        for e in node.entries:  # each event fired on a copy of the run
             copy = Run(scenario)
             for step in run.history:
                 copy.fire(step.event.index)
-            fired = _outcome(copy.fire, index)
+            fired = _outcome(copy.fire, e.label)
             if fired[0] == "ok":
                 fired = ("ok", fired[1].after)
-            assert fired == _outcome(sem.apply, t, snap)
-        index, _ = rng.choice(enabled)
+            want = e.result
+            assert fired == (
+                ("ok", want) if isinstance(want, Snapshot) else ("error", _error(want))
+            )
+        chosen = rng.choice(node.entries)
         try:
-            run.fire(index)
+            run.fire(chosen.label)
         except RunError:
             assert run.status == "error" and run.snapshot == snap  # the run is unchanged
             return
@@ -161,7 +136,11 @@ def _load(data: dict[str, Any]) -> Scenario:
 @settings(max_examples=150)
 @given(
     st.one_of(
-        scenario_data(), scenario_data(hazards=True), scenario_data(hazards=True, requires=True)
+        scenario_data(),
+        scenario_data(hazards=True),
+        scenario_data(hazards=True, requires=True),
+        scenario_data(time=True),
+        scenario_data(time=True, hazards=True, requires=True),
     )
 )
 def test_careful_path_matches_the_reference(data: dict[str, Any]) -> None:
@@ -171,7 +150,11 @@ def test_careful_path_matches_the_reference(data: dict[str, Any]) -> None:
 @settings(max_examples=100)
 @given(
     st.one_of(
-        scenario_data(), scenario_data(hazards=True), scenario_data(hazards=True, requires=True)
+        scenario_data(),
+        scenario_data(hazards=True),
+        scenario_data(hazards=True, requires=True),
+        scenario_data(time=True),
+        scenario_data(time=True, hazards=True, requires=True),
     ),
     st.integers(0, 2**32),
 )

@@ -217,22 +217,24 @@ class FastTable(Table):
             self._rng.seed(seed)  # the state random.Random(seed) starts in, without a new one
             draw = self._draw
         fired: list[int] | None = [] if trace else None
-        if self.memo:
-            result = self._walk_graph(draw, max_steps, fired)
-        else:
-            result = self._walk(draw, max_steps, fired)
+        result = self._walk(draw, max_steps, fired)
         if strict and result.error is not None and result.failed is None:
             raise result.error.with_traceback(None)
         return result
 
-    def _walk_graph(
+    def _walk(
         self, draw: Callable[[int], int], max_steps: int, fired: list[int] | None
     ) -> RunResult:
-        """A run over the memo graph, extending it where the run goes first."""
-        if len(self._nodes) > self.max_nodes:
-            self._nodes = {}
-            self._root = self._start_node()
-        node = self._root
+        """One run: over the memo graph, extending it where the run goes first, or (without
+        ``memo``) evaluating every step afresh and keeping nothing."""
+        memo = self.memo
+        if not memo:
+            node = self._node(self.key(self.initial))
+        else:
+            if len(self._nodes) > self.max_nodes:
+                self._nodes = {}
+                self._root = self._start_node()
+            node = self._root
         mask = node.stage_bit
         steps = 0
         failure: Failure | None = None
@@ -240,42 +242,14 @@ class FastTable(Table):
             total = node.total
             if not total:
                 break
-            r = draw(total)
+            r = draw(total)  # one draw a step, as `weighted_choice`, even with one candidate
             cum = node.cum
             i = bisect_right(cum, r) if len(cum) > 1 else 0
-            nxt = node.succ[i]
+            nxt = node.succ[i] if memo else None
             if nxt is None:
-                nxt = node.succ[i] = self._fire(node, i)
-            if isinstance(nxt, Failure):
-                failure = nxt
-                break
-            if fired is not None:
-                fired.append(node.indices[i])
-            node = nxt
-            mask |= node.stage_bit
-            steps += 1
-        status: EndStatus
-        if failure is not None:
-            status = "error"
-        elif node.error is not None:
-            status, failure = "error", Failure(None, node.error)
-        elif node.total:
-            status = "max_steps"
-        else:
-            status = node.status
-        return self._result(status, node.key, steps, mask, fired, failure)
-
-    def _walk(
-        self, draw: Callable[[int], int], max_steps: int, fired: list[int] | None
-    ) -> RunResult:
-        """A run evaluated step by step, nothing kept (``memo=False``)."""
-        node = self._node(self.key(self.initial))
-        mask = node.stage_bit
-        steps = 0
-        failure: Failure | None = None
-        while steps < max_steps and node.total:
-            i = bisect_right(node.cum, draw(node.total))
-            nxt = self._fire(node, i)
+                nxt = self._fire(node, i)
+                if memo:
+                    node.succ[i] = nxt
             if isinstance(nxt, Failure):
                 failure = nxt
                 break

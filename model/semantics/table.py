@@ -200,7 +200,7 @@ class Table(Rules):
             effects = self._effect_codes(t, compiler)
             dest = self._state_index[t.dest]
             same = self.scenario.stage_of(t.dest) == self.scenario.stage_of(name)
-            test = None if guard.const else guard.fn
+            test = guard.fn if not guard.const or not guard.value else None
             if t.due is not None:
                 kind, _ = t.due
                 timing = t.spec.schedule or t.spec.deadline
