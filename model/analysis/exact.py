@@ -108,8 +108,10 @@ class ExactResult:
     iterations: int = 0
     """Steps of interval iteration (0 for exact solves)."""
     clock_cap: int | None = None
-    """With a saturating clock (a scenario without a horizon): the last day kept exactly;
-    later days are one value, and expected days come from the steps' durations."""
+    """With a saturating clock (a scenario without a horizon): the last day of a run kept
+    exactly; later days are one value, and expected days come from the steps' durations."""
+    clock_stage_cap: int | None = None
+    """With a saturating clock: the last day within a stage kept exactly."""
     tolerance: float | None = None
     """The bound interval iteration aimed at (`bound` is above it only when it stopped at
     `MAX_INTERVAL_ITERATIONS`)."""
@@ -455,6 +457,7 @@ def analyse(
         endings=tuple(endings),
         cyclic_components=int(c.cyclic.sum()) if cap is None else _zero_day_cycles(c),
         clock_cap=cap,
+        clock_stage_cap=None if clock is None else clock.stage,
         solve_seconds=time.perf_counter() - started,
         bound=bound,
         iterations=steps,

@@ -64,6 +64,7 @@ def exact_summary(result: ExactResult) -> dict[str, Any]:
         summary.update(bound=result.bound, tolerance=result.tolerance, iterations=result.iterations)
     if result.clock_cap is not None:
         summary["clock_kept_exactly_to_day"] = result.clock_cap
+        summary["clock_kept_exactly_to_day_in_stage"] = result.clock_stage_cap
     return summary
 
 
@@ -110,10 +111,11 @@ def format_exact(record: dict[str, Any]) -> str:
         out.append(_bound_note(ex))
     if "clock_kept_exactly_to_day" in ex:
         out.append(
-            f"clock abstracted: no horizon, and no step tells days after day "
-            f"{ex['clock_kept_exactly_to_day']:,} apart, so the analysis covers unlimited time "
-            "with later days as one value; expected days come from the steps' durations, and "
-            "medians that fall after that day are not known (—)"
+            "clock abstracted (no horizon): the steps compare the day of the run with nothing "
+            f"beyond day {ex['clock_kept_exactly_to_day']:,} and the day of a stage with "
+            f"nothing beyond day {ex['clock_kept_exactly_to_day_in_stage']:,}, so later days "
+            "are kept as one value and the analysis covers unlimited time; expected days come "
+            "from the steps' durations, and a median that falls after that day is not known (—)"
         )
     if ex["cyclic_components"]:
         out.append(
