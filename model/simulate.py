@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from model.analysis.solvers import DEFAULT_TOLERANCE, Method
 from model.analysis.solvers import METHODS as EXACT_METHODS
 from model.base.errors import RunError
-from model.base.limits import MAX_RUNS, MAX_STATES, MAX_STEPS
+from model.base.limits import DEFAULT_MAX_STEPS, MAX_RUNS, MAX_STATES, MAX_STEPS
 from model.base.paths import DEFAULT_SCENARIO, display_path
 from model.base.textfmt import VisibleWriter, json_text, visible
 from model.cli import command as cli
@@ -109,9 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-steps",
         type=cli.integer(0, MAX_STEPS, limit="MAX_STEPS"),
-        default=500,
+        default=DEFAULT_MAX_STEPS,
         metavar="N",
-        help=f"stop after N steps (default: 500; at most {MAX_STEPS:,})",
+        help=f"stop after N steps (default: {DEFAULT_MAX_STEPS:,}; at most {MAX_STEPS:,})",
     )
     cli.add_set_option(parser)
     parser.add_argument("--json", action="store_true", help="print the run as JSON instead of text")

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.base.limits import MAX_STEPS
+from model.base.limits import DEFAULT_MAX_STEPS, MAX_STEPS
 from model.base.paths import DEFAULT_SCENARIO, display_path
 from model.cli import command as cli
 
@@ -46,7 +46,7 @@ def add_timeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-steps",
         type=cli.integer(0, MAX_STEPS, limit="MAX_STEPS"),
-        default=500,
+        default=DEFAULT_MAX_STEPS,
         metavar="N",
         help=f"stop after N steps (default 500; at most {MAX_STEPS:,})",
     )

@@ -58,7 +58,7 @@ from model.analysis.parallel import (
     source_for,
     worker_runner,
 )
-from model.base.limits import MAX_CHUNKS
+from model.base.limits import DEFAULT_MAX_STEPS, MAX_CHUNKS
 from model.scenario.compiled import ParamValue, Scenario
 from model.semantics.fastpath import runner as fast_runner
 from model.semantics.summary import EndStatus, RunnerFactory, RunOnce, RunSummary
@@ -419,7 +419,7 @@ def monte_carlo(
     *,
     runs: int,
     seed: int = 0,
-    max_steps: int = 500,
+    max_steps: int = DEFAULT_MAX_STEPS,
     jobs: int = 1,
     executor: Executor | None = None,
     source: ScenarioSource | None = None,

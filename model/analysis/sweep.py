@@ -41,7 +41,7 @@ from model.analysis.parallel import (
 )
 from model.analysis.whatif import exact_in_worker, exact_or_none
 from model.base.errors import clip
-from model.base.limits import MAX_SWEEP_POINTS
+from model.base.limits import DEFAULT_MAX_STEPS, MAX_SWEEP_POINTS
 from model.scenario.compiled import ParameterError, ParamValue, Scenario
 from model.semantics.summary import RunnerFactory
 
@@ -123,7 +123,7 @@ def sweep(
     method: SweepMethod = "auto",
     runs: int = 2000,
     seed: int = 0,
-    max_steps: int = 500,
+    max_steps: int = DEFAULT_MAX_STEPS,
     max_states: int = DEFAULT_MAX_STATES,
     jobs: int = 1,
     executor: Executor | None = None,

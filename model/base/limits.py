@@ -138,6 +138,11 @@ only look like a hang. The figures of 10^8 runs are as precise as a report can s
 MAX_STEPS = 10**6
 """Largest ``--max-steps``: a run longer than a million steps is a cycle, not a negotiation."""
 
+DEFAULT_MAX_STEPS = 5000
+"""Steps a run may take by default. Under the time rules a day on which a risk may happen is a
+step of its own (docs/semantics.md), so a run over three stages of up to 180 days each takes
+several hundred steps; 5,000 leaves room for years of daily risks and their events."""
+
 MAX_STATES = 10**8
 """Largest ``--max-states``: each explored snapshot costs a few hundred bytes, so 10^8 is tens
 of gigabytes, more than a machine running this has to give."""

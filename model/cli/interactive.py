@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from model.base.errors import RunError
+from model.base.limits import DEFAULT_MAX_STEPS
 from model.reports.text import derived_text, fmt_value, wrap
 from model.scenario.compiled import Scenario
 from model.semantics.engine import Event, Run
@@ -44,7 +45,7 @@ class Session:
         params: dict[str, str],
         seed: int,
         out: TextIO,
-        max_steps: int = 500,
+        max_steps: int = DEFAULT_MAX_STEPS,
     ) -> None:
         self.scenario, self.params, self.out = scenario, params, out
         self.rng = random.Random(seed)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from model.base.limits import DEFAULT_MAX_STEPS
 from model.base.textfmt import drawable
 
 if TYPE_CHECKING:
@@ -321,7 +322,10 @@ def run_summary(run: Run) -> str:
 
 
 def play(
-    scenario: Scenario, seed: int, max_steps: int = 500, params: Mapping[str, object] | None = None
+    scenario: Scenario,
+    seed: int,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    params: Mapping[str, object] | None = None,
 ) -> Run:
     """A run of ``scenario`` played with ``seed`` (as `model.simulate` plays it)."""
     from model.semantics.engine import Run

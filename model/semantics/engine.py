@@ -29,6 +29,7 @@ from transitions import EventData, Machine
 
 from model.base import display
 from model.base.errors import RunError
+from model.base.limits import DEFAULT_MAX_STEPS
 from model.scenario.compiled import DAYS, SCHEDULE, CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Value
 from model.scenario.schema import Quote
@@ -292,7 +293,7 @@ class Run:
         """The run's timeline, shown by Jupyter (drawn by `model.render`; see `base.display`)."""
         return display.svg("run", self)
 
-    def play(self, seed: int | None = 0, max_steps: int = 1000) -> Status:
+    def play(self, seed: int | None = 0, max_steps: int = DEFAULT_MAX_STEPS) -> Status:
         """Fire weighted random events until an outcome, a stop, or ``max_steps``.
 
         An expression that cannot be evaluated while listing the events raises its

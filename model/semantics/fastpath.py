@@ -47,6 +47,7 @@ from itertools import accumulate
 from typing import cast
 
 from model.base.errors import RunError
+from model.base.limits import DEFAULT_MAX_STEPS
 from model.scenario.compiled import ParamValue, Scenario
 from model.semantics.rules import Choice, Key, Slow
 from model.semantics.step import Snapshot
@@ -197,7 +198,7 @@ class FastTable(Table):
     def run(
         self,
         seed: int | random.Random | None = 0,
-        max_steps: int = 1000,
+        max_steps: int = DEFAULT_MAX_STEPS,
         *,
         trace: bool = False,
         strict: bool = True,
