@@ -30,6 +30,7 @@ from time_reference import (
 )
 
 from model.scenario.loader import load
+from model.semantics.table import Table
 
 TIME = st.one_of(
     scenario_data(time=True),
@@ -256,3 +257,25 @@ def test_the_fast_path_refuses_a_timing_beyond_max_run_value(timing: dict[str, A
     scenario = _scenario([{"trigger": "t", "source": "a", "dest": "a", **timing}], horizon=1)
     compare_table(scenario, 10)  # the careful path raises the limit's error: so must the fast
     compare_runs(scenario, range(2), 10)
+
+
+def test_a_day_whose_risks_cannot_be_weighed_reports_every_failing_risk() -> None:
+    # Found by CI (a fresh Hypothesis database): the reference lists the error of each risk of
+    # the day; the table stopped at the first. Both risks fail here, one by its chance, one
+    # by its guard.
+    scenario = _scenario(
+        [
+            {"trigger": "r1", "source": "a", "dest": "broken", "risk": {"chance": 3, "in": 2}},
+            {
+                "trigger": "r2",
+                "source": "a",
+                "dest": "broken",
+                "guard": "1 // (day - day) > 0",
+                "risk": {"in": 2},
+            },
+        ]
+    )
+    table = Table(scenario)
+    steps, errors = table.careful_successors(table.key(table.start()))
+    assert steps == [] and [i for i, _ in errors] == [0, 1]
+    compare_table(scenario, 5)

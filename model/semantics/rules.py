@@ -99,9 +99,16 @@ class Failed(Exception):
     transition ``index`` (``decision``: while weighing the decisions, whose errors the table
     collects one by one)."""
 
-    def __init__(self, index: int, error: RunError, decision: bool = False) -> None:
+    def __init__(
+        self,
+        index: int,
+        error: RunError,
+        decision: bool = False,
+        others: tuple[tuple[int, RunError], ...] = (),
+    ) -> None:
         super().__init__(str(error))
         self.index, self.error, self.decision = index, error, decision
+        self.others = others  # further errors met in the same listing (risks of one day)
 
 
 def enabled(
@@ -304,14 +311,18 @@ class Rules:
         self, state: int, x: Sequence[Any], careful: bool
     ) -> list[tuple[RiskCand, Fraction]]:
         out = []
+        failed: list[tuple[int, RunError]] = []
         for r in self.risks[state]:
             try:
                 holds = self._guard(state, r[0], r[1], x) if careful else r[1] is None or r[1](x)
                 p = self._chance(state, r, x, careful) if holds else 0
-            except RunError as exc:
-                raise Failed(r[0], exc) from None
+            except RunError as exc:  # every risk of the day is evaluated: all their errors
+                failed.append((r[0], exc))
+                continue
             if p:
                 out.append((r, Fraction(p)))
+        if failed:
+            raise Failed(*failed[0], others=tuple(failed[1:]))
         return out
 
     def _chance(self, state: int, r: RiskCand, x: Sequence[Any], careful: bool) -> Fraction:

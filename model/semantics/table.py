@@ -420,7 +420,7 @@ class Table(Rules):
         except Failed as exc:
             if exc.decision:
                 return self._each_decision(key)
-            return [], [(exc.index, exc.error)]
+            return [], [(exc.index, exc.error), *exc.others]
         return self._take_each(key, found)
 
     def _each_decision(self, key: Key) -> tuple[list[Successor], list[tuple[int, RunError]]]:
