@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, same_meaning
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from strategies import scenario_data
@@ -129,26 +129,6 @@ def _written_out(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _same_meaning(a_scenario: Any, b_scenario: Any) -> None:
-    """The same explored graph (snapshots, steps, weights, days, errors) and the same exact
-    outcome probabilities."""
-    a, b = explore(a_scenario), explore(b_scenario)
-    if a.initial_error is not None or b.initial_error is not None:
-        assert type(a.initial_error) is type(b.initial_error)
-        return
-    assert list(a.nodes) == list(b.nodes)
-    assert [(e.source, e.target, e.transition, e.weight, e.days) for e in a.edges] == [
-        (e.source, e.target, e.transition, e.weight, e.days) for e in b.edges
-    ]
-    assert [(s.node, s.transition, type(s.error)) for s in a.step_errors] == [
-        (s.node, s.transition, type(s.error)) for s in b.step_errors
-    ]
-    if a.complete:
-        exact_a, exact_b = analyse(a, "fraction"), analyse(b, "fraction")
-        assert exact_a.endings == exact_b.endings
-        assert exact_a.total == Fraction(1)
-
-
 @settings(max_examples=100)
 @given(st.one_of(scenario_data(tables=True), scenario_data(tables=True, derived=True)))
 def test_writing_table_reads_out_changes_nothing(data: dict[str, Any]) -> None:
@@ -159,7 +139,7 @@ def test_writing_table_reads_out_changes_nothing(data: dict[str, Any]) -> None:
         plain = load_text(yaml.safe_dump(plain_data), base_dir=ROOT / "scenarios")
     except ScenarioError:
         reject()  # written out, an expression can pass a length or size limit
-    _same_meaning(scenario, plain)
+    same_meaning(scenario, plain)
 
 
 def test_the_fixture_written_out_by_hand_has_the_same_graph_and_probabilities() -> None:
@@ -168,7 +148,7 @@ def test_the_fixture_written_out_by_hand_has_the_same_graph_and_probabilities() 
     text = yaml.safe_dump(plain_data)
     assert "releases" not in text.replace("releases_by_day", "") and "upto" not in text
     plain = load_text(text, base_dir=FIXTURE.parent)
-    _same_meaning(load(FIXTURE), plain)
+    same_meaning(load(FIXTURE), plain)
     # By hand: a breakdown has weight 3, 2, then 1 (against 4 for the day passing) on the days
     # the table gives, and cannot happen on days 7 and 9 (soldiers released).
     exact = analyse(explore(load(FIXTURE)), "fraction")
