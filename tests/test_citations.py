@@ -226,3 +226,56 @@ def test_a_scenario_with_stored_and_cited_sources_traces_both(
     assert main(["cairo_three_stage_truce", str(FIXTURE), "--json"]) == alone
     record = json.loads(capsys.readouterr().out)
     assert record["seeds"] == seeds_alone and len(record["documents"]) == 1
+
+
+# --- stored sources: inside the project, or beside a scenario outside any project -------------
+
+SEED_TEXT = "North and South agree to stop firing at dawn. A secret line follows here.\n"
+BESIDE = """\
+id: beside
+title: Beside
+summary: A scenario outside any project, with its source beside it.
+sources:
+  - id: text
+    file: {file}
+parties:
+  - id: north
+    name: North
+    role: party
+    quote:
+      text: {quote}
+stages:
+  - id: truce
+    name: Truce
+    assumption: test
+states:
+  - id: ceasefire
+    stage: truce
+    assumption: test
+initial: ceasefire
+"""
+
+
+def test_a_source_beside_a_scenario_outside_any_project_is_allowed(tmp_path: Path) -> None:
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    (folder / "text.txt").write_text(SEED_TEXT, encoding="utf-8")
+    path = folder / "s.yaml"
+    path.write_text(BESIDE.format(file="text.txt", quote="agree to stop firing"))
+    assert load(path).sources["text"].path == (folder / "text.txt").resolve()
+
+
+def test_a_source_above_a_scenario_outside_any_project_is_refused_showing_none_of_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from model.check import main
+
+    (tmp_path / "text.txt").write_text(SEED_TEXT, encoding="utf-8")
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    path = folder / "s.yaml"
+    path.write_text(BESIDE.format(file="../text.txt", quote="A secret line follows, typo"))
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "sources[0].file: source file '../text.txt' is outside the project root" in err
+    assert "secret line" not in err and "stop firing" not in err
