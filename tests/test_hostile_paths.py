@@ -626,12 +626,14 @@ def test_closest_passages_stop_after_the_limit(proj: Path) -> None:
 
 
 def test_longest_shipped_quote_is_far_below_the_limit() -> None:
-    from model.scenario.loader import _quotes
+    from model.scenario.loader import _provenance_nodes
+    from model.scenario.schema import Quote
 
     longest = max(
         len(q.text)
         for path in sorted((ROOT / "scenarios").glob("*.yaml"))
-        for _, q in _quotes(load(path).spec, ())
+        for _, q in _provenance_nodes(load(path).spec, ())
+        if isinstance(q, Quote)
     )
     assert longest * 4 < MAX_QUOTE_LENGTH
     assert normalise(GOOD_QUOTE) == GOOD_QUOTE

@@ -242,7 +242,8 @@ def test_element_without_provenance(tmp_path: Path) -> None:
     text = MINIMAL.replace("    stage: talks\n    assumption: test\n", "    stage: talks\n")
     assert problems(write(tmp_path, text)) == [
         f"scenarios/x.yaml:{line_of(text, '- id: talking')}:5: states[0]: "
-        "needs a 'quote' from the source or an 'assumption'"
+        "needs a 'quote' from a stored source, a 'citation' of a published document or an "
+        "'assumption'"
     ]
 
 

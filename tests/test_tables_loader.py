@@ -243,7 +243,7 @@ def test_a_table_needs_provenance_and_rows(tmp_path: Path) -> None:
     found = problems(write(tmp_path, text))
     assert found == [
         f"scenarios/x.yaml:{line_of(text, '  - id: trucks')}:5: tables[1]: needs a 'quote' from "
-        "the source or an 'assumption'"
+        "a stored source, a 'citation' of a published document or an 'assumption'"
     ]
 
 

@@ -33,6 +33,7 @@ from model.scenario.provenance import SourceText, normalise
 from model.scenario.schedules import check_tables
 from model.scenario.schema import (
     BoolVariable,
+    Citation,
     EnumVariable,
     IntVariable,
     Quote,
@@ -238,8 +239,11 @@ class _Checker:
     # provenance
 
     def _sources(self) -> dict[str, SourceText]:
+        """The stored texts, read; a cited document has no file to read."""
         out: dict[str, SourceText] = {}
         for i, src in enumerate(self.spec.sources):
+            if src.file is None:
+                continue
             try:
                 path = inside_root(src.file, self.base_dir, self.root)
                 out[src.id] = SourceText.read(src.id, path)
@@ -248,25 +252,52 @@ class _Checker:
         return out
 
     def _provenance(self, sources: Mapping[str, SourceText]) -> None:
-        for path, quote in _quotes(self.spec, ()):
-            self._check_quote(path, quote, sources)
+        for path, node in _provenance_nodes(self.spec, ()):
+            if isinstance(node, Quote):
+                self._check_quote(path, node, sources)
+            else:
+                self._check_citation(path, node)
+
+    def _source_of(self, path: Path_, named: str | None, stored: bool) -> str | None:
+        """The id of the source a quote (stored) or citation (not stored) refers to."""
+        kind = "stored text" if stored else "cited document"
+        declared = [s.id for s in self.spec.sources if s.stored == stored]
+        if named is None:
+            if len(declared) == 1:
+                return declared[0]
+            todo = f"name one of: {', '.join(declared)}" if declared else "declare it in 'sources'"
+            self.fail((*path, "source"), f"this scenario has {len(declared)} {kind}s; {todo}")
+            return None
+        if named in declared:
+            return named
+        if any(s.id == named for s in self.spec.sources):
+            self.fail(
+                (*path, "source"),
+                f"{named!r} is a stored text: quote it word for word with 'quote'"
+                if not stored
+                else f"{named!r} is a published document that is not stored: cite it with "
+                "'citation' (section and, optionally, its words)",
+            )
+        else:
+            self.fail((*path, "source"), self._unknown(kind, named, declared))
+        return None
+
+    def _check_citation(self, path: Path_, citation: Citation) -> None:
+        source_id = self._source_of(path, citation.source, stored=False)
+        if source_id is None:
+            return
+        source = next(s for s in self.spec.sources if s.id == source_id)
+        if source.sections and citation.section not in source.sections:
+            self.fail(
+                (*path, "section"),
+                f"{source_id!r} lists no section {citation.section!r}"
+                f"{self.hints(citation.section, source.sections)}",
+            )
 
     def _check_quote(self, path: Path_, quote: Quote, sources: Mapping[str, SourceText]) -> None:
-        declared = [s.id for s in self.spec.sources]
-        if quote.source is None:
-            if len(declared) != 1:
-                self.fail(
-                    (*path, "source"),
-                    f"this scenario has {len(declared)} sources; "
-                    f"name one of: {', '.join(declared)}",
-                )
-                return
-            source_id = declared[0]
-        else:
-            source_id = quote.source
-            if source_id not in declared:
-                self.fail((*path, "source"), self._unknown("source", source_id, declared))
-                return
+        source_id = self._source_of(path, quote.source, stored=True)
+        if source_id is None:
+            return
         text = sources.get(source_id)
         if text is None:
             return  # already reported: the file could not be read
@@ -566,17 +597,17 @@ def _all_of(parts: list[expr.Compiled]) -> expr.Compiled:
     return lambda env: all(f(env) for f in parts)
 
 
-def _quotes(node: Any, path: Path_) -> Iterable[tuple[Path_, Quote]]:
-    """Every quote in the scenario with its path."""
-    if isinstance(node, Quote):
+def _provenance_nodes(node: Any, path: Path_) -> Iterable[tuple[Path_, Quote | Citation]]:
+    """Every quote and citation in the scenario with its path."""
+    if isinstance(node, Quote | Citation):
         yield path, node
         return
     if isinstance(node, BaseModel):
         for name in type(node).model_fields:
-            yield from _quotes(getattr(node, name), (*path, name))
+            yield from _provenance_nodes(getattr(node, name), (*path, name))
     elif isinstance(node, tuple):
         for i, item in enumerate(node):
-            yield from _quotes(item, (*path, i))
+            yield from _provenance_nodes(item, (*path, i))
 
 
 __all__ = ["RESERVED_NAMES", "load", "load_document", "load_text"]

@@ -72,25 +72,103 @@ class Quote(_Frozen):
     )
 
 
+class Citation(_Frozen):
+    """A section of a published document that the project does not store: shown as cited,
+    never as verified, because there is no text to check the words against."""
+
+    source: Ident | None = Field(
+        None,
+        description="Id of a cited (not stored) source; may be left out when the scenario "
+        "declares exactly one.",
+    )
+    section: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="The section, article, point or paragraph cited, e.g. 'point 2'; one of "
+        "the source's `sections` when it lists them."
+    )
+    words: Annotated[StrictStr, StringConstraints(min_length=1, max_length=2000)] | None = Field(
+        None,
+        description="The document's own words as published, where the modeller is sure of "
+        "them (shown in quotes and marked as not verified).",
+    )
+
+
 class _Sourced(_Frozen):
-    """Every modelled element says where it comes from: a quote, an assumption, or both."""
+    """Every modelled element says where it comes from: a quote from a stored source, a
+    citation of a published document, an assumption, or several of these."""
 
     quote: Quote | None = None
+    citation: Citation | None = None
     assumption: Text | None = Field(
         None, description="Why the modeller chose this, where the source does not say it."
     )
 
     @model_validator(mode="after")
     def _has_provenance(self) -> _Sourced:
-        if self.quote is None and self.assumption is None:
-            raise ValueError("needs a 'quote' from the source or an 'assumption'")
+        if self.quote is None and self.citation is None and self.assumption is None:
+            raise ValueError(
+                "needs a 'quote' from a stored source, a 'citation' of a published document "
+                "or an 'assumption'"
+            )
         return self
 
 
+DocumentDate = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"),
+    Field(description="YYYY, YYYY-MM or YYYY-MM-DD."),
+]
+Url = Annotated[
+    StrictStr,
+    StringConstraints(pattern=r"^https?://\S+$", max_length=2000),
+    Field(description="An http(s) address."),
+]
+SectionLabel = Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)]
+
+
 class Source(_Frozen):
+    """A stored text (``file``: quotes are checked against it word for word) or a published
+    document that is not stored (``title``, ``issued_by``, ``date``: it can only be cited)."""
+
     id: Ident
-    file: Text = Field(description="Path of the seed file, relative to the scenario file.")
+    file: Text | None = Field(
+        None,
+        description="Path of a stored text, relative to the scenario file, inside the project "
+        "or beside the scenario. Without it the source is a published document, cited only.",
+    )
     title: Text | None = None
+    issued_by: Text | None = Field(
+        None, description="The publisher or issuing body of a cited document."
+    )
+    date: DocumentDate | None = Field(None, description="The cited document's date.")
+    url: Url | None = Field(None, description="Where the cited document is published.")
+    published_in: Text | None = Field(
+        None, description="Where the document appeared, e.g. an annex of a resolution."
+    )
+    sections: tuple[SectionLabel, ...] = Field(
+        (),
+        description="A cited document's sections (points, articles, paragraphs) by label: "
+        "citations must name one, and `model.trace` reports those no element cites.",
+    )
+
+    @model_validator(mode="after")
+    def _stored_or_cited(self) -> Source:
+        if self.file is None:
+            missing = [f for f in ("title", "issued_by", "date") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(
+                    "a source without 'file' is a published document and needs "
+                    + ", ".join(repr(m) for m in missing)
+                )
+        elif self.sections:
+            raise ValueError("'sections' belong to a cited document (a source without 'file')")
+        if len(set(self.sections)) != len(self.sections):
+            raise ValueError("'sections' lists a label twice")
+        return self
+
+    @property
+    def stored(self) -> bool:
+        """True for a stored text whose quotes are checked."""
+        return self.file is not None
 
 
 class Party(_Sourced):
