@@ -48,6 +48,7 @@ COMMANDS = {"check", "simulate", "trace", "diagram", "compare"}
 # Example files whose check is not clean, with the finding kinds the guide shows for them
 # (each is also shown by an `output` marker, so the guide shows these findings verbatim).
 UNCLEAN = {
+    "01_first_phase.yaml": {"unused_party"},
     "07_invariants.yaml": {
         "invariant_violated",
         "unreachable_state",
@@ -188,8 +189,11 @@ def test_commands_in_the_guide_name_existing_files() -> None:
 
 # --- the example files -----------------------------------------------------------------------
 
+NOT_SCENARIOS = {"coverage.yaml"}  # the sentences of the texts left out on purpose
 SCENARIO_FILES = sorted(
-    str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.yaml") if p.parent.name != "errors"
+    str(p.relative_to(EXAMPLES))
+    for p in EXAMPLES.rglob("*.yaml")
+    if p.parent.name != "errors" and p.name not in NOT_SCENARIOS
 )
 ERROR_FILES = sorted(str(p.relative_to(EXAMPLES)) for p in (EXAMPLES / "errors").glob("*.yaml"))
 
