@@ -245,6 +245,32 @@ def test_deadline_by_17_is_missed_when_talks_have_not_begun_in_17_days() -> None
     assert _probability("03_deadlines.yaml", "talks_overdue") == Fraction(9, 10) ** 17
 
 
+def test_deadline_by_16_allows_one_day_less() -> None:
+    from model.analysis.exact import analyse_scenario
+    from model.scenario.loader import load_text
+
+    text = (EXAMPLES / "03_deadlines.yaml").read_text()
+    assert text.count("deadline: {by: 17}") == 1
+    scenario = load_text(
+        text.replace("deadline: {by: 17}", "deadline: {by: 16}"), base_dir=EXAMPLES
+    )
+    result = analyse_scenario(scenario, method="fraction")
+    (late,) = [e.probability for e in result.endings if e.name == "talks_overdue"]
+    assert Fraction(late) == Fraction(9, 10) ** 16
+
+
+def test_an_invariant_counting_days_in_the_stage_breaks_at_the_outcome() -> None:
+    from model.analysis.consistency import check
+    from model.scenario.loader import load_text
+
+    text = (EXAMPLES / "07_invariants.yaml").read_text()
+    assert text.count("(day // 7)") == 1
+    scenario = load_text(text.replace("(day // 7)", "(day_in_stage // 7)"), base_dir=EXAMPLES)
+    broken = [f for f in check(scenario).findings if f.kind == "invariant_violated"]
+    assert [f.target for f in broken] == ["releases_on_the_text_schedule"]
+    assert broken[0].message.endswith("after first_phase_ends")  # the text's account, at the end
+
+
 def test_two_daily_risks_over_thirty_days() -> None:
     assert _probability("04_risks.yaml", "first_phase_completed") == Fraction(199, 200) ** 60
 
