@@ -271,6 +271,12 @@ def test_an_invariant_counting_days_in_the_stage_breaks_at_the_outcome() -> None
     assert broken[0].message.endswith("after first_phase_ends")  # the text's account, at the end
 
 
+@pytest.mark.parametrize("start_due", [2, 3])
+def test_each_reading_of_day_2_gives_its_own_odds(start_due: int) -> None:
+    late = _probability("09_citation.yaml", "start_overdue", start_due=start_due)
+    assert late == Fraction(1, 2) ** start_due
+
+
 def test_two_daily_risks_over_thirty_days() -> None:
     assert _probability("04_risks.yaml", "first_phase_completed") == Fraction(199, 200) ** 60
 
@@ -301,6 +307,23 @@ def test_a_weekly_risk_falls_on_the_days_that_complete_a_week() -> None:
 def test_the_horizon_decides_how_many_days_of_risk_a_run_meets(path: str, horizon: int) -> None:
     broke_down = _probability(f"odds/{path}", "broke_down")
     assert broke_down == 1 - Fraction(99, 100) ** horizon
+
+
+POWER = r"(?P<one>1 − )?\((?P<a>\d+)/(?P<b>\d+)\)\^(?P<n>\d+)"
+PERCENT = r"(?P<pct>\d+(?:\.\d+)?)%"
+FORMULAS = [re.compile(f"{POWER} = {PERCENT}"), re.compile(f"{PERCENT} (?:is|=) {POWER}")]
+
+
+def test_every_power_the_guide_writes_out_is_rounded_right() -> None:
+    """`(9/10)^16 = 18.5%`, `74.0% is (199/200)^60`, `1 − (99/100)^90 = 59.5%` in the prose."""
+    prose = FENCE.sub("", GUIDE_TEXT)
+    found = [m for pattern in FORMULAS for m in pattern.finditer(prose)]
+    assert len(found) >= 10
+    for m in found:
+        value = Fraction(int(m["a"]), int(m["b"])) ** int(m["n"])
+        value = 1 - value if m["one"] else value
+        decimals = len(m["pct"].partition(".")[2])
+        assert f"{float(value * 100):.{decimals}f}" == m["pct"], m.group(0)
 
 
 def write() -> int:
