@@ -193,6 +193,20 @@ def test_the_guide_is_linked_from_the_readme_and_the_docs_index() -> None:
     assert "](writing-scenarios.md)" in (ROOT / "docs" / "index.md").read_text()
 
 
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_name_existing_pages_and_headings() -> None:
+    links = re.findall(r"\]\(([a-z-]+\.md)(?:#([a-z0-9-]+))?\)", GUIDE_TEXT)
+    assert links
+    for page, anchor in links:
+        text = (GUIDE.parent / page).read_text()
+        headings = {_slug(h) for h in re.findall(r"^#+ (.+)$", text, re.M)}
+        assert not anchor or anchor in headings, f"{page}#{anchor}"
+
+
 # --- the example files -----------------------------------------------------------------------
 
 NOT_SCENARIOS = {"coverage.yaml"}  # the sentences of the texts left out on purpose
