@@ -243,6 +243,51 @@ def test_error_example_is_refused_as_the_guide_shows(path: str) -> None:
     assert any(b.arg == command and b.status == 2 for b in BLOCKS), f"{command} is not shown"
 
 
+GUARD = "    guard: talks_begun\n    weight: agree_weight\n"
+MULTI_LINE = {  # the rows of the guide's table "what the parser sees"
+    "folded": "    guard: >-\n      talks_begun\n      and not committee_late\n",
+    "plain": "    guard: talks_begun\n      and not committee_late\n",
+}
+
+
+@pytest.mark.parametrize("form", sorted(MULTI_LINE))
+def test_folded_and_plain_multi_line_expressions_join_their_lines(form: str) -> None:
+    from model.scenario.loader import load_text
+
+    text = (EXAMPLES / "08_agreement.yaml").read_text()
+    assert text.count(GUARD) == 1
+    changed = text.replace(GUARD, MULTI_LINE[form] + "    weight: agree_weight\n")
+    spec = load_text(changed, base_dir=EXAMPLES).spec
+    (agreed,) = [t for t in spec.transitions if t.trigger == "second_phase_agreed"]
+    assert agreed.guard == "talks_begun and not committee_late"
+
+
+ENUM_SCENARIO = """
+id: enum_quotes
+title: An enumeration value in an effect
+summary: The quotes YAML removes, and the quotes the expression needs.
+horizon: 5
+sources: [{id: text, file: agreement.txt}]
+parties: [{id: a, name: A, role: party, assumption: x}]
+stages: [{id: s, name: S, assumption: x}]
+variables:
+  - {id: status, type: enum, values: [waiting, monitored], initial: waiting, assumption: x}
+states: [{id: one, stage: s, assumption: x}, {id: done, outcome: done, assumption: x}]
+initial: one
+transitions:
+  - {trigger: go, source: one, dest: done, actor: a, effects: {status: EFFECT}, assumption: x}
+"""
+
+
+def test_an_enumeration_value_needs_both_quotes() -> None:
+    from model.base.errors import ScenarioError
+    from model.scenario.loader import load_text
+
+    load_text(ENUM_SCENARIO.replace("EFFECT", "\"'monitored'\""), base_dir=EXAMPLES)
+    with pytest.raises(ScenarioError, match="unknown name 'monitored'"):
+        load_text(ENUM_SCENARIO.replace("EFFECT", "'monitored'"), base_dir=EXAMPLES)
+
+
 # --- the numbers the guide prints ------------------------------------------------------------
 
 
