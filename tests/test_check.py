@@ -415,3 +415,11 @@ def test_incomplete_search_does_not_claim_an_expected_finding_is_missing() -> No
     result = run_check("expected_finding_missing.yaml", max_states=2)
     assert not result.complete and not result.clean
     assert "expected_finding_missing" not in {f.kind for f in result.findings}
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_ignore_switches_off_every_kind(case: Case) -> None:
+    """--ignore KIND works for every kind (each has a fixture: see above)."""
+    for kind in {kind for kind, _, _ in case.findings}:
+        result = run_check(case.file, params=dict(case.params), ignore=[kind])
+        assert kind not in {f.kind for f in result.findings}
