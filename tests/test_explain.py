@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import copy
 from collections import deque
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, SCENARIOS
 from hypothesis import event, given, reject, settings
 from hypothesis import strategies as st
 from reference_semantics import Semantics
 from strategies import scenario_data
 
+from model.analysis.consistency import check
 from model.analysis.explain import Explainer
 from model.analysis.explore import explore
 from model.base.errors import RunError, ScenarioError
+from model.render.diagram_model import diagram_of
+from model.render.mermaid import to_mermaid
 from model.scenario import expr, walk
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
@@ -158,3 +163,43 @@ def test_a_variable_that_never_leaves_its_initial_value_is_named() -> None:
     )
     # it sets hamas_conceded itself: not named as what it waits for
     assert "which needs hamas_makes_concession" not in sentence
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_diagram_marks_exactly_what_the_checker_finds_never_enabled(path: Path) -> None:
+    scenario = load(path)
+    marked = {ev.name for e in diagram_of(scenario).edges for ev in e.events if ev.never}
+    found = {f.target for f in check(scenario).findings if f.kind == "never_enabled"}
+    assert marked == found
+
+
+def test_never_taken_arrows_are_dashed_grey_with_a_legend_entry() -> None:
+    import matplotlib.colors
+
+    from model.render.draw import NEVER_COLOUR, draw_diagram
+
+    scenario = load(ROOT / "scenarios" / "positions_and_three_stage_truce.yaml")
+    drawing = draw_diagram(scenario)
+    lay = drawing.layout
+    assert lay.legend_title is not None
+    assert "grey dashed: no run takes it (default parameters)" in lay.legend_title.text
+    by_edge = {(r.edge.source, r.edge.dest): r for r in lay.routes}
+    assert by_edge[("negotiating", "stage_1_in_force")].never  # truce_begins
+    assert not by_edge[("negotiating", "no_agreement")].never
+    arrows = [p for p in drawing.figure.axes[0].patches if hasattr(p, "get_linestyle")]
+    grey = [p for p in arrows if matplotlib.colors.to_hex(p.get_edgecolor()) == NEVER_COLOUR]
+    assert grey and all(p.get_linestyle() != "solid" for p in grey)
+    texts = {item.text: t for t, item in drawing.texts}
+    truce = next(v for k, v in texts.items() if "truce_begins" in k)
+    assert matplotlib.colors.to_hex(truce.get_color()) == NEVER_COLOUR
+    # A diagram told that nothing is blocked draws no grey arrow and no legend entry.
+    plain = draw_diagram(diagram_of(scenario, never=())).layout
+    assert not any(r.never for r in plain.routes)
+    assert plain.legend_title is None or "grey dashed" not in plain.legend_title.text
+
+
+def test_mermaid_names_what_no_run_takes_in_a_comment() -> None:
+    text = to_mermaid(load(ROOT / "scenarios" / "positions_and_three_stage_truce.yaml"))
+    (line,) = [ln for ln in text.splitlines() if "no run takes" in ln]
+    assert line.startswith("    %% no run takes (default parameters): ")
+    assert "truce_begins" in line and "israel_agrees_to_end_war" in line
