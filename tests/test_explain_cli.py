@@ -131,3 +131,59 @@ def test_fire_names_the_false_conjuncts_and_their_values() -> None:
     )
     with pytest.raises(NotEnabled, match="stage_1_ends leaves only from stage_1_in_force"):
         run.fire("stage_1_ends")
+
+
+def test_compare_why_names_the_requirements_and_outcomes_a_setting_changes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from model.compare import main as compare_main
+
+    args = [POSITIONS, POSITIONS, "--set-b", "israel_rules_out_ending_war=false", "--why"]
+    assert compare_main(args) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    start = lines.index("Why (requirements and outcomes that change):")
+    text = _flat(lines[start:])
+    assert text.startswith(
+        "Why (requirements and outcomes that change): israel_agrees_to_end_war: israel's "
+        "position `not israel_rules_out_ending_war`: never true in A "
+        "(israel_rules_out_ending_war = true); true in some run in B "
+        "(israel_rules_out_ending_war = false)"
+    )
+    assert "truce_begins: hamas's position `war_ended`: never true in A; true in some run in B" in (
+        text
+    )
+    assert "three_stages_completed: reachable in B only in A, three_stages_completed is " in text
+    # JSON: the same, as data; without --why there is no "why" key
+    assert compare_main([*args, "--json"]) == 0
+    why = json.loads(capsys.readouterr().out)["why"]
+    first = next(r for r in why["requirements"] if r["transition"] == "israel_agrees_to_end_war")
+    assert (first["text"], first["a"], first["b"]) == (
+        "not israel_rules_out_ending_war",
+        "never true",
+        "true in some run",
+    )
+    assert first["params_a"] == {"israel_rules_out_ending_war": True}
+    assert [o["outcome"] for o in why["outcomes"]] == ["three_stages_completed", "truce_collapsed"]
+    assert compare_main([POSITIONS, POSITIONS, "--json"]) == 0
+    assert "why" not in json.loads(capsys.readouterr().out)
+
+
+def test_compare_why_of_two_scenarios_names_the_positions_one_adds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from model.compare import main as compare_main
+
+    plain = str(ROOT / "scenarios" / "cairo_three_stage_truce.yaml")
+    assert compare_main([plain, POSITIONS, "--why"]) == 0
+    text = _flat(capsys.readouterr().out.splitlines())
+    assert "truce_begins: hamas's position `war_ended`: absent in A; never true in B" in text
+    assert "three_stages_completed: reachable in A only in B, three_stages_completed is" in text
+
+
+def test_identical_settings_change_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    from model.compare import main as compare_main
+
+    path = str(ROOT / "scenarios" / "november_truce.yaml")
+    assert compare_main([path, path, "--why"]) == 0
+    assert "  no requirement and no outcome changes" in capsys.readouterr().out

@@ -10,7 +10,8 @@ and days, or bounds certified by interval iteration; `solvers`: its method names
 (weighted random runs, summarised), `parallel` (workers in other processes: loading the
 scenario there, a local pool with deferred interrupts), `whatif` (Monte Carlo with exact values
 beside it, in one pool), `sweep` (either over a grid of parameters), `compare` (two scenarios'
-structure and behaviour), `trace` (which source sentence each element rests on) and `sentences`
+structure and behaviour; `counterfactual`: which requirements and outcomes change between
+them, and why), `trace` (which source sentence each element rests on) and `sentences`
 (a seed split into numbered sentences, for `trace`). Their results are plain data;
 `model.reports` writes them as records and text.
 """

@@ -10,7 +10,7 @@ from model.analysis.explain import Explanation, Link, render
 from model.analysis.findings import Finding
 from model.base.textfmt import visible
 from model.reports.steps import step_line
-from model.reports.text import fmt_value, plural, wrap
+from model.reports.text import fmt_value, plural, wrap, wrap_code
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
@@ -194,17 +194,10 @@ def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
             continue
         for n, chain in enumerate(chains):
             lead = f"{e['headline']} because" if n == 0 else "and because"
-            lines += _wrap_code(f"{lead} {render(chain, e['target'], seen)}", "    ", 2)
+            lines += wrap_code(f"{lead} {render(chain, e['target'], seen)}", "    ", 2)
         shown |= causes
     words = {"unreachable_state": "states", "never_enabled": "transitions"}
     if also:
         listed = "; ".join(f"{words.get(k, k)} {', '.join(v)}" for k, v in also.items())
         lines += wrap(f"the same causes also block: {listed}", "    ", 2)
     return lines
-
-
-def _wrap_code(text: str, indent: str, hang: int) -> list[str]:
-    """`wrap`, never breaking a line inside `backquoted` conditions."""
-    parts = text.split("`")
-    kept = "`".join(p.replace(" ", "\u00a0") if i % 2 else p for i, p in enumerate(parts))
-    return [line.replace("\u00a0", " ") for line in wrap(kept, indent, hang)]
