@@ -99,6 +99,19 @@ def test_conjuncts_never_true_match_the_reference_search(data: dict[str, Any]) -
     reached = _reachable(scenario)
     explainer = Explainer(graph)
     fired = set(graph.edge_transition) | {se.transition for se in graph.step_errors}
+    # The gates of each unreached state: transitions into the states on the way to it that
+    # leave a state the reference search reaches, and never happen there.
+    states = {s.state for s in reached}
+    sem = Semantics(scenario, scenario.parameters())
+    for state in (s.id for s in scenario.spec.states if s.id not in states):
+        for g in explainer.gates([state]):
+            gate = scenario.transitions[g]
+            assert any(src in states for src in gate.sources)
+            assert not any(
+                e.label == g and isinstance(e.result, Snapshot)
+                for s in reached
+                for e in sem.node(s).entries
+            )
     for t in scenario.transitions:
         if t.index in fired:
             continue
