@@ -66,7 +66,7 @@ What-if analysis (docs/what-if.md):
                (--runs, default 2,000): "chance of X [given Y] [by day N | before day N]",
                "chance of X within N days of Y", "days to X [given Y]", "likeliest run to O"
                (X, Y: conditions; a state, stage or outcome name is true while there;
-               docs/checks.md, "Questions")
+               docs/what-if.md, "Questions")
   --sweep NAME=START:STOP:STEP  (STOP included; or NAME=V1,V2,...; once or twice)
                a table of ending probabilities at each value: exact where the scenario has
                at most --max-states states, else Monte Carlo (2,000 runs, or --runs);

@@ -1,6 +1,6 @@
 """Probabilistic questions about a scenario: the query syntax, parsed and checked.
 
-A question is one line of plain words around the scenario's own names (docs/checks.md,
+A question is one line of plain words around the scenario's own names (docs/what-if.md,
 "Questions")::
 
     chance of OUTCOME_OR_CONDITION [given CONDITION] [by day N | before day N]

@@ -420,7 +420,7 @@ class ExpectedFinding(_Sourced):
 
 class QuerySpec(_Sourced):
     """A probabilistic question the scenario's sources raise, answered by
-    ``python -m model.simulate --queries`` exactly and by Monte Carlo (docs/checks.md)."""
+    ``python -m model.simulate --queries`` exactly and by Monte Carlo (docs/what-if.md)."""
 
     id: Ident
     ask: Text = Field(
