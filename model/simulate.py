@@ -406,6 +406,8 @@ def _queries(args: argparse.Namespace, scenario: Scenario, params: dict[str, Par
     if problems:
         raise ScenarioError(problems)
     runs = QUERY_DEFAULT_RUNS if args.runs is None else args.runs
+    if args.jobs != 1:
+        print("note: questions are answered in this process; --jobs is not used", file=sys.stderr)
     with TerminalProgress("Monte Carlo", unit="run") as bar:
         result = answer_queries(
             scenario,

@@ -161,6 +161,16 @@ def test_a_query_needs_provenance() -> None:
     assert "needs a 'quote' from the source or an 'assumption'" in str(info.value)
 
 
+def test_a_possible_share_is_never_shown_as_0_percent() -> None:
+    from model.base.textfmt import format_percent
+
+    assert format_percent(1e-14) == "1e-12%"
+    assert format_percent(2.3778e-36) == "2.4e-34%"
+    assert format_percent(0.0) == "0%"
+    assert format_percent(0.0005) == "0.050%"
+    assert format_percent(0.5) == "50.0%"
+
+
 # -- command line ------------------------------------------------------------------------------
 
 
