@@ -2,7 +2,8 @@
 
 `explore` (every reachable snapshot), `graphs` (graph algorithms), `consistency` (findings with
 shortest counterexamples; it runs `static_checks` on the definition and `graph_checks` on the
-explored graph, whose `Finding` records and severities are in `findings`), `chain` (the
+explored graph, whose `Finding` records and severities are in `findings`, and `properties`:
+the scenario's temporal properties, searched with monitors by `lassos`), `chain` (the
 explored graph as an absorbing Markov chain in arrays), `exact` (exact outcome probabilities
 and days, or bounds certified by interval iteration; `solvers`: its method names), `montecarlo`
 (weighted random runs, summarised), `parallel` (workers in other processes: loading the

@@ -6,8 +6,9 @@ switched off; a scenario can declare findings that are the point of the model
 (``expected_findings``), which are then reported as expected, and reported missing when absent.
 
 The checks themselves are in `model.analysis.static_checks` (the definition) and
-`model.analysis.graph_checks` (the explored graph); the finding kinds in
-`model.analysis.findings`.
+`model.analysis.graph_checks` (the explored graph), the scenario's properties in
+`model.analysis.properties` (a failed one is a ``property_violated`` finding); the finding
+kinds in `model.analysis.findings`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from model.analysis.explore import DEFAULT_MAX_STATES, StateGraph, explore
 from model.analysis.findings import SEVERITY, STATIC_KINDS, Finding
 from model.analysis.graph_checks import GraphChecks
+from model.analysis.properties import PropertyChecks, PropertyResult
 from model.analysis.static_checks import StaticChecks
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.schema import ExpectedFinding
@@ -30,6 +32,7 @@ class CheckResult:
     graph: StateGraph
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # checks skipped, and why
+    properties: list[PropertyResult] = field(default_factory=list)  # in the file's order
 
     @property
     def complete(self) -> bool:
@@ -55,14 +58,16 @@ def check(
     """Run every check on ``scenario`` (under ``params``) and return the findings."""
     graph = explore(scenario, params, max_states=max_states)
     static = StaticChecks(scenario, graph)
+    properties = PropertyChecks(scenario, graph).results()
     findings = static.findings() + GraphChecks(scenario, graph).findings()
+    findings += [r.finding() for r in properties if r.status == "fails"]
     findings = [f for f in findings if f.kind not in ignore]
     findings = _match_expected(scenario, findings, ignore, graph.complete, graph.params)
     # --ignore expected_finding_missing: _match_expected adds those, so filter again
     findings = [f for f in findings if f.kind not in ignore]
     order = list(SEVERITY)
     findings.sort(key=lambda f: (f.expected is not None, order.index(f.kind), f.target))
-    return CheckResult(scenario, dict(graph.params), graph, findings, static.notes)
+    return CheckResult(scenario, dict(graph.params), graph, findings, static.notes, properties)
 
 
 def _match_expected(

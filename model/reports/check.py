@@ -6,6 +6,8 @@ from typing import Any
 
 from model.analysis.consistency import CheckResult
 from model.analysis.findings import Finding
+from model.analysis.lassos import STUTTER
+from model.analysis.properties import PropertyResult
 from model.base.textfmt import visible
 from model.reports.steps import step_line
 from model.reports.text import fmt_value, plural
@@ -23,6 +25,24 @@ def finding_record(f: Finding) -> dict[str, Any]:
         "trace": list(f.trace),
         "cycle": list(f.cycle),
     }
+
+
+def property_record(r: PropertyResult) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": r.id,
+        "kind": r.kind,
+        "statement": r.statement,
+        "in": r.quantifier,
+        "fair": r.fair,
+        "status": r.status,
+        "message": r.message,
+        "where": r.where,
+    }
+    if r.run is not None:  # the witness (some run) or counterexample (every run)
+        record["trace"] = list(r.trace)
+        record["cycle"] = list(r.cycle)
+        record["ends"] = r.run.cycle == (STUTTER,)
+    return record
 
 
 def check_record(result: CheckResult) -> dict[str, Any]:
@@ -44,6 +64,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
         "outcomes_reached": result.outcomes_reached,
         "clean": result.clean,
         "findings": [finding_record(f) for f in result.findings],
+        "properties": [property_record(r) for r in result.properties],
         "notes": list(result.notes),
     }
     risks = [t.name for t in result.scenario.transitions if t.kind == "risk"]
@@ -90,6 +111,7 @@ def format_check_text(record: dict[str, Any]) -> str:
     for f in expected:
         lines += _finding_lines(f, "expected")
         lines.append(f"      why it is expected: {f['expected']}")
+    lines += _property_lines(record.get("properties", []))
     counted = [f for f in open_ if f["severity"] != "note"]
     lines += [f"  note: {note}" for note in record.get("notes", [])]
     if not record["complete"]:
@@ -116,9 +138,29 @@ def _finding_lines(f: dict[str, Any], label: str) -> list[str]:
             if "error" in step:
                 line += f"  ✗ {step['error']}"
             lines.append(line)
-    elif f["kind"] in ("deadlock", "horizon_reached", "nondeterminism"):
+    elif f["kind"] in ("deadlock", "horizon_reached", "nondeterminism", "property_violated"):
         lines.append("      (already at the start)")
     if f["cycle"]:
-        lines.append("      the cycle:")
+        repeat = "then, repeated for ever:" if f["kind"] == "property_violated" else "the cycle:"
+        lines.append(f"      {repeat}")
         lines += [f"        {s['step']:>2}. {step_line(s)}" for s in f["cycle"]]
+    return lines
+
+
+def _property_lines(properties: list[dict[str, Any]]) -> list[str]:
+    """A line per property that holds or is undecided (a failed one is a finding, above);
+    a witness run under one that holds in some run."""
+    lines = []
+    for p in properties:
+        if p["status"] == "fails":
+            continue
+        lines.append(f"  [{p['status']}] property {p['id']}: {p['message']}")
+        if p.get("trace") or p.get("cycle"):
+            lines.append(f"      a run ({plural(len(p['trace']), 'step')}):")
+            lines += [f"        {s['step']:>2}. {step_line(s)}" for s in p["trace"]]
+            if p.get("ends"):
+                lines.append("        and it stays in its last snapshot")
+            elif p["cycle"]:
+                lines.append("      then, repeated for ever:")
+                lines += [f"        {s['step']:>2}. {step_line(s)}" for s in p["cycle"]]
     return lines

@@ -5,6 +5,8 @@ In the order a file passes through them: `yamlsource` (safe YAML with line and c
 `schema` (the pydantic format), `expr` (the expression language, parsed, never evaluated as
 Python; `walk`: the names it reads, its size), `schedules` (schedule tables: rows against
 columns, their data), `provenance` (quotes checked against the stored sources), `derived`
-(derived quantities: order, cycles, types, size written out), `compiled` (the `Scenario` the
-rest of the package uses) and `loader` (`load`: all of the above, with meaning checks).
+(derived quantities: order, cycles, types, size written out), `properties` (the names a
+property reads besides a step's: state, stage, outcome; a property's conditions), `compiled`
+(the `Scenario` the rest of the package uses) and `loader` (`load`: all of the above, with
+meaning checks).
 """

@@ -29,6 +29,7 @@ from model.scenario.clock import unbounded_reads
 from model.scenario.compiled import BUILTINS, SCHEDULE, CompiledTransition, Due, Scenario
 from model.scenario.compose import compose
 from model.scenario.derived import check_derived, measure
+from model.scenario.properties import NONE, SNAPSHOT_NAMES, conditions, snapshot_types
 from model.scenario.provenance import SourceText, normalise
 from model.scenario.schedules import check_tables
 from model.scenario.schema import (
@@ -43,7 +44,7 @@ from model.scenario.shape import schema_problems
 from model.scenario.yamlsource import Document, Path_, read_file, read_text
 
 RESERVED_NAMES = frozenset(
-    {*BUILTINS, *expr.FUNCTIONS, expr.UPTO, *expr.CONSTANTS, "True", "False"}
+    {*BUILTINS, *SNAPSHOT_NAMES, *expr.FUNCTIONS, expr.UPTO, *expr.CONSTANTS, "True", "False"}
 )
 """Names no variable or parameter may take: they mean something in every expression."""
 _RESERVED_TRIGGERS = frozenset({"trigger", "state", "days_pass"})
@@ -131,6 +132,11 @@ class _Checker:
                 )
             elif s.stage is not None and s.stage not in stages:
                 self.fail(("states", i, "stage"), self._unknown("stage", s.stage, stages))
+            if s.outcome == NONE:
+                self.fail(("states", i, "outcome"), f"{NONE!r} means 'no outcome'; choose another")
+        if NONE in stages:
+            at = ("stages", [s.id for s in spec.stages].index(NONE), "id")
+            self.fail(at, f"{NONE!r} means 'no stage' (in an outcome); choose another")
         if spec.initial not in states:
             self.fail(("initial",), self._unknown("state", spec.initial, states))
         full_env: dict[str, expr.Type] = {
@@ -156,6 +162,11 @@ class _Checker:
         for i, inv in enumerate(spec.invariants):
             f = self._expr(("invariants", i, "holds"), inv.holds, full_env, expr.BOOL)
             invariants.append((inv.id, f))
+        # Properties also read the current state, stage and outcome (`model.scenario.properties`).
+        snapshot_env = {**full_env, **snapshot_types(spec)}
+        for i, p in enumerate(spec.properties):
+            for where, text in conditions(p):
+                self._expr(("properties", i, *where), text, snapshot_env, expr.BOOL)
         if self.problems:
             raise ScenarioError(self.problems)
         return Scenario(
@@ -186,6 +197,7 @@ class _Checker:
             "tables",
             "states",
             "invariants",
+            "properties",
         ):
             items = getattr(spec, section)
             first: set[str] = set()

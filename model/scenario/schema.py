@@ -378,6 +378,51 @@ class Invariant(_Sourced):
     description: Text | None = None
 
 
+class LeadsTo(_Frozen):
+    """Whenever ``from`` holds, ``to`` holds then or later (within ``within_days`` days)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: ExprText = Field(alias="from")
+    to: ExprText
+    within_days: Annotated[StrictInt, Field(ge=0, le=36500)] | None = None
+
+
+class Until(_Frozen):
+    """``holds`` stays true until ``until`` does, and ``until`` does become true."""
+
+    holds: ExprText
+    until: ExprText
+
+
+PROPERTY_KINDS = ("always", "never", "eventually", "leads_to", "until")
+
+
+class Property(_Sourced):
+    """A statement about runs that the checker proves or refutes (docs/checks.md): exactly
+    one of the PROPERTY_KINDS, over conditions that may also read state, stage and outcome;
+    ``fair``: only runs where an event that stays possible happens (weak fairness)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    id: Ident
+    always: ExprText | None = None
+    never: ExprText | None = None
+    eventually: ExprText | None = None
+    leads_to: LeadsTo | None = None
+    until: Until | None = None
+    in_: Literal["every run", "some run"] = Field("every run", alias="in")
+    fair: StrictBool = False
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Property:
+        _exactly_one(self, PROPERTY_KINDS)
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in PROPERTY_KINDS if getattr(self, k) is not None)
+
+
 FindingKind = Literal[
     "invariant_violated",
     "out_of_bounds",
@@ -401,6 +446,7 @@ FindingKind = Literal[
     "stage_overrun",
     "stage_length_unenforced",
     "risk_chance_invalid",
+    "property_violated",
 ]
 """Kinds of finding `model.check` reports (docs/checks.md explains each)."""
 
@@ -512,6 +558,9 @@ class ScenarioSpec(_Frozen):
     )
     includes: tuple[Include, ...] = Field(
         (), description="Mechanism files merged into this scenario when it loads."
+    )
+    properties: tuple[Property, ...] = Field(
+        (), description="Statements about runs that `python -m model.check` proves or refutes."
     )
     expected_findings: tuple[ExpectedFinding, ...] = Field(
         (), description="Findings of `python -m model.check` that are the point of the model."

@@ -43,6 +43,7 @@ from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, R
 from model.scenario import expr, walk
 from model.scenario.compiled import CompiledTransition, DerivedEnv, Scenario
 from model.scenario.expr import Value
+from model.scenario.properties import snapshot_values
 from model.scenario.yamlsource import Path_
 from model.semantics.compiler import Code, Compiler, Fn, Through, parse
 from model.semantics.errors import (
@@ -118,6 +119,7 @@ class Table(Rules):
                 self._compilers[stage] = Compiler(self._slots, consts, inlined, tables=tables)
         base = Compiler(self._slots, dict(self.params), derived, tables=tables)
         self._base = base
+        self._derived = derived
         self._derived_values = tuple((name, base.tree(expr.Name(name)).fn) for name in derived)
         self._invariants: tuple[tuple[str, Fn], ...] = tuple(
             (inv.id, base.text(inv.holds).fn) for inv in spec.invariants
@@ -148,6 +150,24 @@ class Table(Rules):
                 self._initial = self._start()
             except RunError as exc:
                 self.start_error = exc
+
+    def condition(self, text: str | bool | int) -> tuple[Fn, ...]:
+        """A condition that may also read ``state``, ``stage`` and ``outcome`` (a property's),
+        compiled for each control state (by index) as a function of ``x``: those names are
+        constants within one state."""
+        fns = []
+        for i, state in enumerate(self.states):
+            stage = self._state_stages[i]
+            consts: dict[str, Value] = {**self.params, **snapshot_values(self.scenario.spec, state)}
+            inlined = self._derived
+            length = self._stage_days.get(stage)
+            if length is not None:
+                consts["stage_days"] = length
+            elif stage in self._variable_lengths:
+                inlined = {**inlined, "stage_days": self._variable_lengths[stage]}
+            compiler = Compiler(self._slots, consts, inlined, tables=self.scenario.tables)
+            fns.append(compiler.text(text).fn)
+        return tuple(fns)
 
     # -- building ------------------------------------------------------------------------
 
