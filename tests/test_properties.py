@@ -16,12 +16,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from properties_reference import END, RefGraph, verdict
 from strategies import scenario_data
+from test_explore import _as_reference, _semantics_search
 
 from model.analysis.consistency import check
 from model.analysis.explore import explore
 from model.analysis.lassos import STUTTER, Lasso
 from model.analysis.properties import PropertyChecks
-from model.base.errors import ScenarioError
+from model.base.errors import RunError, ScenarioError
 from model.scenario.loader import load, load_text
 from model.semantics.engine import Run
 from model.semantics.step import Snapshot
@@ -287,7 +288,7 @@ def test_shipped_properties_hold_and_runs_replay(path: Any) -> None:
         expected = {f.target for f in result.findings if f.kind == "property_violated"}
         assert all(f.expected for f in result.findings if f.kind == "property_violated")
         for r in result.properties:
-            assert r.status == "holds" or r.status == "fails" and r.id in expected, r.message
+            assert r.status == "holds" or (r.status == "fails" and r.id in expected), r.message
             if r.run is not None:  # a witness or counterexample: it replays on the engine
                 engine = Run(scenario, result.graph.params)
                 for e in (*r.run.prefix, *r.run.cycle):
@@ -307,3 +308,34 @@ def test_the_json_output_carries_each_property() -> None:
     props = records[0]["properties"]
     assert props and all(p["status"] == "holds" for p in props)
     assert {"id", "statement", "in", "fair", "status", "message", "where"} <= set(props[0])
+
+
+# --- invariants may name the state, the stage and the outcome -----------------------------
+
+
+@st.composite
+def with_state_invariant(draw: st.DrawFn) -> dict[str, Any]:
+    data = draw(scenario_data(time=draw(st.booleans())))
+    data.setdefault("invariants", []).append(
+        {"id": "names_the_state", "holds": draw(condition(data)), "assumption": "generated"}
+    )
+    return data
+
+
+@given(with_state_invariant())
+def test_invariants_naming_the_state_match_the_reference_semantics(data: dict[str, Any]) -> None:
+    scenario = _load(data)
+    assert _as_reference(explore(scenario, max_states=300)) == _semantics_search(scenario, 300)
+
+
+def test_an_invariant_names_the_state() -> None:
+    data = yaml.safe_load(SMALL)
+    data["invariants"] = [
+        {"id": "talks_open", "holds": "state == 'open' and stage == 'talks'", "assumption": "x"}
+    ]
+    scenario = load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
+    (finding,) = [f for f in check(scenario).findings if f.kind == "invariant_violated"]
+    assert finding.target == "talks_open" and "after close" in finding.message
+    run = Run(scenario)
+    with pytest.raises(RunError, match="invariant 'talks_open' is false after transition close"):
+        run.fire("close")

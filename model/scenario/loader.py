@@ -158,12 +158,12 @@ class _Checker:
         if spec.horizon is None and not self.problems:
             for path, message in unbounded_reads(spec, self.expanded):
                 self.fail(path, message)
+        # Invariants and properties also read the current state, stage and outcome.
+        snapshot_env = {**full_env, **snapshot_types(spec)}
         invariants = []
         for i, inv in enumerate(spec.invariants):
-            f = self._expr(("invariants", i, "holds"), inv.holds, full_env, expr.BOOL)
+            f = self._expr(("invariants", i, "holds"), inv.holds, snapshot_env, expr.BOOL)
             invariants.append((inv.id, f))
-        # Properties also read the current state, stage and outcome (`model.scenario.properties`).
-        snapshot_env = {**full_env, **snapshot_types(spec)}
         for i, p in enumerate(spec.properties):
             for where, text in conditions(p):
                 self._expr(("properties", i, *where), text, snapshot_env, expr.BOOL)
