@@ -141,11 +141,14 @@ class PropertyChecks(ScenarioChecks):
             return f"{what}: holds"
         if found is None:
             return f"{what}: fails; no run satisfies it"
+        start = "" if found.prefix else ", from the start"
         if not found.cycle:
+            if not found.prefix:
+                return f"{what}: fails already at the start"
             return f"{what}: fails; the run below breaks it at its last step"
         if found.cycle == (STUTTER,):
-            return f"{what}: fails; the run below ends and stays in its last snapshot"
-        return f"{what}: fails; the run below repeats its cycle for ever"
+            return f"{what}: fails; the run below{start} ends and stays in its last snapshot"
+        return f"{what}: fails; the run below{start} repeats its cycle for ever"
 
     def _records(self, run: Lasso) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
         graph, sc = self.graph, self.scenario

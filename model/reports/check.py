@@ -9,7 +9,7 @@ from model.analysis.findings import Finding
 from model.analysis.lassos import STUTTER
 from model.analysis.properties import PropertyResult
 from model.base.textfmt import visible
-from model.reports.steps import step_line
+from model.reports.steps import days_pass_text, step_line
 from model.reports.text import fmt_value, plural
 
 
@@ -131,18 +131,22 @@ def _finding_lines(f: dict[str, Any], label: str) -> list[str]:
     lines = [f"  [{label}] {f['kind']}: {f['message']}{more}"]
     if f["where"]:
         lines.append(f"      declared at {f['where']}")
+    prop = f["kind"] == "property_violated"  # its runs fold the days with no event
     if f["trace"]:
         lines.append(f"      shortest trace from the start ({plural(len(f['trace']), 'step')}):")
-        for step in f["trace"]:
+        lines += _steps(f["trace"]) if prop else []
+        for step in () if prop else f["trace"]:
             line = f"        {step['step']:>2}. {step_line(step)}"
             if "error" in step:
                 line += f"  ✗ {step['error']}"
             lines.append(line)
-    elif f["kind"] in ("deadlock", "horizon_reached", "nondeterminism", "property_violated"):
+    elif f["kind"] in ("deadlock", "horizon_reached", "nondeterminism"):
         lines.append("      (already at the start)")
-    if f["cycle"]:
-        repeat = "then, repeated for ever:" if f["kind"] == "property_violated" else "the cycle:"
-        lines.append(f"      {repeat}")
+    if f["cycle"] and prop:
+        lines.append("      then, repeated for ever:")
+        lines += _steps(f["cycle"])
+    elif f["cycle"]:
+        lines.append("      the cycle:")
         lines += [f"        {s['step']:>2}. {step_line(s)}" for s in f["cycle"]]
     return lines
 
@@ -157,10 +161,30 @@ def _property_lines(properties: list[dict[str, Any]]) -> list[str]:
         lines.append(f"  [{p['status']}] property {p['id']}: {p['message']}")
         if p.get("trace") or p.get("cycle"):
             lines.append(f"      a run ({plural(len(p['trace']), 'step')}):")
-            lines += [f"        {s['step']:>2}. {step_line(s)}" for s in p["trace"]]
+            lines += _steps(p["trace"])
             if p.get("ends"):
                 lines.append("        and it stays in its last snapshot")
             elif p["cycle"]:
                 lines.append("      then, repeated for ever:")
-                lines += [f"        {s['step']:>2}. {step_line(s)}" for s in p["cycle"]]
+                lines += _steps(p["cycle"])
+    return lines
+
+
+def _steps(steps: list[dict[str, Any]]) -> list[str]:
+    """Numbered step lines of a property's run, consecutive days with no event as one line
+    (a run of a truce is mostly days passing)."""
+    lines = []
+    i = 0
+    while i < len(steps):
+        j = i
+        while steps[i].get("kind") == "days" and j + 1 < len(steps):
+            if steps[j + 1].get("kind") != "days":
+                break
+            j += 1
+        if j > i:
+            text = days_pass_text(steps[i], steps[j])
+            lines.append(f"        {steps[i]['step']:>2}-{steps[j]['step']}. {text}")
+        else:
+            lines.append(f"        {steps[i]['step']:>2}. {step_line(steps[i])}")
+        i = j + 1
     return lines
