@@ -339,3 +339,26 @@ def test_an_invariant_names_the_state() -> None:
     run = Run(scenario)
     with pytest.raises(RunError, match="invariant 'talks_open' is false after transition close"):
         run.fire("close")
+
+
+def test_undecided_without_the_whole_graph_or_the_exact_clock() -> None:
+    data = yaml.safe_load(SMALL)
+    data["properties"] = [
+        {"id": "never_closes", "never": "state == 'done'", "assumption": "x"},
+        {"id": "stays_open", "always": "state == 'open'", "assumption": "x"},
+        {"id": "by_day_three", "eventually": "day >= 3", "in": "some run", "assumption": "x"},
+    ]
+    scenario = load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
+    result = check(scenario, max_states=1)  # only the start: nothing shown either way
+    never, stays, day = result.properties
+    assert never.status == stays.status == "undecided" and "stopped" in never.message
+    # no horizon, and the scenario compares the clock with nothing: it is not kept exactly
+    assert day.status == "undecided" and "reads the clock" in day.message
+    assert check(scenario).properties[0].status == "fails"  # a run found is a run
+
+
+def test_ignore_switches_off_failed_properties() -> None:
+    scenario = load(ROOT / "tests" / "fixtures" / "broken" / "property_violated.yaml")
+    assert not check(scenario).clean
+    result = check(scenario, ignore={"property_violated"})
+    assert result.clean and result.properties[0].status == "fails"

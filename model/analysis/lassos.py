@@ -22,7 +22,7 @@ exactly when the whole component is fair.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from model.analysis.explore import StateGraph
@@ -40,6 +40,20 @@ class Lasso:
 
     prefix: tuple[int, ...]
     cycle: tuple[int, ...] = ()
+
+
+def first_node(graph: StateGraph, target: Sequence[int]) -> Lasso | None:
+    """A shortest run to a snapshot where ``target`` (by node) is true: the product with a
+    monitor that never changes is the graph itself, already breadth first."""
+    for n in range(graph.node_count):
+        if target[n]:
+            edges = []
+            e = graph.parent_edge[n]
+            while e >= 0:
+                edges.append(e)
+                e = graph.parent_edge[graph.edge_source[e]]
+            return Lasso(tuple(reversed(edges)))
+    return None
 
 
 class Product:

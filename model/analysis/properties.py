@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from model.analysis.explore import StateGraph
 from model.analysis.findings import Finding, ScenarioChecks
-from model.analysis.lassos import STUTTER, Lasso, Product
+from model.analysis.lassos import STUTTER, Lasso, Product, first_node
 from model.scenario import expr, walk
 from model.scenario.properties import conditions
 from model.scenario.schema import Property
@@ -184,8 +184,7 @@ def search(graph: StateGraph, p: Property, preds: list[bytearray]) -> Lasso | No
     if p.kind in ("always", "never"):
         good = preds[0] if p.kind == "always" else bytearray(1 - v for v in preds[0])
         if every:  # a snapshot where it is broken
-            product = Product(graph, lambda n: 0, lambda m, n: 0)
-            return product.first(lambda n, m: not good[n])
+            return first_node(graph, [not g for g in good])
         # some run: a (fair) lasso among the good snapshots
         product = Product(graph, lambda n: 0, lambda m, n: 0, keep=lambda n, m: bool(good[n]))
         return product.lasso(lambda n, m: True, fair)
@@ -194,8 +193,7 @@ def search(graph: StateGraph, p: Property, preds: list[bytearray]) -> Lasso | No
         if every:  # a (fair) lasso that never meets it
             product = Product(graph, lambda n: 0, lambda m, n: 0, keep=lambda n, m: not target[n])
             return product.lasso(lambda n, m: True, fair)
-        product = Product(graph, lambda n: 0, lambda m, n: 0)
-        return product.first(lambda n, m: bool(target[n]))
+        return first_node(graph, target)
     if p.kind == "until":
         hold, until = preds
         if every:
