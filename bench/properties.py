@@ -25,9 +25,9 @@ from explore import ROOT, load_average
 
 sys.path.insert(0, str(ROOT))
 
-from model.analysis.explore import explore  # noqa: E402
-from model.analysis.properties import PropertyChecks  # noqa: E402
-from model.scenario.loader import load  # noqa: E402
+from model.analysis.explore import explore
+from model.analysis.properties import PropertyChecks
+from model.scenario.loader import load
 
 
 def main() -> int:

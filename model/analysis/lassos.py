@@ -167,8 +167,11 @@ class Product:
         return set(graph.edge_transition[lo:hi])
 
     def _unfair(self, c: set[int]) -> set[int]:
-        """Transitions enabled everywhere in ``c`` but never taken within it."""
-        labels = self.graph.edge_transition
+        """Transitions enabled everywhere in ``c`` but never taken within it (all of them, as
+        a sign, where a snapshot of ``c`` was not fully expanded: its events are not known)."""
+        labels, flags = self.graph.edge_transition, self.graph.expanded_flags
+        if not all(flags[self.nodes[p][0]] for p in c):
+            return {STUTTER}
         enabled: set[int] | None = None
         for p in c:
             enabled = self._labels(p) if enabled is None else enabled & self._labels(p)

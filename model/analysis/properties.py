@@ -81,18 +81,19 @@ class PropertyChecks(ScenarioChecks):
         graph = self.graph
         found: Lasso | None = None
         status: Status = "undecided"
+        undecided = f"{statement(p)}, in {p.in_}: not decided"
         if graph.initial is None:
-            message = "not decided: the start breaks a rule"
+            message = f"{undecided}: the start breaks a rule"
         elif graph.table.clock is not None and self._reads_clock(p):
             message = (
-                "not decided: it reads the clock, which the checker keeps exactly only up to "
+                f"{undecided}: it reads the clock, which the checker keeps exactly only up to "
                 "the largest day a step compares it with (the scenario has no horizon)"
             )
         else:
             try:
                 preds = [self._values(text) for _, text in conditions(p)]
             except ArithmeticError as exc:
-                preds, message = [], f"not decided: a condition cannot be evaluated ({exc})"
+                preds, message = [], f"{undecided}: a condition cannot be evaluated ({exc})"
             if preds:
                 found = search(graph, p, preds)
                 every = p.in_ == "every run"
