@@ -362,3 +362,19 @@ def test_ignore_switches_off_failed_properties() -> None:
     assert not check(scenario).clean
     result = check(scenario, ignore={"property_violated"})
     assert result.clean and result.properties[0].status == "fails"
+
+
+def test_a_fair_cycle_needs_every_snapshot_on_it_fully_explored() -> None:
+    # With one state only, `close` (enabled at the start) is not in the graph: the loop of
+    # talk_again looks fair there but is not; the answer is left open, not refuted.
+    unfair, fair = _props_limited(
+        [{"eventually": "outcome == 'agreed'"}, {"eventually": "outcome == 'agreed'", "fair": True}]
+    )
+    assert unfair.status == "fails" and fair.status == "undecided"
+
+
+def _props_limited(props: list[dict[str, Any]]) -> list[Any]:
+    data = yaml.safe_load(SMALL)
+    data["properties"] = [{"id": f"p{i}", "assumption": "x", **p} for i, p in enumerate(props)]
+    scenario = load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
+    return check(scenario, max_states=1).properties
