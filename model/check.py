@@ -24,7 +24,9 @@ EPILOG = f"""\
 finding kinds (severity): {", ".join(f"{k} ({v})" for k, v in SEVERITY.items())}.
 docs/checks.md explains each. A scenario may declare findings that are the point of the
 model under `expected_findings`; they are shown as expected and do not fail the check, and
-one that is declared but not found is itself a finding.
+one that is declared but not found is itself a finding. The scenario's `properties` (always,
+never, eventually, leads_to, until; in every run or some run; fair) are each proved or
+refuted, a failure shown with its run (property_violated).
 
 exit status: 0 every scenario is clean (or has only expected findings and notes); 1 some
 scenario has findings (an expression that cannot be evaluated is an evaluation_error finding,

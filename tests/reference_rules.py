@@ -120,6 +120,10 @@ class Rules:
         env.update(zip(self.names, snap.values))
         env["day"] = snap.day
         env["day_in_stage"] = snap.day_in_stage
+        state = next(s for s in self.scenario.spec.states if s.id == snap.state)
+        env["state"] = state.id  # invariants and properties may name the state, stage, outcome
+        env["stage"] = state.stage or "none"
+        env["outcome"] = state.outcome or "none"
         length = self.stage_length(snap)
         if length is not None:
             env["stage_days"] = length

@@ -48,6 +48,8 @@ CASES = [
     Case("evaluation_error.yaml", (("evaluation_error", "release_round", 3),)),
     # truce_begins, release_person, release_person without the force deployed
     Case("deadlock.yaml", (("deadlock", "truce_in_force", 3),)),
+    # truce_begins before deploy_force: the property is broken after 1 step
+    Case("property_violated.yaml", (("property_violated", "monitors_before_truce", 1),)),
     # framework_agreed, truce_begins, then the 2-step loop
     Case("no_outcome_cycle.yaml", (("no_outcome_cycle", "disputed + truce_in_force", 2),)),
     Case(

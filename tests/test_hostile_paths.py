@@ -626,8 +626,8 @@ def test_closest_passages_stop_after_the_limit(proj: Path) -> None:
 
 
 def test_longest_shipped_quote_is_far_below_the_limit() -> None:
-    from model.scenario.loader import _provenance_nodes
-    from model.scenario.schema import Quote
+    from model.scenario.schema_base import Quote
+    from model.scenario.sourcecheck import _provenance_nodes
 
     longest = max(
         len(q.text)

@@ -106,7 +106,7 @@ def test_invariants_are_checked_independently_of_the_engine(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # With the engine's own check switched off, the machine's @invariant still catches it.
-    monkeypatch.setattr(Table, "check_invariants", lambda self, snap, after: None)
+    monkeypatch.setattr(Table, "check_invariants", lambda self, snap, after, state: None)
     exc = failure(BREACH)
     assert exc.events == BREACH_EVENTS
     assert exc.transition is None and exc.error is None

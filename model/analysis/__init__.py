@@ -2,7 +2,8 @@
 
 `explore` (every reachable snapshot), `graphs` (graph algorithms), `consistency` (findings with
 shortest counterexamples; it runs `static_checks` on the definition and `graph_checks` on the
-explored graph, whose `Finding` records and severities are in `findings`), `explain` (why
+explored graph, whose `Finding` records and severities are in `findings`, and `properties`:
+the scenario's temporal properties, searched with monitors by `lassos`), `explain` (why
 an outcome, state or transition never happens: the chain from it back to the requirement that
 blocks it, read from the explored graph), `chain` (the
 explored graph as an absorbing Markov chain in arrays), `exact` (exact outcome probabilities

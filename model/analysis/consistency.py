@@ -6,8 +6,9 @@ switched off; a scenario can declare findings that are the point of the model
 (``expected_findings``), which are then reported as expected, and reported missing when absent.
 
 The checks themselves are in `model.analysis.static_checks` (the definition) and
-`model.analysis.graph_checks` (the explored graph); the finding kinds in
-`model.analysis.findings`.
+`model.analysis.graph_checks` (the explored graph), the scenario's properties in
+`model.analysis.properties` (a failed one is a ``property_violated`` finding); the finding
+kinds in `model.analysis.findings`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from model.analysis.explain import EXPLAINERS, Explanation, explain
 from model.analysis.explore import DEFAULT_MAX_STATES, StateGraph, explore
 from model.analysis.findings import SEVERITY, STATIC_KINDS, Finding
 from model.analysis.graph_checks import GraphChecks
+from model.analysis.properties import PropertyChecks, PropertyResult
 from model.analysis.static_checks import StaticChecks
 from model.scenario.compiled import ParamValue, Scenario
 from model.scenario.provenance import provenance_record, provenance_texts
-from model.scenario.schema import ExpectedFinding, Source
+from model.scenario.schema import ExpectedFinding
+from model.scenario.schema_base import Source
 
 
 @dataclass
@@ -32,6 +35,7 @@ class CheckResult:
     graph: StateGraph
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # checks skipped, and why
+    properties: list[PropertyResult] = field(default_factory=list)  # in the file's order
     # Why each unreachable outcome or state and never-enabled transition is so (explain).
     explanations: list[Explanation] = field(default_factory=list)
 
@@ -65,14 +69,16 @@ def check(
     """Run every check on ``scenario`` (under ``params``) and return the findings."""
     graph = explore(scenario, params, max_states=max_states)
     static = StaticChecks(scenario, graph)
+    properties = PropertyChecks(scenario, graph).results()
     findings = static.findings() + GraphChecks(scenario, graph).findings()
+    findings += [r.finding() for r in properties if r.status == "fails"]
     findings = [f for f in findings if f.kind not in ignore]
     findings = _match_expected(scenario, findings, ignore, graph.complete, graph.params)
     # --ignore expected_finding_missing: _match_expected adds those, so filter again
     findings = [f for f in findings if f.kind not in ignore]
     order = list(SEVERITY)
     findings.sort(key=lambda f: (f.expected is not None, order.index(f.kind), f.target))
-    result = CheckResult(scenario, dict(graph.params), graph, findings, static.notes)
+    result = CheckResult(scenario, dict(graph.params), graph, findings, static.notes, properties)
     # In the order of EXPLAINERS (outcomes, states, transitions): the report shows the
     # chains of the outcomes in full, then what the same causes block.
     kinds = list(EXPLAINERS)
@@ -154,6 +160,8 @@ def _now(e: ExpectedFinding) -> str:
             return "every transition now happens"
         case "guard_never_true" if t:
             return f"the guard of {t} can now be true"
+        case "property_violated" if t:
+            return f"property {t} now holds"
     return f"{e.kind}" + (f" {t!r}" if t else "") + " no longer occurs"
 
 

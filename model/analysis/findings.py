@@ -26,6 +26,7 @@ SEVERITY: dict[str, Severity] = {
     "transition_from_outcome": "error",
     "expected_finding_missing": "error",
     "stage_overrun": "error",
+    "property_violated": "error",
     "unreachable_state": "warning",
     "unreachable_outcome": "warning",
     "never_enabled": "warning",

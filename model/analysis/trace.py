@@ -36,8 +36,8 @@ from model.base.errors import ScenarioError
 from model.base.paths import SEEDS_DIR, display_path
 from model.scenario.compiled import Scenario
 from model.scenario.provenance import SourceText, cited_document, normalise
-from model.scenario.schema import Citation as CitationSpec
-from model.scenario.schema import Quote, Source
+from model.scenario.schema_base import Citation as CitationSpec
+from model.scenario.schema_base import Quote, Source
 from model.scenario.shape import schema_problems
 from model.scenario.yamlsource import Path_, format_path, read_file
 

@@ -136,6 +136,7 @@ def _elements(spec: Any) -> list[Element]:
         ("state", spec.states),
         ("transition", spec.transitions),
         ("invariant", spec.invariants),
+        ("property", spec.properties),
         ("expected finding", spec.expected_findings),
     ]
     for kind, items in groups:

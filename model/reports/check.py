@@ -8,8 +8,10 @@ from typing import Any
 from model.analysis.consistency import CheckResult
 from model.analysis.explain import Explanation, Link, render
 from model.analysis.findings import Finding
+from model.analysis.lassos import STUTTER
+from model.analysis.properties import PropertyResult
 from model.base.textfmt import visible
-from model.reports.steps import step_line
+from model.reports.steps import days_pass_text, step_line
 from model.reports.text import fmt_value, plural, wrap, wrap_code
 
 
@@ -39,6 +41,24 @@ def why_record(e: Explanation) -> dict[str, Any]:
     }
 
 
+def property_record(r: PropertyResult) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": r.id,
+        "kind": r.kind,
+        "statement": r.statement,
+        "in": r.quantifier,
+        "fair": r.fair,
+        "status": r.status,
+        "message": r.message,
+        "where": r.where,
+    }
+    if r.run is not None:  # the witness (some run) or counterexample (every run)
+        record["trace"] = list(r.trace)
+        record["cycle"] = list(r.cycle)
+        record["ends"] = r.run.cycle == (STUTTER,)
+    return record
+
+
 def check_record(result: CheckResult) -> dict[str, Any]:
     graph = result.graph
     spec = result.scenario.spec
@@ -60,6 +80,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
         "clean": result.clean,
         "why": [why_record(e) for e in result.explanations],
         "findings": [finding_record(f) for f in result.findings],
+        "properties": [property_record(r) for r in result.properties],
         "notes": list(result.notes),
     }
     risks = [t.name for t in result.scenario.transitions if t.kind == "risk"]
@@ -113,6 +134,7 @@ def format_check_text(record: dict[str, Any]) -> str:
     for f in expected:
         lines += _finding_lines(f, "expected")
         lines.append(f"      why it is expected: {f['expected']}")
+    lines += _property_lines(record.get("properties", []))
     counted = [f for f in open_ if f["severity"] != "note"]
     lines += [f"  note: {note}" for note in record.get("notes", [])]
     if not record["complete"]:
@@ -132,16 +154,21 @@ def _finding_lines(f: dict[str, Any], label: str) -> list[str]:
     lines = [f"  [{label}] {f['kind']}: {f['message']}{more}"]
     if f["where"]:
         lines.append(f"      declared at {f['where']}")
+    prop = f["kind"] == "property_violated"  # its runs fold the days with no event
     if f["trace"]:
         lines.append(f"      shortest trace from the start ({plural(len(f['trace']), 'step')}):")
-        for step in f["trace"]:
+        lines += _steps(f["trace"]) if prop else []
+        for step in () if prop else f["trace"]:
             line = f"        {step['step']:>2}. {step_line(step)}"
             if "error" in step:
                 line += f"  ✗ {step['error']}"
             lines.append(line)
     elif f["kind"] in ("deadlock", "horizon_reached", "nondeterminism"):
         lines.append("      (already at the start)")
-    if f["cycle"]:
+    if f["cycle"] and prop:
+        lines.append("      then, repeated for ever:")
+        lines += _steps(f["cycle"])
+    elif f["cycle"]:
         lines.append("      the cycle:")
         lines += [f"        {s['step']:>2}. {step_line(s)}" for s in f["cycle"]]
     return lines
@@ -200,4 +227,43 @@ def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
     if also:
         listed = "; ".join(f"{words.get(k, k)} {', '.join(v)}" for k, v in also.items())
         lines += wrap(f"the same causes also block: {listed}", "    ", 2)
+    return lines
+
+
+def _property_lines(properties: list[dict[str, Any]]) -> list[str]:
+    """A line per property that holds or is undecided (a failed one is a finding, above);
+    a witness run under one that holds in some run."""
+    lines = []
+    for p in properties:
+        if p["status"] == "fails":
+            continue
+        lines.append(f"  [{p['status']}] property {p['id']}: {p['message']}")
+        if p.get("trace") or p.get("cycle"):
+            lines.append(f"      a run ({plural(len(p['trace']), 'step')}):")
+            lines += _steps(p["trace"])
+            if p.get("ends"):
+                lines.append("        and it stays in its last snapshot")
+            elif p["cycle"]:
+                lines.append("      then, repeated for ever:")
+                lines += _steps(p["cycle"])
+    return lines
+
+
+def _steps(steps: list[dict[str, Any]]) -> list[str]:
+    """Numbered step lines of a property's run, consecutive days with no event as one line
+    (a run of a truce is mostly days passing)."""
+    lines = []
+    i = 0
+    while i < len(steps):
+        j = i
+        while steps[i].get("kind") == "days" and j + 1 < len(steps):
+            if steps[j + 1].get("kind") != "days":
+                break
+            j += 1
+        if j > i:
+            text = days_pass_text(steps[i], steps[j])
+            lines.append(f"        {steps[i]['step']:>2}-{steps[j]['step']}. {text}")
+        else:
+            lines.append(f"        {steps[i]['step']:>2}. {step_line(steps[i])}")
+        i = j + 1
     return lines

@@ -57,6 +57,7 @@ _EXTENDED = (
     "states",
     "transitions",
     "invariants",
+    "properties",
     "expected_findings",
 )
 _OWN = ("id", "title", "summary")

@@ -13,14 +13,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from model.base.confine import FileRefused, choose_root, inside_root
-from model.base.errors import Problem, ScenarioError, clip
+from model.base.confine import choose_root
+from model.base.errors import Problem, ScenarioError
 from model.base.hints import Hints
 from model.base.limits import (
-    MAX_PASSAGE_SEARCHES,
-    MAX_QUOTE_LENGTH,
     MAX_VARIANT_COMBINATIONS,
 )
 from model.base.paths import find_scenario
@@ -29,23 +27,22 @@ from model.scenario.clock import unbounded_reads
 from model.scenario.compiled import BUILTINS, SCHEDULE, CompiledTransition, Due, Scenario
 from model.scenario.compose import compose
 from model.scenario.derived import check_derived, measure
-from model.scenario.provenance import SourceText, normalise
+from model.scenario.properties import NONE, SNAPSHOT_NAMES, conditions, snapshot_types
 from model.scenario.queries import Names, QueryError, outcomes, parse_query
 from model.scenario.schedules import check_tables
 from model.scenario.schema import (
     BoolVariable,
-    Citation,
     EnumVariable,
     IntVariable,
-    Quote,
     ScenarioSpec,
     Transition,
 )
 from model.scenario.shape import schema_problems
+from model.scenario.sourcecheck import SourceChecks
 from model.scenario.yamlsource import Document, Path_, read_file, read_text
 
 RESERVED_NAMES = frozenset(
-    {*BUILTINS, *expr.FUNCTIONS, expr.UPTO, *expr.CONSTANTS, "True", "False"}
+    {*BUILTINS, *SNAPSHOT_NAMES, *expr.FUNCTIONS, expr.UPTO, *expr.CONSTANTS, "True", "False"}
 )
 """Names no variable or parameter may take: they mean something in every expression."""
 _RESERVED_TRIGGERS = frozenset({"trigger", "state", "days_pass"})
@@ -102,7 +99,6 @@ class _Checker:
         self.base_dir = base_dir
         self.root = root
         self.problems: list[Problem] = []
-        self.passage_searches = 0  # closest-passage hints given so far (MAX_PASSAGE_SEARCHES)
         self.hints = Hints()
         self._triggers = Counter(t.trigger for t in spec.transitions)
         # Each derived quantity's tree with the derived quantities it reads written out
@@ -116,8 +112,7 @@ class _Checker:
     def build(self) -> Scenario:
         spec = self.spec
         self._unique()
-        sources = self._sources()
-        self._provenance(sources)
+        sources = SourceChecks(spec, self.base_dir, self.root, self.fail, self.hints).run()
         param_types = self._parameters()
         var_types = self._variable_types()
         initial_values = self._initial_values(param_types)
@@ -133,6 +128,11 @@ class _Checker:
                 )
             elif s.stage is not None and s.stage not in stages:
                 self.fail(("states", i, "stage"), self._unknown("stage", s.stage, stages))
+            if s.outcome == NONE:
+                self.fail(("states", i, "outcome"), f"{NONE!r} means 'no outcome'; choose another")
+        if NONE in stages:
+            at = ("stages", [s.id for s in spec.stages].index(NONE), "id")
+            self.fail(at, f"{NONE!r} means 'no stage' (in an outcome); choose another")
         if spec.initial not in states:
             self.fail(("initial",), self._unknown("state", spec.initial, states))
         full_env: dict[str, expr.Type] = {
@@ -154,10 +154,15 @@ class _Checker:
         if spec.horizon is None and not self.problems:
             for path, message in unbounded_reads(spec, self.expanded):
                 self.fail(path, message)
+        # Invariants and properties also read the current state, stage and outcome.
+        snapshot_env = {**full_env, **snapshot_types(spec)}
         invariants = []
         for i, inv in enumerate(spec.invariants):
-            f = self._expr(("invariants", i, "holds"), inv.holds, full_env, expr.BOOL)
+            f = self._expr(("invariants", i, "holds"), inv.holds, snapshot_env, expr.BOOL)
             invariants.append((inv.id, f))
+        for i, p in enumerate(spec.properties):
+            for where, text in conditions(p):
+                self._expr(("properties", i, *where), text, snapshot_env, expr.BOOL)
         self._queries(full_env)
         if self.problems:
             raise ScenarioError(self.problems)
@@ -199,6 +204,7 @@ class _Checker:
             "tables",
             "states",
             "invariants",
+            "properties",
             "queries",
         ):
             items = getattr(spec, section)
@@ -248,98 +254,6 @@ class _Checker:
 
     def _unknown(self, what: str, name: str, known: Iterable[str]) -> str:
         return f"unknown {what} {name!r}{self.hints(name, known)}"
-
-    # provenance
-
-    def _sources(self) -> dict[str, SourceText]:
-        """The stored texts, read; a cited document has no file to read."""
-        out: dict[str, SourceText] = {}
-        for i, src in enumerate(self.spec.sources):
-            if src.file is None:
-                continue
-            try:
-                path = inside_root(src.file, self.base_dir, self.root)
-                out[src.id] = SourceText.read(src.id, path)
-            except FileRefused as exc:
-                self.fail(("sources", i, "file"), exc.describe(f"source file {src.file!r}"))
-        return out
-
-    def _provenance(self, sources: Mapping[str, SourceText]) -> None:
-        for path, node in _provenance_nodes(self.spec, ()):
-            if isinstance(node, Quote):
-                self._check_quote(path, node, sources)
-            else:
-                self._check_citation(path, node)
-
-    def _source_of(self, path: Path_, named: str | None, stored: bool) -> str | None:
-        """The id of the source a quote (stored) or citation (not stored) refers to."""
-        kind = "stored text" if stored else "cited document"
-        declared = [s.id for s in self.spec.sources if s.stored == stored]
-        if named is None:
-            if len(declared) == 1:
-                return declared[0]
-            todo = f"name one of: {', '.join(declared)}" if declared else "declare it in 'sources'"
-            self.fail((*path, "source"), f"this scenario has {len(declared)} {kind}s; {todo}")
-            return None
-        if named in declared:
-            return named
-        if any(s.id == named for s in self.spec.sources):
-            self.fail(
-                (*path, "source"),
-                f"{named!r} is a stored text: quote it word for word with 'quote'"
-                if not stored
-                else f"{named!r} is a published document that is not stored: cite it with "
-                "'citation' (section and, optionally, its words)",
-            )
-        else:
-            self.fail((*path, "source"), self._unknown(kind, named, declared))
-        return None
-
-    def _check_citation(self, path: Path_, citation: Citation) -> None:
-        source_id = self._source_of(path, citation.source, stored=False)
-        if source_id is None:
-            return
-        source = next(s for s in self.spec.sources if s.id == source_id)
-        if source.sections and citation.section not in source.sections:
-            self.fail(
-                (*path, "section"),
-                f"{source_id!r} lists no section {citation.section!r}"
-                f"{self.hints(citation.section, source.sections)}",
-            )
-
-    def _check_quote(self, path: Path_, quote: Quote, sources: Mapping[str, SourceText]) -> None:
-        source_id = self._source_of(path, quote.source, stored=True)
-        if source_id is None:
-            return
-        text = sources.get(source_id)
-        if text is None:
-            return  # already reported: the file could not be read
-        if len(quote.text) > MAX_QUOTE_LENGTH:
-            self.fail(
-                (*path, "text"),
-                f"the quote is {len(quote.text):,} characters long; the limit is "
-                f"{MAX_QUOTE_LENGTH:,} (MAX_QUOTE_LENGTH): quote the sentence or two that "
-                "support this element",
-            )
-        elif not text.contains(quote.text):
-            self.passage_searches += 1
-            explanation = (
-                text.explain_missing(quote.text)
-                if self.passage_searches <= MAX_PASSAGE_SEARCHES
-                else f"no closest passage shown after the first {MAX_PASSAGE_SEARCHES} "
-                "(MAX_PASSAGE_SEARCHES); fix those first"
-            )
-            self.fail(
-                (*path, "text"),
-                f"quote not found in {text.path.name}: {clip(normalise(quote.text), 80)}; "
-                + explanation,
-            )
-        if quote.said_by is not None and not text.mentions(quote.said_by):
-            self.fail(
-                (*path, "said_by"),
-                f"speaker {quote.said_by!r} is not named in {text.path.name}; "
-                "use the source's own words",
-            )
 
     # parameters, variables, stages
 
@@ -608,19 +522,6 @@ class _Checker:
 def _all_of(parts: list[expr.Compiled]) -> expr.Compiled:
     """A guard that holds when the transition's own guard and all its requirements hold."""
     return lambda env: all(f(env) for f in parts)
-
-
-def _provenance_nodes(node: Any, path: Path_) -> Iterable[tuple[Path_, Quote | Citation]]:
-    """Every quote and citation in the scenario with its path."""
-    if isinstance(node, Quote | Citation):
-        yield path, node
-        return
-    if isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _provenance_nodes(getattr(node, name), (*path, name))
-    elif isinstance(node, tuple):
-        for i, item in enumerate(node):
-            yield from _provenance_nodes(item, (*path, i))
 
 
 __all__ = ["RESERVED_NAMES", "load", "load_document", "load_text"]

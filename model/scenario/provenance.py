@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from model.base.confine import read_text_file
-from model.scenario.schema import Citation, Source
+from model.scenario.schema_base import Citation, Source
 
 UNVERIFIED = "cited, not verified against a stored text"
 """How every output marks a citation: there is no stored text to check its words against."""

@@ -27,19 +27,16 @@ from pydantic import (
 )
 
 from model.base.limits import MAX_LITERAL, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
+from model.scenario.schema_base import (
+    ExprText,
+    FrozenModel,
+    Ident,
+    Source,
+    SourcedModel,
+    Text,
+)
 
 SCHEMA_VERSION = 1
-
-Ident = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64),
-    Field(description="A name: lower case letters, digits and '_', starting with a letter."),
-]
-ExprText = Annotated[
-    StrictStr | StrictBool | StrictInt,
-    Field(description="An expression (see docs/format.md): e.g. 'held_in_gaza > 0', 3, true."),
-]
-Text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=4000)]
 
 
 def _freeze(d: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -54,130 +51,13 @@ Effects = Annotated[
 ]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Quote(_Frozen):
-    """Verbatim words from a source file, and who said them where the source says so."""
-
-    text: Annotated[StrictStr, StringConstraints(min_length=8, max_length=2000)] = Field(
-        description="Verbatim from the source, typographic quotes and apostrophes included."
-    )
-    said_by: Text | None = Field(
-        None, description="Who the source says said it, in the source's words."
-    )
-    source: Ident | None = Field(
-        None, description="Id of the source file; may be left out when there is only one."
-    )
-
-
-class Citation(_Frozen):
-    """A section of a published document that the project does not store: shown as cited,
-    never as verified, because there is no text to check the words against."""
-
-    source: Ident | None = Field(
-        None,
-        description="Id of a cited (not stored) source; may be left out when the scenario "
-        "declares exactly one.",
-    )
-    section: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="The section, article, point or paragraph cited, e.g. 'point 2'; one of "
-        "the source's `sections` when it lists them."
-    )
-    words: Annotated[StrictStr, StringConstraints(min_length=1, max_length=2000)] | None = Field(
-        None,
-        description="The document's own words as published, where the modeller is sure of "
-        "them (shown in quotes and marked as not verified).",
-    )
-
-
-class _Sourced(_Frozen):
-    """Every modelled element says where it comes from: a quote from a stored source, a
-    citation of a published document, an assumption, or several of these."""
-
-    quote: Quote | None = None
-    citation: Citation | None = None
-    assumption: Text | None = Field(
-        None, description="Why the modeller chose this, where the source does not say it."
-    )
-
-    @model_validator(mode="after")
-    def _has_provenance(self) -> _Sourced:
-        if self.quote is None and self.citation is None and self.assumption is None:
-            raise ValueError(
-                "needs a 'quote' from a stored source, a 'citation' of a published document "
-                "or an 'assumption'"
-            )
-        return self
-
-
-DocumentDate = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"),
-    Field(description="YYYY, YYYY-MM or YYYY-MM-DD."),
-]
-Url = Annotated[
-    StrictStr,
-    StringConstraints(pattern=r"^https?://\S+$", max_length=2000),
-    Field(description="An http(s) address."),
-]
-SectionLabel = Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)]
-
-
-class Source(_Frozen):
-    """A stored text (``file``: quotes are checked against it word for word) or a published
-    document that is not stored (``title``, ``issued_by``, ``date``: it can only be cited)."""
-
-    id: Ident
-    file: Text | None = Field(
-        None,
-        description="Path of a stored text, relative to the scenario file, inside the project "
-        "or beside the scenario. Without it the source is a published document, cited only.",
-    )
-    title: Text | None = None
-    issued_by: Text | None = Field(
-        None, description="The publisher or issuing body of a cited document."
-    )
-    date: DocumentDate | None = Field(None, description="The cited document's date.")
-    url: Url | None = Field(None, description="Where the cited document is published.")
-    published_in: Text | None = Field(
-        None, description="Where the document appeared, e.g. an annex of a resolution."
-    )
-    sections: tuple[SectionLabel, ...] = Field(
-        (),
-        description="A cited document's sections (points, articles, paragraphs) by label: "
-        "citations must name one, and `model.trace` reports those no element cites.",
-    )
-
-    @model_validator(mode="after")
-    def _stored_or_cited(self) -> Source:
-        if self.file is None:
-            missing = [f for f in ("title", "issued_by", "date") if getattr(self, f) is None]
-            if missing:
-                raise ValueError(
-                    "a source without 'file' is a published document and needs "
-                    + ", ".join(repr(m) for m in missing)
-                )
-        elif self.sections:
-            raise ValueError("'sections' belong to a cited document (a source without 'file')")
-        if len(set(self.sections)) != len(self.sections):
-            raise ValueError("'sections' lists a label twice")
-        return self
-
-    @property
-    def stored(self) -> bool:
-        """True for a stored text whose quotes are checked."""
-        return self.file is not None
-
-
-class Party(_Sourced):
+class Party(SourcedModel):
     id: Ident
     name: Text
     role: Literal["party", "mediator", "host", "monitor", "observer"]
 
 
-class Stage(_Sourced):
+class Stage(SourcedModel):
     id: Ident
     name: Text
     days: ExprText | None = Field(
@@ -185,7 +65,7 @@ class Stage(_Sourced):
     )
 
 
-class IntVariable(_Sourced):
+class IntVariable(SourcedModel):
     id: Ident
     type: Literal["int"]
     min: StrictInt
@@ -200,14 +80,14 @@ class IntVariable(_Sourced):
         return self
 
 
-class BoolVariable(_Sourced):
+class BoolVariable(SourcedModel):
     id: Ident
     type: Literal["bool"]
     initial: ExprText
     description: Text | None = None
 
 
-class EnumVariable(_Sourced):
+class EnumVariable(SourcedModel):
     id: Ident
     type: Literal["enum"]
     values: Annotated[tuple[Ident, ...], Field(min_length=1)]
@@ -218,14 +98,14 @@ class EnumVariable(_Sourced):
 Variable = Annotated[IntVariable | BoolVariable | EnumVariable, Field(discriminator="type")]
 
 
-class Variant(_Sourced):
+class Variant(SourcedModel):
     """One account of a disputed fact, as a value of a parameter, citing who gives it."""
 
     value: StrictInt | StrictBool
     label: Text = Field(description="A neutral name for this account.")
 
 
-class Parameter(_Sourced):
+class Parameter(SourcedModel):
     id: Ident
     type: Literal["int", "bool"] = "int"
     default: StrictInt | StrictBool
@@ -239,7 +119,7 @@ class Parameter(_Sourced):
     )
 
 
-class State(_Sourced):
+class State(SourcedModel):
     id: Ident
     stage: Ident | None = Field(None, description="Required except for outcome states.")
     outcome: Ident | None = Field(
@@ -248,14 +128,14 @@ class State(_Sourced):
     description: Text | None = None
 
 
-class Requirement(_Sourced):
+class Requirement(SourcedModel):
     """A further condition on a transition, usually a party's stated position."""
 
     holds: ExprText = Field(description="A boolean expression that must also be true.")
     by: Ident | None = Field(None, description="The party whose position this is, if any.")
 
 
-class Schedule(_Frozen):
+class Schedule(FrozenModel):
     """When a scheduled event happens, without a party choosing it (exactly one field)."""
 
     at: ExprText | None = Field(None, description="On this day of the stage (day_in_stage).")
@@ -282,7 +162,7 @@ class Schedule(_Frozen):
         return "after", self.after
 
 
-class Deadline(_Frozen):
+class Deadline(FrozenModel):
     """The day by which an obligation must be met (exactly one field); on that day, if the
     transition's guard (the obligation is still unmet) holds, the transition happens."""
 
@@ -305,7 +185,7 @@ class Deadline(_Frozen):
         return "after", self.within
 
 
-class Risk(_Frozen):
+class Risk(FrozenModel):
     """A chance per day (or per week) that the event happens while it is enabled."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -329,7 +209,7 @@ def _exactly_one(model: BaseModel, names: tuple[str, ...]) -> None:
 TransitionKind = Literal["decision", "scheduled", "deadline", "risk"]
 
 
-class Transition(_Sourced):
+class Transition(SourcedModel):
     trigger: Ident = Field(description="The event name.")
     source: Ident | Annotated[tuple[Ident, ...], Field(min_length=1)]
     dest: Ident
@@ -402,7 +282,7 @@ class Transition(_Sourced):
         return (self.source,) if isinstance(self.source, str) else self.source
 
 
-class Derived(_Sourced):
+class Derived(SourcedModel):
     """A quantity computed from the state, not part of it (e.g. trucks delivered so far)."""
 
     id: Ident
@@ -424,7 +304,7 @@ RowKey = Annotated[
 Cell = Annotated[StrictInt, Field(ge=-MAX_LITERAL, le=MAX_LITERAL)]
 
 
-class Table(_Sourced):
+class Table(SourcedModel):
     """Values by key (usually a day), that expressions read: ``releases[day_in_stage]``,
     ``releases[day_in_stage, 'civilians']`` and ``upto(releases, day_in_stage)`` (the sum of
     the rows up to a key)."""
@@ -450,10 +330,55 @@ class Table(_Sourced):
     default: Cell = Field(0, description="The value of a key (or column) not listed.")
 
 
-class Invariant(_Sourced):
+class Invariant(SourcedModel):
     id: Ident
     holds: ExprText = Field(description="A boolean expression true in every reachable state.")
     description: Text | None = None
+
+
+class LeadsTo(FrozenModel):
+    """Whenever ``from`` holds, ``to`` holds then or later (within ``within_days`` days)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: ExprText = Field(alias="from")
+    to: ExprText
+    within_days: Annotated[StrictInt, Field(ge=0, le=36500)] | None = None
+
+
+class Until(FrozenModel):
+    """``holds`` stays true until ``until`` does, and ``until`` does become true."""
+
+    holds: ExprText
+    until: ExprText
+
+
+PROPERTY_KINDS = ("always", "never", "eventually", "leads_to", "until")
+
+
+class Property(SourcedModel):
+    """A statement about runs that the checker proves or refutes (docs/checks.md): exactly
+    one of the PROPERTY_KINDS, over conditions that may also read state, stage and outcome;
+    ``fair``: only runs where an event that stays possible happens (weak fairness)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    id: Ident
+    always: ExprText | None = None
+    never: ExprText | None = None
+    eventually: ExprText | None = None
+    leads_to: LeadsTo | None = None
+    until: Until | None = None
+    in_: Literal["every run", "some run"] = Field("every run", alias="in")
+    fair: StrictBool = False
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Property:
+        _exactly_one(self, PROPERTY_KINDS)
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in PROPERTY_KINDS if getattr(self, k) is not None)
 
 
 FindingKind = Literal[
@@ -479,11 +404,12 @@ FindingKind = Literal[
     "stage_overrun",
     "stage_length_unenforced",
     "risk_chance_invalid",
+    "property_violated",
 ]
 """Kinds of finding `model.check` reports (docs/checks.md explains each)."""
 
 
-class ExpectedFinding(_Sourced):
+class ExpectedFinding(SourcedModel):
     """A finding that is the point of the model, e.g. an outcome no path reaches."""
 
     kind: FindingKind
@@ -496,7 +422,7 @@ class ExpectedFinding(_Sourced):
     )
 
 
-class QuerySpec(_Sourced):
+class QuerySpec(SourcedModel):
     """A probabilistic question the scenario's sources raise, answered by
     ``python -m model.simulate --queries`` exactly and by Monte Carlo (docs/what-if.md)."""
 
@@ -509,7 +435,7 @@ class QuerySpec(_Sourced):
     description: Text | None = None
 
 
-class Include(_Frozen):
+class Include(FrozenModel):
     """Use a mechanism file in this scenario, binding its slots to this scenario's states."""
 
     file: Text = Field(description="Path of the mechanism file, relative to this file.")
@@ -526,14 +452,14 @@ class Include(_Frozen):
     )
 
 
-class Slot(_Frozen):
+class Slot(FrozenModel):
     """A placeholder for a state of the scenario that includes the mechanism."""
 
     id: Ident
     description: Text
 
 
-class Constraint(_Sourced):
+class Constraint(SourcedModel):
     """A condition a mechanism (e.g. a party's position) adds to events of the scenario."""
 
     on: Ident = Field(description="The event slot it applies to.")
@@ -541,7 +467,7 @@ class Constraint(_Sourced):
     by: Ident | None = Field(None, description="The party whose position this is, if any.")
 
 
-class MechanismSpec(_Frozen):
+class MechanismSpec(FrozenModel):
     """A mechanism file: transitions (with their variables, parameters and parties) that
     several scenarios include. Its transitions go from and to slots, not states; its
     constraints apply to the scenario's events bound to its event slots."""
@@ -566,7 +492,7 @@ class MechanismSpec(_Frozen):
     invariants: tuple[Invariant, ...] = ()
 
 
-class ScenarioSpec(_Frozen):
+class ScenarioSpec(FrozenModel):
     """A scenario file, as written (after its includes are merged in)."""
 
     id: Ident
@@ -603,6 +529,9 @@ class ScenarioSpec(_Frozen):
     )
     includes: tuple[Include, ...] = Field(
         (), description="Mechanism files merged into this scenario when it loads."
+    )
+    properties: tuple[Property, ...] = Field(
+        (), description="Statements about runs that `python -m model.check` proves or refutes."
     )
     expected_findings: tuple[ExpectedFinding, ...] = Field(
         (), description="Findings of `python -m model.check` that are the point of the model."

@@ -32,7 +32,7 @@ from model.base.errors import RunError
 from model.base.limits import DEFAULT_MAX_STEPS
 from model.scenario.compiled import DAYS, SCHEDULE, CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Value
-from model.scenario.schema import Citation, Quote
+from model.scenario.schema_base import Citation, Quote
 from model.semantics.rules import Key
 from model.semantics.step import Snapshot, weighted_choice
 from model.semantics.table import Table

@@ -173,7 +173,7 @@ class Rules:
     quiet_never: tuple[bool, ...]  # the state has neither risks nor timed events
     clock_invariants: bool  # some invariant reads the clock (checked on each passing day)
     _outcomes: tuple[str | None, ...]
-    _invariants: tuple[tuple[str, Fn], ...]
+    _invariants: tuple[tuple[tuple[str, Fn], ...], ...]  # by control state
     _compilers: dict[str | None, Compiler]
     _state_stages: tuple[str | None, ...]
 
@@ -192,7 +192,7 @@ class Rules:
     def _check_bounds(self, where: str, name: str, value: Value, path: Any) -> None:
         raise NotImplementedError
 
-    def check_invariants(self, x: Sequence[Any], after: str) -> None:
+    def check_invariants(self, x: Sequence[Any], after: str, state: int) -> None:
         raise NotImplementedError
 
     # -- listing -------------------------------------------------------------------------
@@ -447,14 +447,15 @@ class Rules:
     def _invariants_on(self, y: Key, label: int, careful: bool) -> None:
         """Invariants on a snapshot a step reaches, but for one at which an activity arrives
         at once (its arrival, in the same instant, is checked instead)."""
-        if not self._invariants or (y[5] is not None and y[5][1] == 0):
+        invariants = self._invariants[y[0]]
+        if not invariants or (y[5] is not None and y[5][1] == 0):
             return
         xy = (*y[1], y[2], y[2] - y[3])
         if careful:
             after = "days passing" if label == DAYS else f"transition {self._name(label)}"
-            self.check_invariants(xy, after)
+            self.check_invariants(xy, after, y[0])
             return
-        for _, f in self._invariants:
+        for _, f in invariants:
             if not f(xy):
                 raise Slow
 

@@ -43,6 +43,7 @@ from model.base.errors import EvaluationError, InvariantViolated, OutOfBounds, R
 from model.scenario import expr, walk
 from model.scenario.compiled import CompiledTransition, DerivedEnv, Scenario
 from model.scenario.expr import Value
+from model.scenario.properties import SNAPSHOT_NAMES, snapshot_values
 from model.scenario.yamlsource import Path_
 from model.semantics.compiler import Code, Compiler, Fn, Through, parse
 from model.semantics.errors import (
@@ -118,9 +119,19 @@ class Table(Rules):
                 self._compilers[stage] = Compiler(self._slots, consts, inlined, tables=tables)
         base = Compiler(self._slots, dict(self.params), derived, tables=tables)
         self._base = base
+        self._derived = derived
         self._derived_values = tuple((name, base.tree(expr.Name(name)).fn) for name in derived)
-        self._invariants: tuple[tuple[str, Fn], ...] = tuple(
-            (inv.id, base.text(inv.holds).fn) for inv in spec.invariants
+        # Invariants by control state: one that reads `state`, `stage` or `outcome` is
+        # compiled for each state (those names are constants there).
+        per_invariant = [
+            self.by_state(inv.holds)
+            if walk.names(parse(inv.holds)) & set(SNAPSHOT_NAMES)
+            else (base.text(inv.holds).fn,) * len(self.states)
+            for inv in spec.invariants
+        ]
+        self._invariants: tuple[tuple[tuple[str, Fn], ...], ...] = tuple(
+            tuple((inv.id, fns[i]) for inv, fns in zip(spec.invariants, per_invariant))
+            for i in range(len(self.states))
         )
         # Without a start nothing is reached (and a stage's expressions may need the length
         # that failed): no candidates.
@@ -148,6 +159,26 @@ class Table(Rules):
                 self._initial = self._start()
             except RunError as exc:
                 self.start_error = exc
+
+    def by_state(self, text: str | bool | int) -> tuple[Fn, ...]:
+        """A condition that may also read ``state``, ``stage`` and ``outcome`` (a property's),
+        compiled for each control state (by index) as a function of ``x``: those names are
+        constants within one state."""
+        return tuple(self._state_compiler(i).text(text).fn for i in range(len(self.states)))
+
+    def _state_compiler(self, state: int) -> Compiler:
+        """A compiler for control state ``state``: its stage's, with ``state``, ``stage`` and
+        ``outcome`` as constants."""
+        stage = self._state_stages[state]
+        spec = self.scenario.spec
+        consts: dict[str, Value] = {**self.params, **snapshot_values(spec, self.states[state])}
+        inlined = self._derived
+        length = self._stage_days.get(stage)
+        if length is not None:
+            consts["stage_days"] = length
+        elif stage in self._variable_lengths:
+            inlined = {**inlined, "stage_days": self._variable_lengths[stage]}
+        return Compiler(self._slots, consts, inlined, tables=self.scenario.tables)
 
     # -- building ------------------------------------------------------------------------
 
@@ -266,7 +297,8 @@ class Table(Rules):
             v = evaluate(self.scenario, f, self.params, f"variable {name}: initial", path)
             self._check_bounds("the initial values", name, v, path)
             values.append(v)
-        self.check_invariants((*values, 0, 0), "the start")
+        initial = self._state_index[self.scenario.spec.initial]
+        self.check_invariants((*values, 0, 0), "the start", initial)
         return Snapshot(self.scenario.spec.initial, tuple(values), 0, 0)
 
     # -- the start and snapshots -----------------------------------------------------------
@@ -319,6 +351,7 @@ class Table(Rules):
         env.update(zip(self.names, snap.values))
         env["day"] = snap.day
         env["day_in_stage"] = snap.day_in_stage
+        env.update(snapshot_values(self.scenario.spec, snap.state))
         length = self.env_stage_days(snap.state)
         stage = self.scenario.stage_of(snap.state)
         if length is None and stage in self._variable_lengths:
@@ -537,13 +570,13 @@ class Table(Rules):
                 err = OutOfBounds(where, name, int(value), low, high)
                 raise located(self.scenario, err, path)
 
-    def check_invariants(self, x: Sequence[Any], after: str) -> None:
-        """Each invariant in order on the snapshot ``x``; the first false one raises
-        `InvariantViolated` (``after``: "the start" or "transition NAME")."""
+    def check_invariants(self, x: Sequence[Any], after: str, state: int) -> None:
+        """Each invariant in order on the snapshot ``x`` in control state ``state``; the first
+        false one raises `InvariantViolated` (``after``: "the start" or "transition NAME")."""
         invariants = self.scenario.spec.invariants
-        for pos, (name, f) in enumerate(self._invariants):
+        for pos, (name, f) in enumerate(self._invariants[state]):
             path = ("invariants", pos, "holds")
             text = invariants[pos].holds
-            through = lambda: self._through(self._base, text, x)  # noqa: E731, B023 - called at once
+            through = lambda: self._through(self._state_compiler(state), text, x)  # noqa: E731, B023 - called at once
             if not evaluate(self.scenario, f, x, f"invariant {name}", path, through):
                 raise located(self.scenario, InvariantViolated(name, after), path)
