@@ -279,3 +279,43 @@ def test_a_source_above_a_scenario_outside_any_project_is_refused_showing_none_o
     err = capsys.readouterr().err
     assert "sources[0].file: source file '../text.txt' is outside the project root" in err
     assert "secret line" not in err and "stop firing" not in err
+
+
+def test_a_scenario_extending_one_that_cites_a_document_keeps_the_citation(
+    tmp_path: Path,
+) -> None:
+    """compose once rewrote every inherited source's ``file`` and failed on a cited one."""
+    import shutil
+
+    shutil.copy(FIXTURE, tmp_path / "base.yaml")
+    child = tmp_path / "child.yaml"
+    child.write_text("id: child\ntitle: Child\nsummary: S\nextends: base.yaml\n")
+    sc = load(child)
+    assert [s.id for s in sc.spec.sources] == ["accord"] and not sc.spec.sources[0].stored
+    assert sc.spec.parties[0].citation is not None
+
+
+def test_an_inherited_source_with_a_file_that_is_not_text_is_a_schema_problem(
+    tmp_path: Path,
+) -> None:
+    base = TEXT.replace("  - id: accord\n", "  - id: accord\n    file: 5\n")
+    (tmp_path / "base.yaml").write_text(base)
+    child = tmp_path / "child.yaml"
+    child.write_text("id: child\ntitle: Child\nsummary: S\nextends: base.yaml\n")
+    with pytest.raises(ScenarioError) as info:
+        load(child)
+    assert any("sources[0].file" in str(p) for p in info.value.problems)
+
+
+def test_two_different_documents_under_one_id_are_refused_when_composed(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(FIXTURE, tmp_path / "base.yaml")
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "id: child\ntitle: Child\nsummary: S\nextends: base.yaml\nsources:\n  - id: accord\n"
+        "    title: Another document\n    issued_by: Someone else\n    date: '2001'\n"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load(child)
+    assert any("accord" in str(p) for p in info.value.problems), info.value.problems

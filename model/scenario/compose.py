@@ -270,7 +270,7 @@ def _extend(
             if section == "sources":
                 if not _source_inside(entry, path.parent, root, base, (section, k), problems):
                     continue
-                entry["file"] = os.path.relpath(path.parent / entry["file"], base_dir)
+                _rebase(entry, path.parent, base_dir)
             out.grow(base, (section, k))
             out.origins[(section, k)] = (base, (section, k))
             merged.setdefault(section, []).append(entry)
@@ -284,16 +284,27 @@ def _extend(
             merged[key] = value
     if problems:
         raise ScenarioError(problems)
-    # Sources declared in both (same id) are kept once.
+    # Sources declared in both (same id) are kept once; they must be the same source.
     unique: list[Any] = []
-    ids: set[str] = set()
-    for entry in merged.get("sources", []):
+    ids: dict[str, Any] = {}
+    for i, entry in enumerate(merged.get("sources", [])):
         key = entry.get("id") if isinstance(entry, dict) else None
         if not isinstance(key, str):
             unique.append(entry)  # the schema reports it
         elif key not in ids:
             unique.append(entry)
-            ids.add(key)
+            ids[key] = entry
+        elif not _same_source(base_dir, ids[key], entry):
+            doc, local = out.origins.get(("sources", i), (out.host, ("sources", i)))
+            problems.append(
+                doc.problem(
+                    local,
+                    f"source {key!r} is declared differently in {base.file} and here; "
+                    "give one of them another id",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
     merged["sources"] = unique
 
 
@@ -395,7 +406,7 @@ def _include(
             if section == "sources":
                 if not _source_inside(entry, mech_dir, root, mech_doc, (section, j), problems):
                     continue
-                entry["file"] = os.path.relpath(mech_dir / entry["file"], base_dir)
+                _rebase(entry, mech_dir, base_dir)
             if section == "parameters" and entry["id"] in (include.get("defaults") or {}):
                 entry["default"] = include["defaults"][entry["id"]]
             problems += _add_shared(out, merged, section, entry, mech_doc, (section, j), base_dir)
@@ -504,7 +515,7 @@ def _add_shared(
     for k, existing in enumerate(merged[section]):
         if isinstance(existing, dict) and existing.get("id") == entry.get("id"):
             if section == "sources":
-                same = _same_file(base_dir, existing.get("file"), entry.get("file"))
+                same = _same_source(base_dir, existing, entry)
             else:
                 same = existing == entry
             if same:
@@ -520,6 +531,21 @@ def _add_shared(
             ]
     _append(out, merged, section, entry, doc, origin)
     return []
+
+
+def _rebase(entry: Any, folder: Path, base_dir: Path) -> None:
+    """Make a stored source's ``file`` (written relative to ``folder``) relative to
+    ``base_dir``; a cited document has no file, and a wrong one is the schema's to report."""
+    if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+        entry["file"] = os.path.relpath(folder / entry["file"], base_dir)
+
+
+def _same_source(base_dir: Path, a: Any, b: Any) -> bool:
+    """Whether two declarations of a source are the same: stored texts naming the same file,
+    or cited documents described identically."""
+    if isinstance(a, dict) and isinstance(b, dict) and "file" in a and "file" in b:
+        return _same_file(base_dir, a["file"], b["file"])
+    return bool(a == b)
 
 
 def _same_file(base_dir: Path, a: Any, b: Any) -> bool:
