@@ -370,3 +370,38 @@ def test_cli_reports_a_start_that_breaks_a_rule(
     assert main([str(path), "--runs", "20", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert next(e for e in record["endings"] if e["name"] == "error")["count"] == 20
+
+
+BIG_ERROR_WEIGHT = """
+id: big_weight_error
+title: A step that breaks a bound, with a weight beyond int64
+summary: Regression test.
+horizon: 5
+sources: [{id: doc, title: A test document, issued_by: The tests, date: "2000"}]
+parties: [{id: p, name: P, role: party, assumption: test}]
+stages: [{id: s, name: S, assumption: test}]
+variables: [{id: x, type: int, min: 0, max: 0, initial: 0, assumption: test}]
+states:
+  - {id: a, stage: s, assumption: test}
+  - {id: b, outcome: done, assumption: test}
+initial: a
+transitions:
+  - {trigger: finish, source: a, dest: b, actor: p, assumption: test}
+  - trigger: overflow
+    source: a
+    dest: a
+    actor: p
+    weight: 1000000000000000 * 1000000000000000
+    effects: {x: x + 1}
+    assumption: test
+"""
+
+
+def test_a_step_error_whose_weight_passes_int64_is_weighed_exactly() -> None:
+    # Found by test_derived's generated scenarios: the weight of a step that breaks a rule is
+    # not an edge, so it was not counted when choosing Python ints over int64 (OverflowError).
+    scenario = load_text(BIG_ERROR_WEIGHT, base_dir=ROOT / "scenarios")
+    result = analyse_scenario(scenario, method="fraction")
+    big = 10**30
+    assert result.ending("done").probability == Fraction(1, big + 1)
+    assert result.ending("error", "no_outcome").probability == Fraction(big, big + 1)

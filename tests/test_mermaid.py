@@ -17,7 +17,10 @@ from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
 
 ID = r"[A-Za-z][A-Za-z0-9_]*"
-DESCR = r"[^:;#\n]+"  # what Mermaid's grammar takes as a description
+# What Mermaid's grammar takes as a description. Mermaid replaces entity codes (``#58;``) by
+# placeholders before it parses (its ``encodeEntities``), so they may stand where the raw
+# characters may not: a deadline's timing, ``deadline: day N``, is written ``deadline#58; day N``.
+DESCR = r"(?:[^:;#\n]|#\w+;)+"
 LINE_RULES = {
     "direction": re.compile(r"direction (LR|RL|TB|BT)"),
     "comment": re.compile(r"%%.*"),
@@ -138,3 +141,9 @@ def test_the_parser_rejects_what_mermaid_would() -> None:
         parse("stateDiagram-v2\n    a -> b\n")
     with pytest.raises(AssertionError):
         parse("stateDiagram-v2\n    a --> b : x: y\n")
+    with pytest.raises(AssertionError):
+        parse("stateDiagram-v2\n    a --> b : x; y\n")
+    with pytest.raises(AssertionError):
+        parse("stateDiagram-v2\n    a --> b : x # y\n")
+    # An entity code is what the export writes for those characters, and Mermaid accepts it.
+    assert parse("stateDiagram-v2\n    a --> b : x#58; y#59; z#35;\n")["transitions"]

@@ -148,7 +148,9 @@ def test_a_risk_chance_above_its_in_is_reported() -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_shipped_scenarios_have_no_static_time_findings(path: Path) -> None:
-    kinds = {f.kind for f in check(load(path)).findings}
+    # A deadline that can be missed is allowed only where the scenario declares it (the
+    # Israel-Lebanon period's deadlines: missing them is an outcome the model must reach).
+    kinds = {f.kind for f in check(load(path)).findings if not f.expected}
     assert not kinds & {"stage_length_unenforced", "risk_chance_invalid", "deadline_missed"}
 
 

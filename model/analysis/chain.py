@@ -117,12 +117,17 @@ def chain(graph: StateGraph) -> Chain:
     a = _graph_arrays(graph)
     n = a.n
     source, target, weight, days = a.source, a.target, a.weight, a.days
-    if weight.dtype != object and len(weight):
-        degree = int(np.bincount(source, minlength=n).max())
-        if int(weight.max()) * degree >= 2**63:  # a node's sum could overflow int64
+    errors, broken = _error_weights(graph)
+    if weight.dtype != object:
+        degree = int(np.bincount(source, minlength=n).max()) if len(source) else 0
+        largest = int(weight.max()) if len(weight) else 0
+        # A node's sum (its steps' weights and those of its steps that break a rule, which
+        # are not edges) could overflow int64.
+        if largest * degree + max(errors.values(), default=0) >= 2**63:
             weight = weight.astype(object)
     error_weight = np.zeros(n, dtype=weight.dtype)
-    broken = _error_weights(graph, error_weight)
+    for i, w in errors.items():
+        error_weight[i] = w
     if len(broken):  # a guard, weight or duration cannot be evaluated: runs stop there
         keep = ~np.isin(source, broken)
         source, target, weight, days = source[keep], target[keep], weight[keep], days[keep]
@@ -167,24 +172,26 @@ def absorbing(c: Chain, stop: NDArray[np.bool_]) -> Chain:
     )  # fmt: skip
 
 
-def _error_weights(graph: StateGraph, error_weight: Weights) -> Ints:
-    """Fill in the weight of the steps that break a rule at each node; return the nodes
-    where listing the enabled events itself fails (their whole weight is an error)."""
+def _error_weights(graph: StateGraph) -> tuple[dict[int, int], Ints]:
+    """The weight of the steps that break a rule, by node (Python ints: they may pass
+    int64), and the nodes where listing the enabled events itself fails (their whole weight
+    is an error, counted as 1)."""
     import numpy as np
 
     errors: dict[int, set[int]] = {}
     for se in graph.step_errors:
         errors.setdefault(se.node, set()).add(se.transition)
+    weights: dict[int, int] = {}
     broken = []
     for i, transitions in errors.items():
         try:
             enabled = graph.table.events(graph.node_keys[i])
         except RunError:
-            error_weight[i] = 1
+            weights[i] = 1
             broken.append(i)
         else:
-            error_weight[i] = sum(w for t, w, _ in enabled if t in transitions)
-    return np.asarray(broken, dtype=np.int64)
+            weights[i] = sum(w for t, w, _ in enabled if t in transitions)
+    return weights, np.asarray(broken, dtype=np.int64)
 
 
 def _live(
