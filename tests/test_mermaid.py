@@ -17,7 +17,9 @@ from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
 
 ID = r"[A-Za-z][A-Za-z0-9_]*"
-DESCR = r"[^:;#\n]+"  # what Mermaid's grammar takes as a description
+# What Mermaid's grammar takes as a description: no ':', ';' or '#' except in the entity codes
+# (``#58;`` for ':') that `to_mermaid` writes for them, as the timing of a deadline needs.
+DESCR = r"(?:[^:;#\n]|#(?:[0-9]+|[a-z]+);)+"
 LINE_RULES = {
     "direction": re.compile(r"direction (LR|RL|TB|BT)"),
     "comment": re.compile(r"%%.*"),
