@@ -20,7 +20,9 @@ EPILOG = f"""\
 A quote cites a sentence when its words (whitespace aside) occur in it; a quote that runs
 across two sentences cites both. Citable sentences are all sentences except those listed,
 with a reason, in {display_path(COVERAGE_FILE)} (each by an excerpt found in exactly one
-sentence).
+sentence). A published document that is not stored is cited by section: the report lists
+the elements citing each section and the listed sections no element cites, as information
+only (the words of a citation cannot be verified, and they never change the exit status).
 
 exit status: 0 every citable sentence is cited by some element; 1 some citable sentence is
 not cited, or an entry of the coverage file matches no sentence (stale), several, or one
@@ -37,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = cli.ArgumentParser(
         prog="python -m model.trace",
         description=(
-            "Trace each sentence of the source to the scenario elements that quote it; "
-            "list every assumption; report which citable sentences no element cites."
+            "Trace each sentence of the stored sources to the scenario elements that quote it; "
+            "list the citations of published documents that are not stored (not verified) by "
+            "section; list every assumption; report which citable sentences no element cites."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -105,3 +105,177 @@ def test_an_element_without_quote_citation_or_assumption_is_refused() -> None:
     assert any(
         "parties[0]" in p and "a 'citation' of a published document" in p for p in problems(text)
     )
+
+
+# --- every output that shows provenance marks a citation as not verified ----------------------
+
+CITED = (
+    "cited: Example accord (a fictitious document for the tests) (The test suite of this "
+    "project, 2000-01-02), point 2: “Withdrawal of heavy weapons within 14 days of the "
+    "ceasefire.” (cited, not verified against a stored text)"
+)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_simulate_trace_shows_the_citation_as_not_verified(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from model.simulate import main
+
+    assert main([str(FIXTURE), "--seed", "1"]) == 0
+    out = flat(capsys.readouterr().out)
+    assert "north: complete_withdrawal" in out
+    assert CITED in out
+
+
+def test_the_json_trace_of_a_run_carries_the_cited_document(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from model.simulate import main
+
+    assert main([str(FIXTURE), "--seed", "1", "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    cited = steps[0]["citation"]
+    assert cited["document"].startswith("Example accord")
+    assert (cited["section"], cited["verified"], cited["date"]) == ("point 2", False, "2000-01-02")
+
+
+def test_the_parameter_list_shows_the_citation(capsys: pytest.CaptureFixture[str]) -> None:
+    from model.simulate import main
+
+    assert main([str(FIXTURE), "--list-parameters"]) == 0
+    out = flat(capsys.readouterr().out)
+    assert "withdrawal_days = 14" in out and CITED in out
+
+
+def test_the_interactive_list_of_events_shows_the_citation() -> None:
+    import io
+
+    from model.cli.interactive import Session
+
+    out = io.StringIO()
+    session = Session(load(FIXTURE), {}, seed=1, out=out)
+    session.show()
+    assert CITED in flat(out.getvalue())
+
+
+def test_the_docs_page_lists_the_cited_document_and_its_citations() -> None:
+    from model.render.site import scenario_page
+
+    page, _ = scenario_page(FIXTURE)
+    cited = page[page.index("## Cited documents") :]
+    assert "not verified against a stored text" in cited
+    assert "### Example accord (a fictitious document for the tests)" in cited
+    assert "The test suite of this project, 2000-01-02. <https://example.org/accord>" in cited
+    assert "- **parameter** `withdrawal_days`: point 2: “Withdrawal of heavy weapons" in cited
+    assert "- **party** `north`: point 1" in cited
+
+
+def test_model_trace_reports_coverage_of_a_cited_document_and_does_not_fail(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from model.trace import main
+
+    assert main([str(FIXTURE), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    (doc,) = record["documents"]
+    assert doc["verified"] is False
+    assert [c["section"] for c in doc["cited"]] == ["point 1", "point 2"]
+    assert doc["uncited_sections"] == ["point 3"]
+    assert doc["coverage_percent"] == pytest.approx(66.7)
+    point2 = {e["name"] for e in doc["cited"][1]["elements"]}
+    assert point2 == {
+        "cited_only: stages[0] (truce)",
+        "cited_only: parameters[0] (withdrawal_days)",
+        "cited_only: states[1] (withdrawn)",
+        "cited_only: transitions[0] (complete_withdrawal)",
+    }
+    assert record["scenarios"][0]["citations"] == 7
+    assert record["seeds"] == [] and record["exit_status"] == 0
+
+
+def test_model_trace_text_names_the_document_and_the_uncited_section(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from model.trace import main
+
+    assert main([str(FIXTURE)]) == 0
+    out = flat(capsys.readouterr().out)
+    assert "=== Cited document accord: Example accord" in out
+    assert "Coverage: 2 of 3 listed sections cited (66.7%); informational, never a failure." in out
+    assert "Not cited: point 3." in out
+
+
+def test_a_scenario_with_stored_and_cited_sources_traces_both(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The stored seed's coverage still decides the exit status; the document adds none."""
+    import json
+
+    from model.trace import main
+
+    alone = main(["cairo_three_stage_truce", "--json"])
+    seeds_alone = json.loads(capsys.readouterr().out)["seeds"]
+    assert main(["cairo_three_stage_truce", str(FIXTURE), "--json"]) == alone
+    record = json.loads(capsys.readouterr().out)
+    assert record["seeds"] == seeds_alone and len(record["documents"]) == 1
+
+
+# --- stored sources: inside the project, or beside a scenario outside any project -------------
+
+SEED_TEXT = "North and South agree to stop firing at dawn. A secret line follows here.\n"
+BESIDE = """\
+id: beside
+title: Beside
+summary: A scenario outside any project, with its source beside it.
+sources:
+  - id: text
+    file: {file}
+parties:
+  - id: north
+    name: North
+    role: party
+    quote:
+      text: {quote}
+stages:
+  - id: truce
+    name: Truce
+    assumption: test
+states:
+  - id: ceasefire
+    stage: truce
+    assumption: test
+initial: ceasefire
+"""
+
+
+def test_a_source_beside_a_scenario_outside_any_project_is_allowed(tmp_path: Path) -> None:
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    (folder / "text.txt").write_text(SEED_TEXT, encoding="utf-8")
+    path = folder / "s.yaml"
+    path.write_text(BESIDE.format(file="text.txt", quote="agree to stop firing"))
+    assert load(path).sources["text"].path == (folder / "text.txt").resolve()
+
+
+def test_a_source_above_a_scenario_outside_any_project_is_refused_showing_none_of_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from model.check import main
+
+    (tmp_path / "text.txt").write_text(SEED_TEXT, encoding="utf-8")
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    path = folder / "s.yaml"
+    path.write_text(BESIDE.format(file="../text.txt", quote="A secret line follows, typo"))
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "sources[0].file: source file '../text.txt' is outside the project root" in err
+    assert "secret line" not in err and "stop firing" not in err

@@ -12,7 +12,7 @@ The checks themselves are in `model.analysis.static_checks` (the definition) and
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from model.analysis.explore import DEFAULT_MAX_STATES, StateGraph, explore
@@ -20,7 +20,8 @@ from model.analysis.findings import SEVERITY, STATIC_KINDS, Finding
 from model.analysis.graph_checks import GraphChecks
 from model.analysis.static_checks import StaticChecks
 from model.scenario.compiled import ParamValue, Scenario
-from model.scenario.schema import ExpectedFinding
+from model.scenario.provenance import provenance_record, provenance_texts
+from model.scenario.schema import ExpectedFinding, Source
 
 
 @dataclass
@@ -83,7 +84,7 @@ def _match_expected(
     for f in findings:
         for i, e in declared:
             if e.kind == f.kind and (e.target is None or e.target == f.target):
-                f = replace(f, expected=_reason(e))
+                f = replace(f, expected=_reason(e, scenario.spec.sources))
                 used.add(i)
                 break
         out.append(f)
@@ -103,8 +104,8 @@ def _match_expected(
     return out
 
 
-def _reason(e: ExpectedFinding) -> str:
-    if e.assumption:
-        return " ".join(e.assumption.split())
-    assert e.quote is not None
-    return "“" + " ".join(e.quote.text.split()) + "”"
+def _reason(e: ExpectedFinding, sources: Sequence[Source]) -> str:
+    """Why a finding is expected, in the words of its provenance (the assumption first)."""
+    texts = provenance_texts(provenance_record(e, sources))
+    first = next((t for t in texts if t.startswith("assumption: ")), texts[0])
+    return first.removeprefix("assumption: ").removeprefix("source: ")

@@ -35,8 +35,9 @@ from model.base.confine import FileRefused
 from model.base.errors import ScenarioError
 from model.base.paths import SEEDS_DIR, display_path
 from model.scenario.compiled import Scenario
-from model.scenario.provenance import SourceText, normalise
-from model.scenario.schema import Quote
+from model.scenario.provenance import SourceText, cited_document, normalise
+from model.scenario.schema import Citation as CitationSpec
+from model.scenario.schema import Quote, Source
 from model.scenario.shape import schema_problems
 from model.scenario.yamlsource import Path_, format_path, read_file
 
@@ -129,6 +130,8 @@ class Element:
     quote: Quote | None
     assumption: str | None
     seed: Path | None  # the seed file the quote is from
+    citation: CitationSpec | None = None
+    document: Source | None = None  # the published document the citation cites
 
     @property
     def name(self) -> str:
@@ -142,7 +145,7 @@ class Element:
 
 
 @dataclass(frozen=True)
-class Citation:
+class QuoteUse:
     """An element's quote and the sentences it is found in (one list per occurrence)."""
 
     element: Element
@@ -158,10 +161,10 @@ class SeedTrace:
     path: Path
     file: str
     sentences: tuple[Sentence, ...]
-    citations: tuple[Citation, ...]
+    citations: tuple[QuoteUse, ...]
     left_out: Mapping[int, LeftOut]
 
-    def cited_by(self, number: int) -> list[Citation]:
+    def cited_by(self, number: int) -> list[QuoteUse]:
         return [c for c in self.citations if number in c.sentences]
 
     @property
@@ -211,6 +214,41 @@ class ScenarioTrace:
     def assumed(self) -> tuple[Element, ...]:
         return tuple(e for e in self.elements if e.assumption is not None)
 
+    @property
+    def cited(self) -> tuple[Element, ...]:
+        """Elements citing a published document that is not stored."""
+        return tuple(e for e in self.elements if e.citation is not None)
+
+
+@dataclass(frozen=True)
+class DocumentTrace:
+    """A published document the scenarios cite without storing it, and who cites which
+    section. Its coverage is informational: nothing can check the citations' words, and a
+    document need not list its sections."""
+
+    source: Source
+    elements: tuple[Element, ...]
+
+    @property
+    def cited_sections(self) -> tuple[str, ...]:
+        """The sections cited, in the document's order (then any it does not list)."""
+        cited = {e.citation.section for e in self.elements if e.citation is not None}
+        listed = [s for s in self.source.sections if s in cited]
+        return (*listed, *sorted(cited - set(listed)))
+
+    @property
+    def uncited_sections(self) -> tuple[str, ...]:
+        cited = set(self.cited_sections)
+        return tuple(s for s in self.source.sections if s not in cited)
+
+    @property
+    def percent(self) -> float | None:
+        """Share of the listed sections cited; None when the document lists none."""
+        if not self.source.sections:
+            return None
+        listed = len(self.source.sections)
+        return 100.0 * (listed - len(self.uncited_sections)) / listed
+
 
 @dataclass(frozen=True)
 class Trace:
@@ -218,10 +256,12 @@ class Trace:
     seeds: tuple[SeedTrace, ...]
     coverage_file: str | None
     problems: tuple[CoverageProblem, ...]
+    documents: tuple[DocumentTrace, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """Every citable sentence is cited and every coverage entry names one sentence."""
+        """Every citable sentence is cited and every coverage entry names one sentence.
+        (Cited documents never make a trace fail: their coverage is informational.)"""
         return not self.problems and not any(s.uncited for s in self.seeds)
 
 
@@ -232,6 +272,7 @@ def scenario_elements(scenario: Scenario) -> tuple[Element, ...]:
     out = []
     for path, node in _sourced(spec, ()):
         quote = getattr(node, "quote", None)
+        citation = getattr(node, "citation", None)
         assumption = getattr(node, "assumption", None)
         seed = None
         if isinstance(quote, Quote):
@@ -248,6 +289,10 @@ def scenario_elements(scenario: Scenario) -> tuple[Element, ...]:
                 quote=quote if isinstance(quote, Quote) else None,
                 assumption=normalise(assumption) if isinstance(assumption, str) else None,
                 seed=seed,
+                citation=citation if isinstance(citation, CitationSpec) else None,
+                document=cited_document(citation, spec.sources)
+                if isinstance(citation, CitationSpec)
+                else None,
             )
         )
     return tuple(out)
@@ -259,13 +304,13 @@ def _sourced(node: BaseModel, path: Path_) -> Iterator[tuple[Path_, BaseModel]]:
         yield path, node
     for name in fields:
         value = getattr(node, name)
-        if isinstance(value, Quote):
+        if isinstance(value, Quote | CitationSpec):
             continue
         if isinstance(value, BaseModel):
             yield from _sourced(value, (*path, name))
         elif isinstance(value, tuple):
             for i, item in enumerate(value):
-                if isinstance(item, BaseModel) and not isinstance(item, Quote):
+                if isinstance(item, BaseModel) and not isinstance(item, Quote | CitationSpec):
                     yield from _sourced(item, (*path, name, i))
 
 
@@ -343,7 +388,7 @@ def trace(scenarios: Sequence[Scenario], coverage: Coverage | None = None) -> Tr
     for path, text in texts.items():
         sentences = split_sentences(text.text)
         citations = tuple(
-            Citation(
+            QuoteUse(
                 element,
                 tuple(
                     tuple(place)
@@ -369,4 +414,23 @@ def trace(scenarios: Sequence[Scenario], coverage: Coverage | None = None) -> Tr
         seeds=tuple(seeds),
         coverage_file=coverage.file if coverage else None,
         problems=tuple(problems),
+        documents=_documents(scenarios, traces),
     )
+
+
+def _documents(
+    scenarios: Sequence[Scenario], traces: Sequence[ScenarioTrace]
+) -> tuple[DocumentTrace, ...]:
+    """The published documents the scenarios declare, each once (the same id, title and date
+    is the same document), in the order declared, with the elements citing each."""
+    found: dict[tuple[str, str | None, str | None], tuple[Source, list[Element]]] = {}
+    for scenario in scenarios:
+        for d in scenario.spec.sources:
+            if not d.stored:
+                found.setdefault((d.id, d.title, d.date), (d, []))
+    for st in traces:
+        for e in st.elements:
+            if e.document is not None:
+                d = e.document
+                found.setdefault((d.id, d.title, d.date), (d, []))[1].append(e)
+    return tuple(DocumentTrace(doc, tuple(elements)) for doc, elements in found.values())

@@ -20,6 +20,7 @@ from model.base.errors import RunError
 from model.base.limits import DEFAULT_MAX_STEPS
 from model.reports.text import derived_text, fmt_value, wrap
 from model.scenario.compiled import Scenario
+from model.scenario.provenance import provenance_record, provenance_texts
 from model.semantics.engine import Event, Run
 from model.semantics.records import stage_name
 from model.semantics.step import weighted_choice
@@ -27,13 +28,6 @@ from model.semantics.step import weighted_choice
 HELP = (
     "number = fire that event · r = one random step · c = continue to the end · u = undo · q = quit"
 )
-
-
-def _source(event: Event) -> str:
-    if event.quote is not None:
-        who = f" ({event.quote.said_by})" if event.quote.said_by else ""
-        return f"“{' '.join(event.quote.text.split())}”{who}"
-    return f"assumption: {' '.join((event.assumption or '').split())}"
 
 
 class Session:
@@ -73,9 +67,13 @@ class Session:
                 f" → {e.dest}" if e.dest != run.state else ""
             )
             w(head + "\n")
-            for line in wrap(_source(e), " " * 8, 2, width=90):
+            for line in self._source_lines(e):
                 w(line + "\n")
         return events
+
+    def _source_lines(self, event: Event) -> list[str]:
+        record = provenance_record(event, self.scenario.spec.sources)
+        return [ln for text in provenance_texts(record) for ln in wrap(text, " " * 8, 2, width=90)]
 
     def fire(self, event: Event) -> None:
         try:

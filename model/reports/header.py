@@ -10,6 +10,7 @@ from typing import Any
 
 from model.reports.text import fmt_value
 from model.scenario.compiled import ParamValue, Scenario
+from model.scenario.provenance import provenance_record, provenance_texts
 
 
 def header(scenario: Scenario, params: dict[str, ParamValue]) -> dict[str, Any]:
@@ -52,8 +53,6 @@ def format_parameters(scenario: Scenario, params: dict[str, ParamValue]) -> str:
         )
         shown = fmt_value(params[p.id])
         lines.append(f"  {p.id} = {shown}{bounds}  {p.description or ''}".rstrip())
-        if p.quote is not None:
-            lines.append(f"      source: “{' '.join(p.quote.text.split())}”")
-        if p.assumption is not None:
-            lines.append(f"      assumption: {' '.join(p.assumption.split())}")
+        record = provenance_record(p, scenario.spec.sources)
+        lines.extend(f"      {text}" for text in provenance_texts(record))
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from typing import Any
 from model.base.textfmt import visible
 from model.reports.steps import changes_text, days_pass_text, days_text, happening
 from model.reports.text import derived_text, fmt_value, wrap
+from model.scenario.provenance import provenance_texts
 from model.semantics.engine import Run, Status, Step
 from model.semantics.records import stage_name, step_record
 
@@ -56,14 +57,7 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
 
 
 def _source_lines(item: dict[str, Any], indent: str) -> list[str]:
-    lines = []
-    if "quote" in item:
-        q = item["quote"]
-        who = f" ({q['said_by']})" if q["said_by"] else ""
-        lines += wrap(f"source: “{q['text']}”{who}", indent, 2)
-    if "assumption" in item:
-        lines += wrap(f"assumption: {item['assumption']}", indent, 2)
-    return lines
+    return [line for text in provenance_texts(item) for line in wrap(text, indent, 2)]
 
 
 _ENDINGS = {

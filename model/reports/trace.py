@@ -9,9 +9,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from model.analysis.sentences import Sentence
-from model.analysis.trace import Element, LeftOut, ScenarioTrace, SeedTrace, Trace
+from model.analysis.trace import (
+    DocumentTrace,
+    Element,
+    LeftOut,
+    ScenarioTrace,
+    SeedTrace,
+    Trace,
+)
 from model.reports.text import plural, wrap
-from model.scenario.provenance import normalise
+from model.scenario.provenance import UNVERIFIED, citation_record, normalise
 from model.scenario.yamlsource import format_path
 
 WIDTH = 100
@@ -76,6 +83,29 @@ def _seed_record(seed: SeedTrace) -> dict[str, Any]:
     }
 
 
+def _document_record(doc: DocumentTrace) -> dict[str, Any]:
+    src = doc.source
+    sections: dict[str, list[dict[str, Any]]] = {s: [] for s in doc.cited_sections}
+    for e in doc.elements:
+        assert e.citation is not None
+        words = citation_record(e.citation, [src])["words"]
+        sections[e.citation.section].append({**_element_record(e), "words": words})
+    percent = doc.percent
+    return {
+        "id": src.id,
+        "title": src.title,
+        "issued_by": src.issued_by,
+        "date": src.date,
+        "url": src.url,
+        "published_in": src.published_in,
+        "verified": False,
+        "sections_listed": list(src.sections),
+        "cited": [{"section": k, "elements": v} for k, v in sections.items()],
+        "uncited_sections": list(doc.uncited_sections),
+        "coverage_percent": None if percent is None else round(percent, 1),
+    }
+
+
 def _scenario_record(st: ScenarioTrace, seeds: Sequence[SeedTrace]) -> dict[str, Any]:
     quoted, assumed = st.quoted, st.assumed
     both = [e for e in quoted if e.assumption is not None]
@@ -96,6 +126,7 @@ def _scenario_record(st: ScenarioTrace, seeds: Sequence[SeedTrace]) -> dict[str,
         "cites": [c for c in cites if c["sentences"]],
         "elements": len(st.elements),
         "quotes": len(quoted),
+        "citations": len(st.cited),
         "assumptions": len(assumed),
         "both": len(both),
         "quote_only": len(quoted) - len(both),
@@ -113,6 +144,7 @@ def trace_record(result: Trace) -> dict[str, Any]:
     return {
         "scenarios": [_scenario_record(st, result.seeds) for st in result.scenarios],
         "seeds": [_seed_record(s) for s in result.seeds],
+        "documents": [_document_record(d) for d in result.documents],
         "coverage_file": result.coverage_file,
         "coverage_problems": [
             {
@@ -143,8 +175,9 @@ def format_trace_text(record: dict[str, Any]) -> str:
     lines += _wrap(
         "Each sentence of the source is shown with the quotes that cite it and, under each "
         "quote, the scenario elements that use it (scenario: field (name) at file:line). "
-        "Then, for each scenario, every assumption the modellers made where the source is "
-        "silent.",
+        "Then each published document cited (not stored, so not verified) with the elements "
+        "citing each of its sections, and, for each scenario, every assumption the modellers "
+        "made where the sources are silent.",
         "",
     )
     lines.append("")
@@ -159,10 +192,17 @@ def format_trace_text(record: dict[str, Any]) -> str:
             lines.append("")
             lines += _wrap(f"[{s['number']}] {s['text']}", "", len(str(s["number"])) + 3)
             lines += _sentence_status_lines(s)
+    for doc in record["documents"]:
+        lines += ["", *_document_lines(doc)]
     for sc in record["scenarios"]:
         lines += ["", f"=== Scenario {sc['id']} ({sc['file']}): {sc['title']}"]
+        cite = (
+            f"{sc['citations']} cite a published document (not verified), "
+            if sc["citations"]
+            else ""
+        )
         lines += _wrap(
-            f"{plural(sc['elements'], 'element')}: {sc['quotes']} quote the source, "
+            f"{plural(sc['elements'], 'element')}: {sc['quotes']} quote the source, {cite}"
             f"{sc['assumptions']} state an assumption ({sc['both']} do both; "
             f"{sc['quote_only']} quote only, {sc['assumption_only']} assumption only).",
             "",
@@ -194,6 +234,9 @@ def format_trace_text(record: dict[str, Any]) -> str:
         if seed["left_out_but_cited"]:
             numbers = ", ".join(f"[{n}]" for n in seed["left_out_but_cited"])
             lines.append(f"  Note: left out on purpose but cited all the same: {numbers}.")
+    for doc in record["documents"]:
+        lines.append(f"{doc['title']} ({doc['date']}), cited, not stored:")
+        lines += _document_coverage_lines(doc, "  ")
     if record["coverage_problems"]:
         lines.append(f"Problems in {record['coverage_file']}:")
         for p in record["coverage_problems"]:
@@ -235,4 +278,42 @@ def _sentence_status_lines(s: dict[str, Any]) -> list[str]:
             lines.append(f"      found in sentence {_numbers(q['places'])}")
         for e in q["elements"]:
             lines.append(f"      - {e['name']} at {e['where']}")
+    return lines
+
+
+def _document_coverage_lines(doc: dict[str, Any], indent: str) -> list[str]:
+    cited = len(doc["cited"])
+    if doc["coverage_percent"] is None:
+        text = (
+            f"{plural(cited, 'section')} cited; the document lists no sections, so no "
+            "coverage is measured."
+        )
+    else:
+        listed = len(doc["sections_listed"])
+        text = (
+            f"Coverage: {listed - len(doc['uncited_sections'])} of {listed} listed sections "
+            f"cited ({doc['coverage_percent']:g}%); informational, never a failure."
+        )
+        if doc["uncited_sections"]:
+            text += " Not cited: " + ", ".join(doc["uncited_sections"]) + "."
+    return _wrap(text, indent, 2)
+
+
+def _document_lines(doc: dict[str, Any]) -> list[str]:
+    """A cited document: what it is, then each section with the elements citing it."""
+    head = f"=== Cited document {doc['id']}: {doc['title']} ({doc['issued_by']}, {doc['date']})"
+    lines = _wrap(head, "", 4)
+    if doc["published_in"]:
+        lines += _wrap(f"Published in {doc['published_in']}.", "", 2)
+    if doc["url"]:
+        lines.append(doc["url"])
+    lines += _wrap(f"Not stored in the project: each citation is {UNVERIFIED}.", "", 2)
+    lines += _document_coverage_lines(doc, "")
+    for c in doc["cited"]:
+        lines.append("")
+        lines.append(c["section"])
+        for e in c["elements"]:
+            lines.append(f"      - {e['name']} at {e['where']}")
+            if e["words"]:
+                lines += _wrap(f"“{e['words']}”", "        ", 1)
     return lines

@@ -1,7 +1,10 @@
-"""Source texts and the check that every quote is in them, word for word.
+"""Source texts and the check that every quote is in them, word for word; and the one way
+every output describes where an element comes from (quote, citation, assumption).
 
 Matching ignores differences in whitespace only. Typographic quotes, apostrophes and dashes
 must be as they are in the file; when a quote differs only in those, the error says so.
+A citation names a section of a published document that is not stored: nothing can check
+its words, so every output marks it `UNVERIFIED`.
 """
 
 from __future__ import annotations
@@ -10,13 +13,18 @@ import difflib
 import hashlib
 import heapq
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate, pairwise
 from pathlib import Path
+from typing import Any, Protocol
 
 from model.base.confine import read_text_file
+from model.scenario.schema import Citation, Source
+
+UNVERIFIED = "cited, not verified against a stored text"
+"""How every output marks a citation: there is no stored text to check its words against."""
 
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."})
 _SENTENCE_END = re.compile(r"(?<=[.!?”])\s+(?=[“\"A-Z])|\n\s*\n")
@@ -149,3 +157,73 @@ def _similarity(a: str, b: str) -> float:
 
 def _ratio(a: Sequence[str], b: Sequence[str]) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+class Sourced(Protocol):
+    """An element with provenance (every `_Sourced` model of the schema)."""
+
+    @property
+    def quote(self) -> Any: ...
+    @property
+    def citation(self) -> Citation | None: ...
+    @property
+    def assumption(self) -> str | None: ...
+
+
+def cited_document(citation: Citation, sources: Sequence[Source]) -> Source:
+    """The published document a (loaded, so valid) citation refers to."""
+    cited = [s for s in sources if not s.stored]
+    return next(s for s in cited if s.id == citation.source) if citation.source else cited[0]
+
+
+def citation_record(citation: Citation, sources: Sequence[Source]) -> dict[str, Any]:
+    """A citation as JSON-ready data, with the document it cites."""
+    doc = cited_document(citation, sources)
+    return {
+        "source": doc.id,
+        "document": doc.title,
+        "issued_by": doc.issued_by,
+        "date": doc.date,
+        "url": doc.url,
+        "section": citation.section,
+        "words": normalise(citation.words) if citation.words else None,
+        "verified": False,
+    }
+
+
+def provenance_record(element: Sourced, sources: Sequence[Source]) -> dict[str, Any]:
+    """Where an element comes from, as JSON-ready data: ``quote``, ``citation`` and
+    ``assumption`` keys, each present only when the element has it."""
+    out: dict[str, Any] = {}
+    if element.quote is not None:
+        out["quote"] = {"text": normalise(element.quote.text), "said_by": element.quote.said_by}
+    if element.citation is not None:
+        out["citation"] = citation_record(element.citation, sources)
+    if element.assumption is not None:
+        out["assumption"] = normalise(element.assumption)
+    return out
+
+
+def citation_text(record: Mapping[str, Any]) -> str:
+    """'Title (issuer, date), section: “words”', without the unverified mark."""
+    words = f": “{record['words']}”" if record.get("words") else ""
+    return (
+        f"{record['document']} ({record['issued_by']}, {record['date']}), "
+        f"{record['section']}{words}"
+    )
+
+
+def provenance_texts(record: Mapping[str, Any]) -> list[str]:
+    """One line per kind of provenance in a `provenance_record`, as every report prints it:
+    ``source: “…” (who)``, ``cited: … (cited, not verified against a stored text)``,
+    ``assumption: …``."""
+    out = []
+    if "quote" in record:
+        q = record["quote"]
+        who = f" ({q['said_by']})" if q["said_by"] else ""
+        out.append(f"source: “{q['text']}”{who}")
+    if "citation" in record:
+        out.append(f"cited: {citation_text(record['citation'])} ({UNVERIFIED})")
+    if "assumption" in record:
+        out.append(f"assumption: {record['assumption']}")
+    return out

@@ -32,7 +32,7 @@ from model.base.errors import RunError
 from model.base.limits import DEFAULT_MAX_STEPS
 from model.scenario.compiled import DAYS, SCHEDULE, CompiledTransition, ParamValue, Scenario
 from model.scenario.expr import Value
-from model.scenario.schema import Quote
+from model.scenario.schema import Citation, Quote
 from model.semantics.rules import Key
 from model.semantics.step import Snapshot, weighted_choice
 from model.semantics.table import Table
@@ -55,6 +55,7 @@ class Event:
     weight: int
     quote: Quote | None
     assumption: str | None
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True)
@@ -328,8 +329,17 @@ def _table(scenario: Scenario, params: Mapping[str, ParamValue]) -> Table:
 
 
 def _event(t: CompiledTransition, weight: int) -> Event:
+    spec = t.spec
     return Event(
-        t.index, t.name, t.trigger, t.actor, t.dest, weight, t.spec.quote, t.spec.assumption
+        t.index,
+        t.name,
+        t.trigger,
+        t.actor,
+        t.dest,
+        weight,
+        spec.quote,
+        spec.assumption,
+        spec.citation,
     )
 
 

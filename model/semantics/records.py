@@ -10,17 +10,8 @@ from typing import Any
 
 from model.scenario.compiled import DAYS, CompiledTransition, DerivedEnv, ParamValue, Scenario
 from model.scenario.expr import Compiled, text_of
-from model.scenario.schema import Quote
+from model.scenario.provenance import provenance_record
 from model.semantics.step import Snapshot
-
-
-def provenance_record(quote: Quote | None, assumption: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if quote is not None:
-        out["quote"] = {"text": " ".join(quote.text.split()), "said_by": quote.said_by}
-    if assumption is not None:
-        out["assumption"] = " ".join(assumption.split())
-    return out
 
 
 def stage_name(scenario: Scenario, state: str) -> str | None:
@@ -61,7 +52,7 @@ def step_record(
     }
     record.update(time_record(scenario, t, before, after, params))
     if sources:
-        record.update(provenance_record(t.spec.quote, t.spec.assumption))
+        record.update(provenance_record(t.spec, scenario.spec.sources))
     return record
 
 
