@@ -80,7 +80,9 @@ def test_the_clock_days_are_the_documents_dates() -> None:
 
 
 @pytest.mark.parametrize(("latest", "deadline_day"), [(1, 2), (2, 3)])
-def test_a_start_put_off_is_caught_the_day_after_its_latest_day(latest: int, deadline_day: int) -> None:
+def test_a_start_put_off_is_caught_the_day_after_its_latest_day(
+    latest: int, deadline_day: int
+) -> None:
     never = exact(begin_weight=0, withdrawal_start_latest_day=latest)
     assert days_of(never, "withdrawal_start_missed") == {deadline_day}
     assert never.ending("package_implemented").probability == 0
