@@ -208,6 +208,7 @@ def _timed_events(scenario: Any) -> list[str]:
 def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
     """The Markdown page of one scenario and its pictures (file name -> bytes)."""
     from model.analysis.consistency import check
+    from model.render.diagram_model import never_happening
     from model.render.draw import diagram_svg, figure_bytes
     from model.render.mermaid import to_mermaid
     from model.render.timeline import draw_timeline, play, run_summary
@@ -255,6 +256,12 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
             "Scheduled events and deadlines have the schedule as actor and their day in "
             "brackets; a risk's arrow is dotted, its chance in brackets. "
             if any(t.kind != "decision" for t in scenario.transitions)
+            else ""
+        )
+        + (
+            "Grey dashed arrows and grey events are never taken by any run under the default "
+            "parameters (`python -m model.check` says why). "
+            if never_happening(scenario)
             else ""
         )
         + f"As Mermaid (`python -m model.diagram {shown} --format mermaid`):\n"
