@@ -60,6 +60,13 @@ What-if analysis (docs/what-if.md):
   --exact      each ending's exact probability and expected days (absorbing Markov chain);
                --method interval --tolerance EPS: bounds certified to EPS, for graphs too
                large to solve exactly
+  --query TEXT (repeatable), --queries (the scenario file's questions)
+               probabilistic questions, answered exactly (rational arithmetic, within
+               --max-states) beside a Monte Carlo estimate with its 95% interval
+               (--runs, default 2,000): "chance of X [given Y] [by day N | before day N]",
+               "chance of X within N days of Y", "days to X [given Y]", "likeliest run to O"
+               (X, Y: conditions; a state, stage or outcome name is true while there;
+               docs/what-if.md, "Questions")
   --sweep NAME=START:STOP:STEP  (STOP included; or NAME=V1,V2,...; once or twice)
                a table of ending probabilities at each value: exact where the scenario has
                at most --max-states states, else Monte Carlo (2,000 runs, or --runs);
@@ -82,6 +89,9 @@ examples:
   python -m model.simulate --runs 10000 --jobs 2
   python -m model.simulate --exact --set batch_size=20
   python -m model.simulate --exact --method interval --tolerance 1e-9
+  python -m model.simulate --query "chance of three_stages_completed given stage_2"
+  python -m model.simulate --query "chance of truce_collapsed before day 42" --runs 10000
+  python -m model.simulate --queries
   python -m model.simulate --sweep batch_size=5:30:5 -o batch_size.png
   python -m model.simulate --sweep batch_size=5:30:5 --sweep progress_weight=1:9:4 --csv
 """
@@ -154,6 +164,16 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {DEFAULT_TOLERANCE:g})",
     )
     what_if.add_argument(
+        "--query",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a probabilistic question (repeatable), e.g. 'chance of X given Y' (see below)",
+    )
+    what_if.add_argument(
+        "--queries", action="store_true", help="answer the questions in the scenario's queries:"
+    )
+    what_if.add_argument(
         "--sweep",
         action="append",
         default=[],
@@ -187,7 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_what_if(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    analysis = args.runs is not None or args.exact or bool(args.sweep)
+    asking = bool(args.query) or args.queries
+    analysis = args.runs is not None or args.exact or bool(args.sweep) or asking
+    if asking and (args.exact or args.sweep or args.csv):
+        parser.error(
+            "--query/--queries answer exactly and by Monte Carlo already; "
+            "they take no --exact, --sweep or --csv"
+        )
     if len(args.sweep) > 2:
         parser.error("--sweep takes one or two parameters")
     if args.csv and args.json:
@@ -224,10 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_parameters:
         sys.stdout.write(visible(format_parameters(scenario, scenario.parameters(sets))))
         return cli.EXIT_OK
-    if args.sweep or args.runs is not None or args.exact:
+    if args.sweep or args.runs is not None or args.exact or args.query or args.queries:
         # No Run here: a start that breaks a rule is an ending the analysis reports.
         if args.sweep:
             return _sweep(args, scenario, path, sets)
+        if args.query or args.queries:
+            return _queries(args, scenario, scenario.parameters(sets))
         params = scenario.parameters(sets)
         if args.runs is not None:
             return _monte_carlo(args, scenario, path, params)
@@ -347,6 +375,55 @@ def _monte_carlo(
     note = None if exact is not None else _not_computed(limit)
     record = monte_carlo_record(scenario, result, exact, note)
     _emit(args, record, format_monte_carlo, monte_carlo_csv)
+    return cli.EXIT_OK
+
+
+QUERY_DEFAULT_RUNS = 2000
+
+
+def _queries(args: argparse.Namespace, scenario: Scenario, params: dict[str, ParamValue]) -> int:
+    from model.analysis.exact import DEFAULT_MAX_STATES
+    from model.analysis.queries import answer_queries
+    from model.base.errors import Problem, ScenarioError
+    from model.reports.queries import format_queries, query_record
+    from model.scenario.queries import Query, QueryError, parse_query, scenario_names
+
+    names = scenario_names(scenario)
+    asked: list[Query] = []
+    specs = []
+    if args.queries:
+        if not scenario.spec.queries:
+            print("note: the scenario declares no queries", file=sys.stderr)
+        for q in scenario.spec.queries:  # checked when the scenario loaded
+            asked.append(parse_query(q.ask, names))
+            specs.append(q)
+    problems = []
+    for k, text in enumerate(args.query, start=1):
+        try:
+            asked.append(parse_query(text, names))
+        except QueryError as exc:  # line: which --query, column: where in it
+            problems.append(Problem("--query", k, exc.column, "", str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    runs = QUERY_DEFAULT_RUNS if args.runs is None else args.runs
+    if args.jobs != 1:
+        print("note: questions are answered in this process; --jobs is not used", file=sys.stderr)
+    with TerminalProgress("Monte Carlo", unit="run") as bar:
+        result = answer_queries(
+            scenario,
+            params,
+            asked,
+            runs=runs,
+            seed=args.seed,
+            max_steps=args.max_steps,
+            max_states=args.max_states if args.max_states is not None else DEFAULT_MAX_STATES,
+            progress=bar,
+        )
+    record = query_record(scenario, params, result, [*specs, *([None] * len(args.query))])
+    if args.json:
+        sys.stdout.write(json_text(record) + "\n")
+    else:
+        sys.stdout.write(format_queries(record))
     return cli.EXIT_OK
 
 

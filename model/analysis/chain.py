@@ -144,6 +144,29 @@ def chain(graph: StateGraph) -> Chain:
     )  # fmt: skip
 
 
+def absorbing(c: Chain, stop: NDArray[np.bool_]) -> Chain:
+    """``c`` with runs stopped at the nodes in ``stop``: their steps (and the error share of
+    them) removed, so the mass a solver leaves there is the probability of reaching them
+    first (`model.analysis.queries`). Nodes of ``stop`` where runs do not end otherwise get
+    the ending ``("no_outcome", "stopped")``."""
+
+    keep = ~stop[c.source]
+    source, target = c.source[keep], c.target[keep]
+    ending = c.ending.copy()
+    keys = [*c.keys, ("no_outcome", "stopped")]
+    ending[stop & (ending == TRANSIENT)] = len(keys) - 1
+    error_weight = c.error_weight.copy()
+    error_weight[stop] = 0
+    total = c.total.copy()
+    total[stop] = 0
+    live = _live(c.n, source, target, (ending != TRANSIENT) | (error_weight != 0))
+    component, order, cyclic = components(c.n, source, target)
+    return Chain(
+        c.n, c.day, ending, keys, source, target, c.weight[keep], c.days[keep], total,
+        error_weight, live, component, order, cyclic,
+    )  # fmt: skip
+
+
 def _error_weights(graph: StateGraph, error_weight: Weights) -> Ints:
     """Fill in the weight of the steps that break a rule at each node; return the nodes
     where listing the enabled events itself fails (their whole weight is an error)."""

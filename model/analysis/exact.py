@@ -148,7 +148,7 @@ class ExactResult:
 # ending can be reached: ``cycling``) and the mass whose step breaks a rule at each node.
 
 
-def _fraction_flow(
+def fraction_flow(
     c: Chain,
     start: Mapping[int, Fraction] | None = None,
     visits: dict[int, Fraction] | None = None,
@@ -215,7 +215,7 @@ def _fraction_days(
     for i, j, w, d in zip(c.source.tolist(), c.target.tolist(), c.weight.tolist(), c.days.tolist()):
         if d and i in visits:
             inject[j] = inject.get(j, Fraction(0)) + visits[i] * Fraction(w * d, total[i])
-    return _fraction_flow(c, inject)
+    return fraction_flow(c, inject)
 
 
 def _zero_day_cycles(c: Chain) -> int:
@@ -435,7 +435,7 @@ def analyse(
     cap = None if clock is None else clock.day
     if method == "fraction":
         visits: dict[int, Fraction] = {}
-        ends_f, errors_f = _fraction_flow(c, visits=visits)
+        ends_f, errors_f = fraction_flow(c, visits=visits)
         endings = fraction_endings(c, labels, ends_f, errors_f)
         if cap is not None:
             endings = beyond_cap(c, endings, cap, _fraction_days(c, visits))
@@ -509,4 +509,5 @@ __all__ = [
     "IncompleteGraph",
     "analyse",
     "analyse_scenario",
+    "fraction_flow",
 ]

@@ -9,11 +9,16 @@ from typing import TextIO
 
 
 def format_percent(x: float | None) -> str:
-    """A share as a percentage, with more digits near 0% and 100% (— for no value)."""
+    """A share as a percentage, with more digits near 0% and 100% (— for no value).
+
+    Only an exact 0 is shown as 0%: a share below 0.001% keeps two significant digits
+    (``2.4e-34%``), so that a possible ending never reads as an impossible one."""
     if x is None:
         return "—"
-    if abs(x) < 1e-12:
+    if x <= 0:
         return "0%"
+    if x < 1e-5:
+        return f"{x * 100:.2g}%"
     if abs(x - 1) < 1e-12:
         return "100%"
     if x < 0.001 or x > 0.999:

@@ -358,7 +358,9 @@ def build(scenarios_dir: Path = SCENARIOS_DIR) -> dict[str, bytes]:
         "The [scenario format](format.md), [what a step means](semantics.md) (days, "
         "schedules, deadlines and daily risks) and [what the checker finds](checks.md) are "
         "described separately. These pages are generated: after changing a scenario, run "
-        "`python -m model.docs` (a test fails while they are stale).\n",
+        "`python -m model.docs` (a test fails while they are stale). To model another "
+        "agreement, follow [the guide from a published text to a checked "
+        "scenario](writing-scenarios.md).\n",
     ]
     files["index.md"] = "\n".join(index).encode("utf-8")
     return files

@@ -72,7 +72,7 @@ _ENDINGS = {
 
 def format_text(record: dict[str, Any]) -> str:
     """A readable trace: one block per step, with its source sentence or assumption."""
-    sc, start, end = record["scenario"], record["start"], record["end"]
+    sc = record["scenario"]
     changed = record["changed_parameters"]
     out = [
         sc["title"],
@@ -87,8 +87,14 @@ def format_text(record: dict[str, Any]) -> str:
         *(f"variant: {label}" for label in record["variants"]),
         *(f"other account: {label}" for label in record["other_variants"]),
         "",
-        f"start · day {start['day']} · {start['stage']} · state {start['state']}",
     ]
+    return visible("\n".join(out + trace_lines(record))) + "\n"  # user text: escaped
+
+
+def trace_lines(record: dict[str, Any]) -> list[str]:
+    """The steps of a run record, from its start to its end, each with its source."""
+    start, end = record["start"], record["end"]
+    out = [f"start · day {start['day']} · {start['stage']} · state {start['state']}"]
     out += wrap(", ".join(f"{k}={fmt_value(v)}" for k, v in start["values"].items()), "  ", 2)
     if "derived" in start:
         out += wrap(derived_text(start["derived"]), "  ", 2)
@@ -125,7 +131,7 @@ def format_text(record: dict[str, Any]) -> str:
         out.append(f"  {end['error']}")
     if "derived" in end:
         out += wrap(derived_text(end["derived"]), "  ", 2)
-    return visible("\n".join(out)) + "\n"  # titles, quotes and names are user text
+    return out
 
 
-__all__ = ["format_text", "run_record"]
+__all__ = ["format_text", "run_record", "trace_lines"]

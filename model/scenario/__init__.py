@@ -6,5 +6,6 @@ In the order a file passes through them: `yamlsource` (safe YAML with line and c
 Python; `walk`: the names it reads, its size), `schedules` (schedule tables: rows against
 columns, their data), `provenance` (quotes checked against the stored sources), `derived`
 (derived quantities: order, cycles, types, size written out), `compiled` (the `Scenario` the
-rest of the package uses) and `loader` (`load`: all of the above, with meaning checks).
+rest of the package uses), `queries` (the syntax of probabilistic questions, parsed and
+checked) and `loader` (`load`: all of the above, with meaning checks).
 """

@@ -104,6 +104,9 @@ class Scenario:
     derived_trees: Mapping[str, expr.Expr] = field(repr=False)
     # Schedule tables' data, by id: what expressions read with ``name[index]`` and ``upto``.
     tables: Mapping[str, expr.TableRows] = field(repr=False)
+    # The type of every name an expression may read, for questions asked after loading
+    # (`model.scenario.queries`).
+    names: Mapping[str, expr.Type] = field(default_factory=dict, repr=False, compare=False)
     # What higher layers compile from this scenario once, kept as long as it lives (the
     # engine's compiled tables, by parameter values: model.semantics.engine).
     memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)

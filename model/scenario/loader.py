@@ -30,6 +30,7 @@ from model.scenario.compiled import BUILTINS, SCHEDULE, CompiledTransition, Due,
 from model.scenario.compose import compose
 from model.scenario.derived import check_derived, measure
 from model.scenario.provenance import SourceText, normalise
+from model.scenario.queries import Names, QueryError, outcomes, parse_query
 from model.scenario.schedules import check_tables
 from model.scenario.schema import (
     BoolVariable,
@@ -157,6 +158,7 @@ class _Checker:
         for i, inv in enumerate(spec.invariants):
             f = self._expr(("invariants", i, "holds"), inv.holds, full_env, expr.BOOL)
             invariants.append((inv.id, f))
+        self._queries(full_env)
         if self.problems:
             raise ScenarioError(self.problems)
         return Scenario(
@@ -171,7 +173,17 @@ class _Checker:
             derived=tuple((name, f) for name, (_, f) in derived.items()),
             derived_trees=dict(self.expanded),
             tables=self.tables,
+            names=dict(full_env),
         )
+
+    def _queries(self, env: Mapping[str, expr.Type]) -> None:
+        spec = self.spec
+        names = Names(env, [s.id for s in spec.states], [s.id for s in spec.stages], outcomes(spec))
+        for i, q in enumerate(spec.queries):
+            try:
+                parse_query(q.ask, names, self.hints)
+            except QueryError as exc:
+                self.fail(("queries", i, "ask"), f"column {exc.column}: {exc}")
 
     # ids and references
 
@@ -187,6 +199,7 @@ class _Checker:
             "tables",
             "states",
             "invariants",
+            "queries",
         ):
             items = getattr(spec, section)
             first: set[str] = set()

@@ -496,6 +496,19 @@ class ExpectedFinding(_Sourced):
     )
 
 
+class QuerySpec(_Sourced):
+    """A probabilistic question the scenario's sources raise, answered by
+    ``python -m model.simulate --queries`` exactly and by Monte Carlo (docs/what-if.md)."""
+
+    id: Ident
+    ask: Text = Field(
+        description="The question: 'chance of X [given Y] [by day N | before day N]', "
+        "'chance of X within N days of Y', 'days to X [given Y]' or 'likeliest run to OUTCOME' "
+        "(X, Y: conditions; state, stage and outcome names read as true while there)."
+    )
+    description: Text | None = None
+
+
 class Include(_Frozen):
     """Use a mechanism file in this scenario, binding its slots to this scenario's states."""
 
@@ -593,6 +606,9 @@ class ScenarioSpec(_Frozen):
     )
     expected_findings: tuple[ExpectedFinding, ...] = Field(
         (), description="Findings of `python -m model.check` that are the point of the model."
+    )
+    queries: tuple[QuerySpec, ...] = Field(
+        (), description="Probabilistic questions, answered by `python -m model.simulate --queries`."
     )
 
 

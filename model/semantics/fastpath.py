@@ -39,6 +39,7 @@ Use::
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
@@ -70,6 +71,7 @@ class RunResult:
     trace: tuple[int, ...] | None = None  # fired transition indices, when asked for
     error: RunError | None = None  # on status "error": what the engine raises
     failed: int | None = None  # on status "error": the transition that failed, if one did
+    keys: tuple[Key, ...] | None = None  # the snapshots passed through, start first, when asked for
 
     @property
     def day(self) -> int:
@@ -202,11 +204,14 @@ class FastTable(Table):
         *,
         trace: bool = False,
         strict: bool = True,
+        keys: bool = False,
     ) -> RunResult:
         """One weighted random run: the same as ``Run(scenario, params).play(seed, max_steps)``.
 
         ``seed`` is a seed for ``random.Random`` (as `Run.play` takes) or a generator to draw
-        from (and advance). With ``trace``, the result lists the fired transitions' indices.
+        from (and advance). With ``trace``, the result lists the fired transitions' indices;
+        with ``keys``, the snapshots the run passed through (as keys), for questions about
+        the whole run (`model.analysis.queries`).
 
         Where `Run.play` raises `EvaluationError` (an expression that cannot be evaluated
         while listing the enabled events), so does this; with ``strict=False`` the run ends
@@ -218,13 +223,18 @@ class FastTable(Table):
             self._rng.seed(seed)  # the state random.Random(seed) starts in, without a new one
             draw = self._draw
         fired: list[int] | None = [] if trace else None
-        result = self._walk(draw, max_steps, fired)
+        visited: list[Key] | None = [] if keys else None
+        result = self._walk(draw, max_steps, fired, visited)
         if strict and result.error is not None and result.failed is None:
             raise result.error.with_traceback(None)
         return result
 
     def _walk(
-        self, draw: Callable[[int], int], max_steps: int, fired: list[int] | None
+        self,
+        draw: Callable[[int], int],
+        max_steps: int,
+        fired: list[int] | None,
+        visited: list[Key] | None = None,
     ) -> RunResult:
         """One run: over the memo graph, extending it where the run goes first, or (without
         ``memo``) evaluating every step afresh and keeping nothing."""
@@ -237,6 +247,8 @@ class FastTable(Table):
                 self._root = self._start_node()
             node = self._root
         mask = node.stage_bit
+        if visited is not None:
+            visited.append(node.key)
         steps = 0
         failure: Failure | None = None
         while steps < max_steps:
@@ -256,6 +268,8 @@ class FastTable(Table):
                 break
             if fired is not None:
                 fired.append(node.indices[i])
+            if visited is not None:
+                visited.append(nxt.key)
             node = nxt
             mask |= node.stage_bit
             steps += 1
@@ -268,7 +282,10 @@ class FastTable(Table):
             status = "max_steps"
         else:
             status = node.status
-        return self._result(status, node.key, steps, mask, fired, failure)
+        result = self._result(status, node.key, steps, mask, fired, failure)
+        if visited is not None:
+            result = dataclasses.replace(result, keys=tuple(visited))
+        return result
 
     def _result(
         self,
