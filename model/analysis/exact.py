@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
-from model.analysis.chain import TRANSIENT, Chain, Kind, chain
+from model.analysis.chain import TRANSIENT, Chain, Kind, Restriction, chain
 from model.analysis.endings import (
     NO_OUTCOME,
     ExactEnding,
@@ -383,7 +383,11 @@ def _fraction_bytes(c: Chain) -> int:
 
 
 def analyse(
-    graph: StateGraph, method: Method = "auto", *, tolerance: float = DEFAULT_TOLERANCE
+    graph: StateGraph,
+    method: Method = "auto",
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    restriction: Restriction | None = None,
 ) -> ExactResult:
     """Exact probability and days of every ending, from a complete explored graph.
 
@@ -392,6 +396,7 @@ def analyse(
     (floating point), ``"interval"`` (lower bounds within ``tolerance`` of the exact values,
     the bound certified), or ``"auto"`` (rationals when their estimated memory is within
     `FRACTION_MEMORY_BUDGET`, sparse otherwise).
+    ``restriction``: only the steps it keeps (a party's strategy, `model.analysis.game`).
     Raises `IncompleteGraph` when exploration was cut off by ``max_states``.
     """
     _check_options(method, tolerance)
@@ -426,7 +431,7 @@ def analyse(
             f"the state graph of {scenario.id} was cut off at {len(graph.nodes):,} "
             "states; raise max_states for exact probabilities"
         )
-    c = chain(graph)
+    c = chain(graph, restriction)
     if method == "auto":
         method = "fraction" if _fraction_bytes(c) <= FRACTION_MEMORY_BUDGET else "sparse"
     bound: float | None = None
