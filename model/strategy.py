@@ -153,11 +153,11 @@ def _table(
     scenario: Scenario, graph: Any, extra: list[frozenset[str]], weights: Any, args: Any
 ) -> Any:
     from model.analysis.game import parties
-    from model.analysis.strategy import guarantees
+    from model.analysis.strategy import guarantee_table
     from model.reports.strategy import format_table, table_csv, table_record
 
     rows = [frozenset([p]) for p in parties(scenario)] + extra
-    found = [guarantees(graph, c, adversarial=args.adversarial, method=args.method) for c in rows]
+    found = guarantee_table(graph, rows, adversarial=args.adversarial, method=args.method)
     return table_record(scenario, found, weights), format_table, table_csv
 
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference_semantics import Semantics
@@ -271,3 +272,19 @@ def test_command_line_table_strategy_json_and_csv(capsys: pytest.CaptureFixture[
     assert main([path, "--for", "nobody"]) == 2
     assert "unknown party nobody" in capsys.readouterr().err
     assert main([path, "--for", "israel", "--outcome", "nothing"]) == 2
+
+
+def test_the_docs_page_of_the_truce_reads_the_table_from_the_numbers() -> None:
+    from model.base.textfmt import format_percent
+    from model.render.site import scenario_page
+
+    page, _ = scenario_page(ROOT / "scenarios" / "cairo_three_stage_truce.yaml")
+    section = page.split("## What each party can force")[1].split("\n## ")[0]
+    graph = explore(load("scenarios/cairo_three_stage_truce.yaml"))
+    for party in ("israel", "hamas"):
+        done = guarantees(graph, {party}, method="float").outcome("three_stages_completed")
+        high = format_percent(done.greatest.probability)
+        assert f"| `{party}` |" in section
+        assert f"`{party}` can push it up to {high} or rule it out" in section
+    assert "`no_agreement` (10.7% by the weights): `israel` can make it all but certain" in section
+    assert "`arab_force` cannot change any outcome alone." in section

@@ -105,12 +105,17 @@ def coalition_of(scenario: Scenario, names: Iterable[str]) -> frozenset[str]:
     return frozenset(chosen)
 
 
-def build_game(graph: StateGraph, coalition: frozenset[str], adversarial: bool = False) -> Game:
+def build_game(
+    graph: StateGraph,
+    coalition: frozenset[str],
+    adversarial: bool = False,
+    c: Chain | None = None,
+) -> Game:
     """The coalition's choices at every snapshot of ``graph`` where it has one (and, with
-    ``adversarial``, the other parties')."""
+    ``adversarial``, the other parties'); ``c``: the graph's chain, if already built."""
     import numpy as np
 
-    c = chain(graph)
+    c = chain(graph) if c is None else c
     ptr = np.searchsorted(c.source, np.arange(c.n + 1)).tolist()
     transitions = graph.scenario.transitions
     decision = [t.kind == "decision" for t in transitions]

@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from model.analysis.chain import TRANSIENT
+from model.analysis.chain import TRANSIENT, Chain
+from model.analysis.chain import chain as chain_of
 from model.analysis.endings import Number
 from model.analysis.exact import ExactResult, IncompleteGraph, analyse
 from model.analysis.explore import StateGraph
@@ -131,9 +132,11 @@ def guarantees(
     *,
     adversarial: bool = False,
     method: Arithmetic = "auto",
+    chain: Chain | None = None,
 ) -> Guarantees:
     """The least and greatest probability of each outcome the ``coalition`` (party ids) can
-    ensure on a complete explored ``graph``, with strategies achieving them."""
+    ensure on a complete explored ``graph``, with strategies achieving them (``chain``: the
+    graph's `model.analysis.chain.chain`, when several coalitions share it)."""
     if method not in ARITHMETICS:
         raise ValueError(f"unknown method {method!r}: one of {', '.join(ARITHMETICS)}")
     if not graph.complete or not all(graph.expanded):
@@ -144,7 +147,7 @@ def guarantees(
     if graph.initial_error is not None:  # the start itself breaks a rule
         raise graph.initial_error
     started = time.perf_counter()
-    game = build_game(graph, frozenset(coalition), adversarial)
+    game = build_game(graph, frozenset(coalition), adversarial, chain)
     c = game.chain
     exact = method == "fraction" or (method == "auto" and _small(game))
     solver = _Solver(game, Fraction if exact else float)
@@ -156,12 +159,14 @@ def guarantees(
         ]
         low = solver.solve(target, maximise=False)
         high = solver.solve(target, maximise=True)
+        # Surely implies probability 1: the attractor is built only where that is possible.
+        near_one = high[0][0] == 1 if exact else float(high[0][0]) >= 1 - 1e-9
         outcomes.append(
             OutcomeGuarantee(
                 label,
                 Bound(label, "least", low[0][0], low[1]),
                 Bound(label, "greatest", high[0][0], high[1]),
-                _surely(game, solver.components, target)[0],
+                near_one and _surely(game, solver.components, target)[0],
             )
         )
     if solver.iterated:
@@ -180,6 +185,22 @@ def guarantees(
         time.perf_counter() - started,
         None if clock is None else clock.day,
     )
+
+
+def guarantee_table(
+    graph: StateGraph,
+    coalitions: Iterable[Iterable[str]],
+    *,
+    adversarial: bool = False,
+    method: Arithmetic = "auto",
+) -> list[Guarantees]:
+    """`guarantees` of each coalition on one graph (its chain built once)."""
+    if graph.initial_error is not None:
+        raise graph.initial_error
+    c = chain_of(graph) if graph.complete and all(graph.expanded) else None
+    return [
+        guarantees(graph, k, adversarial=adversarial, method=method, chain=c) for k in coalitions
+    ]
 
 
 def under_strategy(g: Guarantees, policy: Policy, method: str = "auto") -> ExactResult:
@@ -561,6 +582,7 @@ __all__ = [
     "Bound",
     "Guarantees",
     "OutcomeGuarantee",
+    "guarantee_table",
     "guarantees",
     "under_strategy",
 ]

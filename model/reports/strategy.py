@@ -7,7 +7,7 @@ one of them (`strategy_record`), and the guarantee table of several coalitions
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -318,11 +318,16 @@ def table_record(
     }
 
 
-def cell_text(cell: Mapping[str, Any]) -> str:
-    low, high = cell["least"]["probability"], cell["greatest"]["probability"]
-    if format_percent(low) == format_percent(high):
-        return format_percent(low)
-    return f"{format_percent(low)}–{format_percent(high)}"
+def cell_text(cell: Mapping[str, Any], adversarial: bool = False) -> str:
+    """``least–greatest`` (one figure when they are equal); against the others, what the
+    party can hold the outcome down to and push it up to: ``≤least ≥greatest``."""
+    low, high = (
+        format_percent(cell["least"]["probability"]),
+        format_percent(cell["greatest"]["probability"]),
+    )
+    if low == high:
+        return low
+    return f"≤{low} ≥{high}" if adversarial else f"{low}–{high}"
 
 
 def format_table(record: dict[str, Any]) -> str:
@@ -340,14 +345,16 @@ def format_table(record: dict[str, Any]) -> str:
         ]
     ]
     for r in record["rows"]:
-        rows.append([who(r["coalition"]), *(cell_text(r["cells"][o]) for o in t["outcomes"])])
+        cells = (cell_text(r["cells"][o], t["adversarial"]) for o in t["outcomes"])
+        rows.append([who(r["coalition"]), *cells])
     out += table(head, rows)
     out.append("")
     out += wrap(
         "each cell: the least and the greatest probability of the outcome that the party "
         "(coalition) can ensure by choosing its own decisions"
         + (
-            ", whatever the other parties choose (the least: how low it can hold it)"
+            ", whatever the other parties choose: ≤ how low it can hold the outcome, ≥ how "
+            "high it can push it"
             if t["adversarial"]
             else ", everything else happening by its weights and chances"
         ),
@@ -439,3 +446,63 @@ def sample_run_record(g: Guarantees, b: Bound, seed: int | None, max_steps: int)
         },
     }
     return {"bound": f"{b.sense} probability of {b.outcome}", "run": run}
+
+
+def _up(cell: Mapping[str, Any]) -> str:
+    x = cell["greatest"]["probability"]
+    if cell["almost_surely"]:
+        return "make it certain"
+    if x >= 0.9999:
+        return f"make it all but certain ({format_percent(x)})"
+    return f"push it up to {format_percent(x)}"
+
+
+def _down(cell: Mapping[str, Any]) -> str:
+    x = cell["least"]["probability"]
+    if x == 0:
+        return "rule it out"
+    if x <= 0.0001:
+        return f"all but rule it out ({format_percent(x)})"
+    return f"hold it down to {format_percent(x)}"
+
+
+def guarantee_paragraph(
+    record: dict[str, Any], code: Callable[[str], str] = lambda name: f"`{name}`"
+) -> str:
+    """One paragraph that reads the guarantee table (`table_record`) aloud: for each outcome,
+    how far each party alone can push it up and hold it down, beside its probability under
+    the weights. ``code`` marks a party's or an outcome's id."""
+    t = record["table"]
+    alone = [r for r in record["rows"] if len(r["coalition"]) == 1]
+    acting = [r for r in alone if any(_moves(c) for c in r["cells"].values())]
+    idle = [r["coalition"][0] for r in alone if r not in acting]
+    if not t["outcomes"] or not alone:
+        return ""
+    against = (
+        "whatever the other parties choose"
+        if t["adversarial"]
+        else "everything else happening by its weights and chances"
+    )
+    text = f"When one party alone chooses its own decisions ({against}): "
+    sentences = []
+    for o in t["outcomes"]:
+        weights = format_percent(t["weights"][o]["probability"])
+        each = [
+            f"{code(r['coalition'][0])} can {_up(r['cells'][o])} or {_down(r['cells'][o])}"
+            for r in acting
+        ]
+        sentences.append(
+            f"{code(o)} ({weights} by the weights): "
+            + ("; ".join(each) if each else "no party chooses")
+        )
+    text += ". ".join(sentences) + "."
+    if idle:
+        text += f" {', '.join(code(p) for p in idle)} cannot change any outcome alone."
+    return text
+
+
+def _moves(cell: Mapping[str, Any]) -> bool:
+    return bool(
+        format_percent(cell["least"]["probability"])
+        != format_percent(cell["greatest"]["probability"])
+    )
