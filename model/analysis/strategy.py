@@ -59,6 +59,9 @@ FRACTION_MAX_COMPONENT = 200
 FLOAT_SLACK = 1e-12
 """In floating point, a choice changes only when another option is better by more than this."""
 MAX_VALUE_ITERATIONS = 1_000_000
+SPARSE_FROM = 100
+"""Floating-point systems of more rows than this go to scipy's sparse solver (below, its
+set-up costs more than the elimination)."""
 
 
 @dataclass(frozen=True)
@@ -486,14 +489,15 @@ def _solve(
     live: Sequence[bool],
     number: Callable[[int], Number],
 ) -> list[Number]:
-    """``v = Q v + b`` on the live rows (others 0): exact elimination for fractions, a sparse
-    solve for floats."""
+    """``v = Q v + b`` on the live rows (others 0): elimination on sparse rows (exact for
+    fractions; for floats the matrix ``I - Q`` of a substochastic ``Q`` is an M-matrix, which
+    needs no pivoting), a scipy sparse solve for floats above `SPARSE_FROM` rows."""
     keep = [r for r in range(len(rows)) if live[r]]
     pos = {r: k for k, r in enumerate(keep)}
     out: list[Number] = [number(0)] * len(rows)
     if not keep:
         return out
-    if number is float:
+    if number is float and len(keep) > SPARSE_FROM:
         import numpy as np
         from scipy.sparse import csc_matrix, identity
         from scipy.sparse.linalg import spsolve
