@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 METHODS = {
     "fraction": "exact rational arithmetic",
-    "float": "floating point, within rounding (about 1e-12)",
+    "float": "floating point, exact but for rounding",
     "float+value-iteration": "floating point; cyclic parts of the game by value iteration to 1e-12",
 }
 
