@@ -288,3 +288,67 @@ def test_the_docs_page_of_the_truce_reads_the_table_from_the_numbers() -> None:
         assert f"`{party}` can push it up to {high} or rule it out" in section
     assert "`no_agreement` (10.7% by the weights): `israel` can make it all but certain" in section
     assert "`arab_force` cannot change any outcome alone." in section
+
+
+def _tiny(transitions: str) -> Scenario:
+    from model.scenario.loader import load_text
+
+    text = f"""
+id: tiny
+title: Tiny
+summary: choices
+sources: [{{id: seed, file: {SEED_FILE}}}]
+parties:
+  - {{id: p0, name: P0, role: party, assumption: test}}
+  - {{id: p1, name: P1, role: party, assumption: test}}
+stages: [{{id: only, name: Only, assumption: test}}]
+states:
+  - {{id: s0, stage: only, assumption: test}}
+  - {{id: s1, stage: only, assumption: test}}
+  - {{id: win, outcome: win, assumption: test}}
+  - {{id: lose, outcome: lose, assumption: test}}
+initial: s0
+transitions:
+{transitions}
+"""
+    return load_text(text, base_dir=ROOT / "scenarios")
+
+
+def test_surely_almost_surely_and_cannot_avoid() -> None:
+    # p0 may go straight to win (surely), or to s1, where p1 sends the run to win or back to
+    # s0 by weight.
+    sure = _tiny(
+        "  - {trigger: go_win, source: s0, dest: win, actor: p0, assumption: test}\n"
+        "  - {trigger: go_on, source: s0, dest: s1, actor: p0, assumption: test}\n"
+        "  - {trigger: back, source: s1, dest: s0, actor: p1, assumption: test}\n"
+        "  - {trigger: lose_it, source: s1, dest: lose, actor: p1, assumption: test}\n"
+    )
+    g = guarantees(explore(sure), {"p0"}, method="fraction")
+    win, lose = g.outcome("win"), g.outcome("lose")
+    assert win.surely and win.almost_surely and win.greatest.probability == 1
+    # Going on each time loses in the end (p1 sends the run back or loses, by weight).
+    assert lose.almost_surely and not lose.surely and lose.avoidable
+    # Without the direct way, p0 can only go on: win happens with probability 1 (p1 sends
+    # the run back until it wins), never surely (a run may go round for ever).
+    almost = _tiny(
+        "  - {trigger: go_on, source: s0, dest: s1, actor: p0, assumption: test}\n"
+        "  - {trigger: back, source: s1, dest: s0, actor: p1, assumption: test}\n"
+        "  - {trigger: win_it, source: s1, dest: win, actor: p1, assumption: test}\n"
+    )
+    g = guarantees(explore(almost), {"p0"}, method="fraction")
+    win = g.outcome("win")
+    assert win.almost_surely and not win.surely and win.unavoidable
+    # Against p1 choosing, p0 cannot make it happen at all: p1 sends the run back for ever.
+    hard = guarantees(explore(almost), {"p0"}, adversarial=True, method="float")
+    assert hard.outcome("win").greatest.probability == 0
+    assert hard.method == "float+value-iteration"
+
+
+def test_the_command_line_on_a_scenario_without_a_horizon(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["tests/fixtures/clock/open_talks.yaml", "--for", "mediators"]) == 0
+    text = capsys.readouterr().out
+    assert "clock abstracted (no horizon)" in text and "sample run under the strategy" in text
+    assert main(["tests/fixtures/clock/open_talks.yaml", "--adversarial", "--csv"]) == 0
+    assert capsys.readouterr().out.startswith("coalition,outcome,least,greatest")

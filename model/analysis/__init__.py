@@ -12,6 +12,7 @@ structure and behaviour), `trace` (which source sentence each element rests on) 
 (a seed split into numbered sentences, for `trace`), `game` (a coalition's decisions as
 choices on the explored graph: a decision process), `strategy` (the least and greatest
 probability of each outcome a coalition can ensure, with strategies) and `strategy_rules`
-(a strategy as rules, its first move, a sample run). Their results are plain data;
+(a strategy as rules, its first move, a sample run); `linear` (systems ``v = Q v + b`` on
+sparse rows, exact or floating point, for `exact` and `strategy`). Their results are plain data;
 `model.reports` writes them as records and text.
 """

@@ -66,6 +66,7 @@ from model.analysis.endings import (
     fraction_endings,
 )
 from model.analysis.explore import StateGraph, explore
+from model.analysis.linear import solve_rows
 from model.analysis.solvers import DEFAULT_TOLERANCE, METHODS, Method
 from model.base.limits import FRACTION_MEMORY_BUDGET, MAX_INTERVAL_ITERATIONS
 from model.scenario.compiled import ParamValue, Scenario
@@ -239,25 +240,14 @@ def _solve_component(
     index: Mapping[int, int],
     b: list[Fraction],
 ) -> list[Fraction]:
-    """Solve ``v = b + Q_CC^T v`` for one cyclic component by Gaussian elimination."""
-    m = len(members)
-    rows: list[list[Fraction]] = [[Fraction(0)] * m + [b[r]] for r in range(m)]
-    for r in range(m):
-        rows[r][r] += 1
+    """Solve ``v = b + Q_CC^T v`` for one cyclic component exactly (`solve_rows`)."""
+    rows: list[list[tuple[int, Number]]] = [[] for _ in members]
     for c, k in edges:
         to = index.get(targets[k])
         if to is not None:
-            rows[to][c] -= Fraction(weights[k], total[members[c]])
-    for c in range(m):
-        pivot = next(r for r in range(c, m) if rows[r][c] != 0)
-        rows[c], rows[pivot] = rows[pivot], rows[c]
-        inv = 1 / rows[c][c]
-        rows[c] = [x * inv for x in rows[c]]
-        for r in range(m):
-            if r != c and rows[r][c] != 0:
-                f = rows[r][c]
-                rows[r] = [x - f * y for x, y in zip(rows[r], rows[c])]
-    return [rows[r][m] for r in range(m)]
+            rows[to].append((c, Fraction(weights[k], total[members[c]])))
+    solved = solve_rows(rows, b, [True] * len(members), Fraction)
+    return [Fraction(x) for x in solved]
 
 
 def _transient_system(c: Chain) -> tuple[int, Any, Any, Any, Any]:
