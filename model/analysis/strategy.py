@@ -20,7 +20,8 @@ first, which makes the fixed point unique). ``"fraction"`` does this in rational
 the exact ones by rounding only, checked below 1e-9 by the tests; a choice changes only when
 it improves by more than `FLOAT_SLACK`). With ``adversarial`` a cyclic component is a game
 whose values are found by value iteration from 0 in floating point until no value moves by
-more than `FLOAT_SLACK` (named ``"float+value-iteration"``). ``"auto"`` takes the rational
+more than `FLOAT_SLACK` (named ``"float+value-iteration"``; the whole game is then solved
+in floating point, whatever ``method`` asks). ``"auto"`` takes the rational
 arithmetic when the graph has at most `FRACTION_MAX_NODES` snapshots where runs go on and no
 cyclic component larger than `FRACTION_MAX_COMPONENT`.
 
@@ -150,7 +151,10 @@ def guarantees(
     started = time.perf_counter()
     game = build_game(graph, frozenset(coalition), adversarial, chain)
     c = game.chain
-    exact = method == "fraction" or (method == "auto" and _small(game))
+    # A cyclic component of a game is solved by value iteration, in floating point.
+    exact = not (adversarial and _cyclic_choices(game)) and (
+        method == "fraction" or (method == "auto" and _small(game))
+    )
     solver = _Solver(game, Fraction if exact else float)
     named = "fraction" if exact else "float"
     outcomes = []
@@ -217,6 +221,15 @@ def _outcome_labels(graph: StateGraph) -> list[str]:
         if s.outcome:
             seen.setdefault(s.outcome, None)
     return list(seen)
+
+
+def _cyclic_choices(game: Game) -> bool:
+    """Whether some snapshot with a choice lies on a cycle."""
+    import numpy as np
+
+    c = game.chain
+    nodes = np.fromiter(game.choices, np.int64, len(game.choices))
+    return bool(c.cyclic[c.component[nodes]].any()) if len(nodes) else False
 
 
 def _small(game: Game) -> bool:
