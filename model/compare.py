@@ -29,6 +29,11 @@ completely; for each outcome, whether it is reachable in A, B or both, and for o
 both the shortest path (fewest steps), the day it arrives, the earliest day any run arrives,
 and its events; and the number of reachable states of each.
 
+--why: each requirement (a conjunct of a guard or of a party's position) is "never true",
+"true in some run", "not reached" (its transition's states are never reached) or "absent" on
+each side; those that differ are listed with the parameters they read, and for each outcome
+reachable on one side only, the chains that block it on the other (as model.check shows them).
+
 --set applies to each scenario that has the parameter (a name neither has is an error);
 --set-a and --set-b apply to one scenario and win over --set.
 
@@ -40,6 +45,8 @@ examples:
   python -m model.compare scenarios/a.yaml scenarios/b.yaml
   python -m model.compare scenarios/x.yaml scenarios/x.yaml --set-b batch_size=133
   python -m model.compare a.yaml b.yaml --json > comparison.json
+  python -m model.compare scenarios/positions_and_three_stage_truce.yaml \
+      scenarios/positions_and_three_stage_truce.yaml --set-b israel_rules_out_ending_war=false --why
 """
 
 
@@ -55,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("b", metavar="B", type=cli.non_empty_path, help="the second scenario file")
     cli.add_root_option(parser)
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    parser.add_argument(
+        "--why",
+        action="store_true",
+        help="also say which requirements (parties' positions, guards) and outcomes change, "
+        "and why an outcome reachable on one side is blocked on the other",
+    )
     parser.add_argument(
         "--max-states",
         type=cli.integer(1, MAX_STATES, limit="MAX_STATES"),
@@ -114,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             scenario.parameters(params)
         except ParameterError as exc:
             raise ParameterError(f"{label} ({scenario.file}): {exc}") from None
-    result = compare(sa, sb, params_a, params_b, max_states=args.max_states)
+    result = compare(sa, sb, params_a, params_b, max_states=args.max_states, why=args.why)
     record = comparison_record(result)
     if args.json:
         sys.stdout.write(json_text(record) + "\n")

@@ -33,6 +33,7 @@ class Case:
     # every finding, notes and expected ones included: (kind, target, trace length)
     findings: tuple[tuple[str, str, int], ...]
     clean: bool = False
+    params: tuple[tuple[str, object], ...] = ()  # as --set gives them
 
     def __str__(self) -> str:
         return self.file.removesuffix(".yaml")
@@ -105,6 +106,16 @@ CASES = [
             ("never_enabled", "violation", 0),
         ),
     ),
+    # both declared findings overturned by talks_can_fail=true: notes, still clean
+    Case(
+        "expected_finding_changed.yaml",
+        (
+            ("expected_finding_changed", "never_enabled 'talks_fail'", 0),
+            ("expected_finding_changed", "unreachable_outcome 'no_agreement'", 0),
+        ),
+        clean=True,
+        params=(("talks_can_fail", True),),
+    ),
     # proposal_tabled, talks_stall: the declared deadlock, found and expected
     Case("expected_finding_found.yaml", (("deadlock", "stalemate", 2),), clean=True),
 ]
@@ -151,7 +162,7 @@ def test_every_finding_kind_has_a_fixture() -> None:
 
 @pytest.mark.parametrize("case", [*CASES, *REGRESSIONS], ids=str)
 def test_fixture_findings_and_shortest_traces(case: Case) -> None:
-    result = run_check(case.file)
+    result = run_check(case.file, params=dict(case.params))
     assert result.complete
     assert summary(result) == sorted(case.findings)
     assert result.clean is case.clean
@@ -404,3 +415,11 @@ def test_incomplete_search_does_not_claim_an_expected_finding_is_missing() -> No
     result = run_check("expected_finding_missing.yaml", max_states=2)
     assert not result.complete and not result.clean
     assert "expected_finding_missing" not in {f.kind for f in result.findings}
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_ignore_switches_off_every_kind(case: Case) -> None:
+    """--ignore KIND works for every kind (each has a fixture: see above)."""
+    for kind in {kind for kind, _, _ in case.findings}:
+        result = run_check(case.file, params=dict(case.params), ignore=[kind])
+        assert kind not in {f.kind for f in result.findings}

@@ -632,3 +632,17 @@ def test_expected_enum_refuses_a_non_member(text: str) -> None:
 def test_non_member_inside_a_literal_if_else_is_refused(text: str) -> None:
     with pytest.raises(ExprError, match="not one of phase's values"):
         typecheck(parse(text), TYPE_ENV)
+
+
+@pytest.mark.parametrize("text", ["a > 0 # the rest: and b", "a > 0   # c\nand b", "a + 1 #", "#a"])
+def test_a_hash_is_refused_not_read_as_a_comment(text: str) -> None:
+    # Python's parser would drop the rest of the line: inside a folded YAML block (`>-`) that is
+    # the rest of the expression, so `a > 0 # ... and b` would silently mean `a > 0`.
+    with pytest.raises(ExprError, match="'#' is not part of the expression language"):
+        parse(text)
+
+
+def test_a_line_break_in_an_expression_is_a_syntax_error_naming_the_line() -> None:
+    with pytest.raises(ExprError, match=r"line 2, column 1: .*folded block `>-`"):
+        parse("a > 0\nand b\n")
+    assert expr.render(parse("a > 0 and b\n")) == "((a > 0) and b)"  # a final newline is fine

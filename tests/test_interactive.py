@@ -138,3 +138,13 @@ def test_through_a_terminal_ctrl_c_ends_cleanly() -> None:
         assert term.wait() == 0
     finally:
         term.close()
+
+
+def test_an_event_typed_by_name_fires_or_says_why_it_cannot_happen_now() -> None:
+    status, out, session = scripted(["truce_begins", "israel_accepts_framework", "q"])
+    assert status == 0
+    # the cairo truce: truce_begins needs both acceptances, false on day 0
+    assert "✗ event 'truce_begins' is not enabled in state 'negotiating'" in out
+    assert "`israel_accepts` (the guard: israel_accepts = false)" in out
+    assert "`hamas_accepts` (the guard: hamas_accepts = false)" in out
+    assert [s.event.trigger for s in session.run.history] == ["israel_accepts_framework"]

@@ -190,10 +190,12 @@ def test_json_and_text_agree(capsys: pytest.CaptureFixture[str]) -> None:
     for sc in record["scenarios"]:
         assert f"=== Scenario {sc['id']} ({sc['file']}): {sc['title']}" in text
         assert (
-            f"{sc['elements']} elements: {sc['quotes']} quote the source, "
-            f"{sc['assumptions']} state an assumption ({sc['both']} do both;"
+            f"{sc['elements']} elements: {sc['quotes']} quote a stored source, "
+            f"{sc['citations']} cite a published document, {sc['assumptions']} state an "
+            f"assumption ({sc['both']} rest on a source and an assumption,"
         ) in flat
-        assert sc["quotes"] + sc["assumption_only"] == sc["elements"]
+        assert sc["sourced"] + sc["assumption_only"] == sc["elements"]
+        assert sc["sourced"] <= sc["quotes"] + sc["citations"]
         assert len(sc["assumption_list"]) == sc["assumptions"]
         for a in sc["assumption_list"]:
             assert f"- {a['name']} at {a['where']}" in text

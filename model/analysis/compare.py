@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from model.analysis.counterfactual import WhyDiff, why_differs
 from model.analysis.explore import DEFAULT_MAX_STATES, StateGraph, explore
 from model.base.paths import display_path
 from model.scenario import expr
@@ -149,6 +150,10 @@ class Comparison:
     exploration_a: Exploration
     exploration_b: Exploration
     outcomes: tuple[OutcomeDiff, ...]
+    # With why=True: which requirements and outcomes change, and why (None: not asked for,
+    # or a search was incomplete).
+    why: WhyDiff | None = None
+    why_asked: bool = False
 
     def section(self, name: str) -> SectionDiff:
         return next(s for s in self.structure if s.section == name)
@@ -185,11 +190,14 @@ def compare(
     params_b: Mapping[str, object] | None = None,
     *,
     max_states: int | None = DEFAULT_MAX_STATES,
+    why: bool = False,
 ) -> Comparison:
     """Compare two scenarios (loaded, or paths to load) by structure and by behaviour.
 
     ``params_a`` / ``params_b`` override parameters of each (checked like ``--set``; an
-    unknown name raises `ParameterError`). ``max_states`` limits each exploration.
+    unknown name raises `ParameterError`). ``max_states`` limits each exploration. With
+    ``why``, also which requirements and outcomes change and why
+    (`model.analysis.counterfactual`).
     """
     sa, sb = _scenario(a), _scenario(b)
     values_a, values_b = sa.parameters(params_a), sb.parameters(params_b)
@@ -203,6 +211,8 @@ def compare(
         exploration_a=ea,
         exploration_b=eb,
         outcomes=_outcome_diffs(ea, eb),
+        why=why_differs(ga, gb) if why else None,
+        why_asked=why,
     )
 
 

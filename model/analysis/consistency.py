@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from model.analysis.explain import EXPLAINERS, Explanation, explain
 from model.analysis.explore import DEFAULT_MAX_STATES, StateGraph, explore
 from model.analysis.findings import SEVERITY, STATIC_KINDS, Finding
 from model.analysis.graph_checks import GraphChecks
@@ -31,6 +32,8 @@ class CheckResult:
     graph: StateGraph
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # checks skipped, and why
+    # Why each unreachable outcome or state and never-enabled transition is so (explain).
+    explanations: list[Explanation] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -39,6 +42,12 @@ class CheckResult:
     @property
     def outcomes_reached(self) -> list[str]:
         return sorted(set(self.graph.outcome_nodes.values()))
+
+    @property
+    def now_reached(self) -> list[str]:
+        """Outcomes the scenario expects unreachable that a --set setting made reachable."""
+        changed = {f.target for f in self.findings if f.kind == "expected_finding_changed"}
+        return [o for o in self.outcomes_reached if f"unreachable_outcome {o!r}" in changed]
 
     @property
     def clean(self) -> bool:
@@ -63,7 +72,15 @@ def check(
     findings = [f for f in findings if f.kind not in ignore]
     order = list(SEVERITY)
     findings.sort(key=lambda f: (f.expected is not None, order.index(f.kind), f.target))
-    return CheckResult(scenario, dict(graph.params), graph, findings, static.notes)
+    result = CheckResult(scenario, dict(graph.params), graph, findings, static.notes)
+    # In the order of EXPLAINERS (outcomes, states, transitions): the report shows the
+    # chains of the outcomes in full, then what the same causes block.
+    kinds = list(EXPLAINERS)
+    ranked = sorted(
+        (f for f in findings if f.kind in kinds), key=lambda f: (kinds.index(f.kind), f.target)
+    )
+    result.explanations = explain(graph, ranked)
+    return result
 
 
 def _match_expected(
@@ -88,20 +105,60 @@ def _match_expected(
                 used.add(i)
                 break
         out.append(f)
+    defaults = scenario.parameters()
+    changed = {
+        k: v for k, v in params.items() if defaults.get(k) != v or type(defaults[k]) is not type(v)
+    }
     for i, e in declared:
         # An incomplete search cannot show that a finding is absent (only static ones).
-        if i not in used and e.kind not in ignore and (complete or e.kind in STATIC_KINDS):
-            target = f" {e.target!r}" if e.target else ""
-            out.append(
-                Finding(
-                    "expected_finding_missing",
-                    f"{e.kind}{target}",
-                    f"the scenario declares the finding {e.kind}{target} as expected, but the "
-                    "checker did not find it",
-                    scenario.document.where(("expected_findings", i)),
-                )
+        if i in used or e.kind in ignore or not (complete or e.kind in STATIC_KINDS):
+            continue
+        target = f" {e.target!r}" if e.target else ""
+        where = scenario.document.where(("expected_findings", i))
+        # A finding declared without `when` describes the scenario under its defaults: one
+        # that a --set parameter (not named in `when`) overturns is the answer to "what if",
+        # reported as a change, not as an error.
+        setting = {k: v for k, v in changed.items() if k not in e.when}
+        if setting:
+            values = ", ".join(f"{k}={_show(v)}" for k, v in setting.items())
+            message = (
+                f"{_now(e)} with {values}, although the scenario expects {e.kind}{target} "
+                f"({_reason(e, scenario.spec.sources)})"
             )
+            out.append(Finding("expected_finding_changed", f"{e.kind}{target}", message, where))
+            continue
+        out.append(
+            Finding(
+                "expected_finding_missing",
+                f"{e.kind}{target}",
+                f"the scenario declares the finding {e.kind}{target} as expected, but the "
+                "checker did not find it",
+                where,
+            )
+        )
     return out
+
+
+def _now(e: ExpectedFinding) -> str:
+    """What happens now that an expected finding no longer holds, in plain words."""
+    t = e.target
+    match e.kind:
+        case "unreachable_outcome" | "unreachable_state" if t:
+            what = "outcome" if e.kind == "unreachable_outcome" else "state"
+            return f"{what} {t!r} is now reached"
+        case "unreachable_state":
+            return "every state is now reached"
+        case "never_enabled" if t:
+            return f"transition {t} now happens"
+        case "never_enabled":
+            return "every transition now happens"
+        case "guard_never_true" if t:
+            return f"the guard of {t} can now be true"
+    return f"{e.kind}" + (f" {t!r}" if t else "") + " no longer occurs"
+
+
+def _show(v: ParamValue) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 
 def _reason(e: ExpectedFinding, sources: Sequence[Source]) -> str:

@@ -41,6 +41,7 @@ SEVERITY: dict[str, Severity] = {
     "stage_length_unenforced": "warning",
     "risk_chance_invalid": "warning",
     "horizon_reached": "note",
+    "expected_finding_changed": "note",
 }
 """Errors and warnings make a scenario unclean (exit status 1); notes are information."""
 

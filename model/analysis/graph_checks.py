@@ -281,9 +281,10 @@ class GraphChecks(ScenarioChecks):
                 params=self.graph.params,
             )
             message = (
-                f"deadline {t.name} can be missed: {t.spec.actor or 'no party'} has not met "
-                f"the obligation by day {before.day_in_stage} of stage {stage!r} (day "
-                f"{before.day} of the run), so {t.trigger} happens"
+                f"deadline {t.name} can be missed: when day {before.day_in_stage} of stage "
+                f"{stage!r} (day {before.day} of the run) begins, "
+                f"{t.spec.actor or 'no party'} has not met the obligation, so {t.trigger} "
+                "happens before that day's events"
             )
             trace = (*self.trace(edge.source), last)
             where = self.where_transition(index)

@@ -27,6 +27,7 @@ from model.semantics.step import weighted_choice
 
 HELP = (
     "number = fire that event · r = one random step · c = continue to the end · u = undo · q = quit"
+    " · an event's name = fire it, or say why it cannot happen now"
 )
 
 
@@ -45,6 +46,8 @@ class Session:
         self.rng = random.Random(seed)
         self.run = Run(scenario, params)
         self.max_steps = max_steps  # where "c" stops: a cycle of zero-day steps never ends
+        # Event names the user may type (answers are read in lower case).
+        self.names = {n.lower(): n for t in scenario.transitions for n in (t.trigger, t.name)}
 
     def show(self) -> list[Event]:
         run, w = self.run, self.out.write
@@ -87,6 +90,19 @@ class Session:
         self.out.write(
             f"  → {event.actor}: {event.name}" + (f" · {changes}" if changes else "") + "\n"
         )
+
+    def fire_by_name(self, name: str) -> None:
+        """Fire the event called ``name``, or say which of its conditions are false now."""
+        try:
+            event = next(e for e in self.run.enabled() if name in (e.trigger, e.name))
+        except StopIteration:
+            try:
+                self.run.fire(name)  # not enabled: raises, saying why
+            except ValueError as exc:
+                self.out.write(f"  ✗ {exc}\n")
+                return
+            raise AssertionError("fired an event that was not enabled") from None
+        self.fire(event)
 
     def undo(self) -> None:
         if not self.run.history:
@@ -164,6 +180,8 @@ def interact(session: Session, read: Callable[[str], str]) -> int:
                     out.write(f"  stopped after {session.max_steps} steps (--max-steps)\n")
             elif answer.isdecimal() and len(answer) < 6 and 1 <= int(answer) <= len(events):
                 session.fire(events[int(answer) - 1])
+            elif answer in session.names:
+                session.fire_by_name(session.names[answer])
             else:
                 out.write(f"  ? {HELP}\n")
     except KeyboardInterrupt:

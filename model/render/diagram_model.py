@@ -3,12 +3,16 @@
 This is what every drawing reads (matplotlib figures, Mermaid text, docs pages); it imports
 nothing that draws. Edges are grouped by (source, destination): the transitions between one
 pair of states share one arrow and one stacked label, one line per event with its actor.
+Transitions that no run takes under the default parameters (found by exploring every
+reachable snapshot, `never_happening`) are marked, and drawn dashed and grey.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from model.analysis.explore import explore
 from model.scenario.compiled import Scenario
 from model.semantics.records import timing_label
 
@@ -30,6 +34,7 @@ class EventLabel:
     backward: bool = False
     kind: str = "decision"
     timing: str | None = None
+    never: bool = False  # no run takes it (under the default parameters)
 
     @property
     def text(self) -> str:
@@ -53,6 +58,11 @@ class DiagramEdge:
     def is_risk(self) -> bool:
         """Every event on it is a daily risk (drawn dotted)."""
         return all(ev.kind == "risk" for ev in self.events)
+
+    @property
+    def never(self) -> bool:
+        """No run takes any event on it (drawn dashed and grey)."""
+        return all(ev.never for ev in self.events)
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,33 @@ class Diagram:
         return next(n for n in self.nodes if n.id == state)
 
 
-def diagram_of(scenario: Scenario) -> Diagram:
-    """The diagram of ``scenario``: stage lanes in order, then the outcomes lane."""
+DIAGRAM_MAX_STATES = 200_000
+"""The diagram explores at most this many snapshots to find what never happens; beyond it,
+nothing is marked (a partial search cannot show that a step never happens)."""
+
+
+def never_happening(scenario: Scenario, max_states: int = DIAGRAM_MAX_STATES) -> frozenset[int]:
+    """The transitions no run takes under the default parameters (indices; a step that
+    breaks a rule counts as taken), from the explored graph; none when the search stops at
+    ``max_states`` or the start breaks a rule. Kept in ``scenario.memo``."""
+    key = ("never happening", max_states)
+    found = scenario.memo.get(key)
+    if isinstance(found, frozenset):
+        return found
+    graph = explore(scenario, max_states=max_states)
+    never: frozenset[int] = frozenset()
+    if graph.complete and graph.initial_error is None:
+        taken = set(graph.edge_transition) | {se.transition for se in graph.step_errors}
+        never = frozenset(t.index for t in scenario.transitions if t.index not in taken)
+    scenario.memo[key] = never
+    return never
+
+
+def diagram_of(scenario: Scenario, never: Collection[int] | None = None) -> Diagram:
+    """The diagram of ``scenario``: stage lanes in order, then the outcomes lane; the
+    transitions in ``never`` (by default `never_happening`) are marked as never taken."""
+    if never is None:
+        never = never_happening(scenario)
     spec = scenario.spec
     nodes = []
     for s in spec.states:
@@ -119,6 +154,7 @@ def diagram_of(scenario: Scenario) -> Diagram:
                 t.spec.allow_backward,
                 t.kind,
                 timing_label(t),
+                t.index in never,
             )
             groups.setdefault((source, t.dest), []).append(label)
     edges = tuple(DiagramEdge(s, d, tuple(ev)) for (s, d), ev in groups.items())

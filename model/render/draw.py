@@ -48,6 +48,8 @@ OKABE_ITO = (
 )
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 EDGE_COLOUR = "#3a3a3a"
+NEVER_COLOUR = "#a8a8a8"
+"""Arrows and label lines of transitions no run takes (with a dashed line)."""
 SCHEDULE_STYLE = ("white", "h")
 """The schedule's marker (scheduled events and deadlines): a white hexagon, no party's."""
 LANE_SHADES = ("#eeeeee", "#e0e0e0")
@@ -176,7 +178,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
         colours = party_styles(lay.parties)
         colours[SCHEDULE] = SCHEDULE_STYLE
 
-        def text(item: TextItem, z: float = 5) -> None:
+        def text(item: TextItem, z: float = 5, colour: str = "black") -> None:
             t = ax.text(
                 item.box.cx,
                 item.box.cy,
@@ -185,6 +187,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                 va="center",
                 multialignment="left" if item.style == "edge" else "center",
                 zorder=z,
+                color=colour,
                 **font_kwargs(item.style),
             )
             drawing.texts.append((t, item))
@@ -244,7 +247,9 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                 )
             text(lane.header)
         for route in lay.routes:
-            ax.add_patch(_arrow(route.points, route.loop, route.backward_stage, route.risk))
+            ax.add_patch(
+                _arrow(route.points, route.loop, route.backward_stage, route.risk, route.never)
+            )
         for node in lay.nodes:
             b = node.box
             if node.node.outcome:
@@ -316,7 +321,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
             drawing.label_patches.append(patch)
             for line in lab.lines:
                 marker(*line.marker, line.event.actor, z=4)
-                text(line.text, z=4)
+                text(line.text, z=4, colour=NEVER_COLOUR if line.event.never else "black")
         if lay.legend_title:
             text(lay.legend_title)
         for entry in lay.legend:
@@ -326,8 +331,14 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
 
 
 def _arrow(
-    points: tuple[tuple[float, float], ...], loop: bool, dashed: bool, dotted: bool = False
+    points: tuple[tuple[float, float], ...],
+    loop: bool,
+    dashed: bool,
+    dotted: bool = False,
+    never: bool = False,
 ) -> FancyArrowPatch:
+    """The arrow along ``points``: dashed back to an earlier stage, dotted for a risk, dashed
+    and grey where no run takes it."""
     verts: list[tuple[float, float]] = [points[0]]
     codes = [MplPath.MOVETO]
     for p, q in itertools.pairwise(points):
@@ -342,9 +353,9 @@ def _arrow(
         path=MplPath(verts, codes),
         arrowstyle="-|>",
         mutation_scale=10,
-        color=EDGE_COLOUR,
+        color=NEVER_COLOUR if never else EDGE_COLOUR,
         linewidth=1.0,
-        linestyle=(0, (4, 2.5)) if dashed else (0, (1, 2)) if dotted else "solid",
+        linestyle=(0, (4, 2.5)) if dashed or never else (0, (1, 2)) if dotted else "solid",
         shrinkA=0,
         shrinkB=0,
         zorder=2,

@@ -180,6 +180,8 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         legend_head += "   dashed arrow: back to an earlier stage"
     if "risk" in kinds:
         legend_head += "   dotted arrow: a daily risk (its chance in brackets)"
+    if any(ev.never for e in diagram.edges for ev in e.events):
+        legend_head += "   grey dashed: no run takes it (default parameters)"
     lhw, lhh = measure(legend_head, "legend")
     widest_legend = max([t[2] + MARKER_W + 4 for t in legend_texts] + [lhw])
     width = max(content_w, widest_legend, 260.0) + 2 * MARGIN
@@ -267,6 +269,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
                     True,
                     False,
                     e.is_risk,
+                    e.never,
                 )
             )
 
@@ -309,7 +312,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
                 pts.append((it.x, cy))
         pts.append(port_y[(ci, len(chain) - 1)])
         back = lane_index[g.items[chain[-1]].key] < lane_index[g.items[chain[0]].key]
-        routes.append(EdgeRoute(e, tuple(pts), False, back, e.is_risk))
+        routes.append(EdgeRoute(e, tuple(pts), False, back, e.is_risk, e.never))
 
     # Legend below the lanes.
     y = content_bottom + 10 + LEGEND_SEP

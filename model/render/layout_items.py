@@ -109,6 +109,7 @@ class EdgeRoute:
     loop: bool
     backward_stage: bool
     risk: bool = False  # every event on it is a daily risk
+    never: bool = False  # no run takes any event on it (dashed and grey)
 
 
 @dataclass(frozen=True)

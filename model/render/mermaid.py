@@ -78,6 +78,9 @@ def to_mermaid(subject: Scenario | Diagram) -> str:
                 f"    {mermaid_id(edge.source)} --> {mermaid_id(edge.dest)} : "
                 f"{_text(edge_label(ev.event, ev.actor, ev.timing))}"
             )
+    never = [ev.name for edge in diagram.edges for ev in edge.events if ev.never]
+    if never:  # Mermaid has no per-arrow style in state diagrams: said in a comment
+        lines.append(f"    %% no run takes (default parameters): {_text(', '.join(never))}")
     outcomes = [mermaid_id(n.id) for n in diagram.nodes if n.outcome]
     for mid in outcomes:
         lines.append(f"    {mid} --> [*]")

@@ -208,6 +208,7 @@ def _timed_events(scenario: Any) -> list[str]:
 def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
     """The Markdown page of one scenario and its pictures (file name -> bytes)."""
     from model.analysis.consistency import check
+    from model.render.diagram_model import never_happening
     from model.render.draw import diagram_svg, figure_bytes
     from model.render.mermaid import to_mermaid
     from model.render.timeline import draw_timeline, play, run_summary
@@ -255,6 +256,12 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
             "Scheduled events and deadlines have the schedule as actor and their day in "
             "brackets; a risk's arrow is dotted, its chance in brackets. "
             if any(t.kind != "decision" for t in scenario.transitions)
+            else ""
+        )
+        + (
+            "Grey dashed arrows and grey events are never taken by any run under the default "
+            "parameters (`python -m model.check` says why). "
+            if never_happening(scenario)
             else ""
         )
         + f"As Mermaid (`python -m model.diagram {shown} --format mermaid`):\n"
@@ -391,7 +398,9 @@ def build(scenarios_dir: Path = SCENARIOS_DIR) -> dict[str, bytes]:
         "The [scenario format](format.md), [what a step means](semantics.md) (days, "
         "schedules, deadlines and daily risks) and [what the checker finds](checks.md) are "
         "described separately. These pages are generated: after changing a scenario, run "
-        "`python -m model.docs` (a test fails while they are stale).\n",
+        "`python -m model.docs` (a test fails while they are stale). To model another "
+        "agreement, follow [the guide from a published text to a checked "
+        "scenario](writing-scenarios.md).\n",
     ]
     files["index.md"] = "\n".join(index).encode("utf-8")
     return files

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from model.analysis.consistency import CheckResult
+from model.analysis.explain import Explanation, Link, render
 from model.analysis.findings import Finding
 from model.base.textfmt import visible
 from model.reports.steps import step_line
-from model.reports.text import fmt_value, plural
+from model.reports.text import fmt_value, plural, wrap, wrap_code
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
@@ -22,6 +24,18 @@ def finding_record(f: Finding) -> dict[str, Any]:
         "expected": f.expected,
         "trace": list(f.trace),
         "cycle": list(f.cycle),
+    }
+
+
+def why_record(e: Explanation) -> dict[str, Any]:
+    """An explanation as data: each chain as links and as one sentence, and its causes."""
+    return {
+        "kind": e.kind,
+        "target": e.target,
+        "headline": e.headline,
+        "sentences": e.sentences(),
+        "chains": [[asdict(link) for link in chain] for chain in e.chains],
+        "causes": [asdict(c) for c in e.causes],
     }
 
 
@@ -42,7 +56,9 @@ def check_record(result: CheckResult) -> dict[str, Any]:
         "edges": len(graph.edges),
         "max_depth": _depth(result),
         "outcomes_reached": result.outcomes_reached,
+        "outcomes_now_reached": result.now_reached,
         "clean": result.clean,
+        "why": [why_record(e) for e in result.explanations],
         "findings": [finding_record(f) for f in result.findings],
         "notes": list(result.notes),
     }
@@ -83,7 +99,14 @@ def format_check_text(record: dict[str, Any]) -> str:
             f"({', '.join(record['risks'])}) are per day (per week where a risk says so), "
             "whatever the number of steps"
         )
-    open_ = [f for f in record["findings"] if f["expected"] is None]
+    changed_findings = [f for f in record["findings"] if f["kind"] == "expected_finding_changed"]
+    lines += _changed_lines(record, changed_findings)
+    lines += _why_lines(record.get("why", []))
+    open_ = [
+        f
+        for f in record["findings"]
+        if f["expected"] is None and f["kind"] != "expected_finding_changed"
+    ]
     expected = [f for f in record["findings"] if f["expected"] is not None]
     for f in open_:
         lines += _finding_lines(f, f["severity"])
@@ -121,4 +144,60 @@ def _finding_lines(f: dict[str, Any], label: str) -> list[str]:
     if f["cycle"]:
         lines.append("      the cycle:")
         lines += [f"        {s['step']:>2}. {step_line(s)}" for s in f["cycle"]]
+    return lines
+
+
+def _changed_lines(record: dict[str, Any], found: list[dict[str, Any]]) -> list[str]:
+    """What a --set setting overturned: the expected findings that no longer hold, and the
+    outcomes that became reachable (the answer to "what if"), before anything else."""
+    if not found:
+        return []
+    setting = ", ".join(
+        f"{k}={fmt_value(record['parameters'][k])}" for k in record["changed_parameters"]
+    )
+    head = (
+        f"changed by the setting {setting}: {plural(len(found), 'expected finding')} no longer hold"
+    )
+    now = record.get("outcomes_now_reached", [])
+    if now:
+        head += f"; outcomes now reachable: {', '.join(now)}"
+    lines = wrap(head, "  ", 2)
+    first = ("unreachable_outcome", "never_enabled", "unreachable_state")
+    for f in sorted(
+        found, key=lambda f: next((i for i, k in enumerate(first) if f["target"].startswith(k)), 3)
+    ):
+        lines += wrap(f"- {f['message']}", "    ", 2)
+    return lines
+
+
+def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
+    """The blocking chains, first in the report: each outcome's chains in full (a source
+    quoted once), then, in one line, the states and transitions the same causes block."""
+    if not explanations:
+        return []
+    lines = ["  why:"]
+    shown: set[tuple[str, str]] = set()
+    seen: set[str] = set()
+    also: dict[str, list[str]] = {}
+    for e in explanations:
+        causes = {(c["transition"], c["text"]) for c in e["causes"]}
+        chains = [tuple(Link(**link) for link in chain) for chain in e["chains"]]
+        if causes and causes <= shown:
+            if e["kind"] != "unreachable_outcome":
+                also.setdefault(e["kind"], []).append(e["target"])
+                continue
+            gates = dict.fromkeys(c[0].subject for c in chains if c[0].subject != e["target"])
+            text = f"{e['headline']} for the same reason" + (
+                f", through {', '.join(gates)}" if gates else ""
+            )
+            lines += wrap(text, "    ", 2)
+            continue
+        for n, chain in enumerate(chains):
+            lead = f"{e['headline']} because" if n == 0 else "and because"
+            lines += wrap_code(f"{lead} {render(chain, e['target'], seen)}", "    ", 2)
+        shown |= causes
+    words = {"unreachable_state": "states", "never_enabled": "transitions"}
+    if also:
+        listed = "; ".join(f"{words.get(k, k)} {', '.join(v)}" for k, v in also.items())
+        lines += wrap(f"the same causes also block: {listed}", "    ", 2)
     return lines

@@ -6,10 +6,14 @@ The text is rendered from the record, so both always say the same.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from model.analysis.compare import Comparison, Exploration, ShortestPath, Side
-from model.reports.text import fmt_value, plural, wrap
+from model.analysis.counterfactual import NEVER, UNREACHED, WhyDiff
+from model.analysis.explain import Link, render
+from model.reports.check import why_record
+from model.reports.text import fmt_value, plural, wrap, wrap_code
 
 STATUS_TEXT: dict[str, str] = {
     "only_in_a": "only in A",
@@ -88,6 +92,26 @@ def comparison_record(c: Comparison) -> dict[str, Any]:
             "behaviour": c.behavioural_differences,
         },
         "identical": c.identical,
+        **({"why": _why_record(c.why)} if c.why_asked else {}),
+    }
+
+
+def _why_record(w: WhyDiff | None) -> dict[str, Any] | None:
+    if w is None:
+        return None
+    return {
+        "requirements": [
+            {**asdict(r), "params_a": dict(r.params_a), "params_b": dict(r.params_b)}
+            for r in w.requirements
+        ],
+        "outcomes": [
+            {
+                "outcome": o.outcome,
+                "reachable_in": o.reachable_in,
+                "because": [why_record(e) for e in o.because],
+            }
+            for o in w.outcomes
+        ],
     }
 
 
@@ -113,6 +137,9 @@ def format_comparison_text(record: dict[str, Any]) -> str:
     lines.append("")
     lines += _behaviour_lines(record["behaviour"])
     lines.append("")
+    if "why" in record:
+        lines += _why_lines(record["why"])
+        lines.append("")
     diff = record["differences"]
     if record["identical"]:
         summary = "no differences found"
@@ -261,3 +288,47 @@ def compact_events(events: Sequence[str], longest_block: int = 4) -> str:
             parts.append(f"{shown} ×{reps}")
         i += size * reps
     return ", ".join(parts)
+
+
+def _why_lines(why: dict[str, Any] | None) -> list[str]:
+    """``--why``: the requirements whose status changes (those reading a parameter whose
+    value changes first; those merely reached on one side only counted in one line), then why
+    each outcome reachable on one side only cannot be reached on the other."""
+    if why is None:
+        return ["Why: not shown (a search was incomplete or could not start)"]
+    lines = ["Why (requirements and outcomes that change):"]
+    changed = [r for r in why["requirements"] if UNREACHED not in (r["a"], r["b"])]
+    reached = dict.fromkeys(
+        r["transition"] for r in why["requirements"] if UNREACHED in (r["a"], r["b"])
+    )
+    # a changed setting first, then what is never true on one side
+    changed.sort(key=lambda r: (r["params_a"] == r["params_b"], NEVER not in (r["a"], r["b"])))
+    if not changed and not reached and not why["outcomes"]:
+        lines.append("  no requirement and no outcome changes")
+    for r in changed:
+        sides = []
+        for key in ("a", "b"):
+            params = r[f"params_{key}"]
+            given = ", ".join(f"{k} = {fmt_value(v)}" for k, v in params.items())
+            shown = given and (r["params_a"] != r["params_b"] or r[key] == NEVER)
+            sides.append(f"{r[key]} in {key.upper()}" + (f" ({given})" if shown else ""))
+        lines += wrap_code(
+            f"{r['transition']}: {r['owner']} `{r['text']}`: {'; '.join(sides)}", "  ", 4
+        )
+    if reached:
+        lines += wrap(
+            f"and the conditions of {plural(len(reached), 'transition')} reached on one side "
+            f"only ({', '.join(reached)})",
+            "  ",
+            4,
+        )
+    seen: set[str] = set()
+    for o in why["outcomes"]:
+        other = "A" if o["reachable_in"] == "B" else "B"
+        lines.append(f"  {o['outcome']}: reachable in {o['reachable_in']} only")
+        for e in o["because"]:
+            for n, links in enumerate(e["chains"]):
+                chain = tuple(Link(**link) for link in links)
+                lead = f"in {other}, {e['headline']} because" if n == 0 else "and because"
+                lines += wrap_code(f"{lead} {render(chain, e['target'], seen)}", "    ", 2)
+    return lines

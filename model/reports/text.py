@@ -52,3 +52,10 @@ def wrap(
         break_long_words=break_long_words,
         break_on_hyphens=break_on_hyphens,
     )
+
+
+def wrap_code(text: str, indent: str = "", hang: int = 0) -> list[str]:
+    """`wrap`, never breaking a line inside a `backquoted` condition."""
+    parts = text.split("`")
+    kept = "`".join(p.replace(" ", "\u00a0") if i % 2 else p for i, p in enumerate(parts))
+    return [line.replace("\u00a0", " ") for line in wrap(kept, indent, hang)]

@@ -107,8 +107,9 @@ def _document_record(doc: DocumentTrace) -> dict[str, Any]:
 
 
 def _scenario_record(st: ScenarioTrace, seeds: Sequence[SeedTrace]) -> dict[str, Any]:
-    quoted, assumed = st.quoted, st.assumed
-    both = [e for e in quoted if e.assumption is not None]
+    quoted, cited, assumed = st.quoted, st.cited, st.assumed
+    sourced = [e for e in st.elements if e.quote is not None or e.citation is not None]
+    both = [e for e in sourced if e.assumption is not None]
     elements = set(st.elements)
     cites = [
         {
@@ -126,13 +127,19 @@ def _scenario_record(st: ScenarioTrace, seeds: Sequence[SeedTrace]) -> dict[str,
         "cites": [c for c in cites if c["sentences"]],
         "elements": len(st.elements),
         "quotes": len(quoted),
-        "citations": len(st.cited),
+        "citations": len(cited),
         "assumptions": len(assumed),
+        "sourced": len(sourced),
         "both": len(both),
-        "quote_only": len(quoted) - len(both),
+        "source_only": len(sourced) - len(both),
         "assumption_only": len(assumed) - len(both),
         "assumption_list": [
-            {**_element_record(e), "text": e.assumption, "also_quoted": e.quote is not None}
+            {
+                **_element_record(e),
+                "text": e.assumption,
+                "also_quoted": e.quote is not None,
+                "also_cited": e.citation is not None,
+            }
             for e in assumed
         ],
     }
@@ -183,7 +190,7 @@ def format_trace_text(record: dict[str, Any]) -> str:
     lines.append("")
     files = ", ".join(s["file"] for s in record["scenarios"]) or "none"
     lines += _wrap(f"Scenarios: {files}", "", 2)
-    if record["coverage_file"]:
+    if record["coverage_file"] and record["seeds"]:
         lines.append(f"Sentences left out on purpose are listed in {record['coverage_file']}.")
     for seed in record["seeds"]:
         lines += ["", f"=== Source {seed['file']}: {plural(seed['sentence_count'], 'sentence')}"]
@@ -196,15 +203,12 @@ def format_trace_text(record: dict[str, Any]) -> str:
         lines += ["", *_document_lines(doc)]
     for sc in record["scenarios"]:
         lines += ["", f"=== Scenario {sc['id']} ({sc['file']}): {sc['title']}"]
-        cite = (
-            f"{sc['citations']} cite a published document (not verified), "
-            if sc["citations"]
-            else ""
-        )
         lines += _wrap(
-            f"{plural(sc['elements'], 'element')}: {sc['quotes']} quote the source, {cite}"
-            f"{sc['assumptions']} state an assumption ({sc['both']} do both; "
-            f"{sc['quote_only']} quote only, {sc['assumption_only']} assumption only).",
+            f"{plural(sc['elements'], 'element')}: {sc['quotes']} quote a stored source, "
+            f"{sc['citations']} cite a published document, {sc['assumptions']} state an "
+            f"assumption ({sc['both']} rest on a source and an assumption, "
+            f"{sc['source_only']} on a source only, {sc['assumption_only']} on an assumption "
+            "only).",
             "",
             2,
         )
@@ -215,6 +219,7 @@ def format_trace_text(record: dict[str, Any]) -> str:
             lines.append("Assumptions:")
         for a in sc["assumption_list"]:
             also = " (also quotes the source)" if a["also_quoted"] else ""
+            also += " (also cites a document)" if a["also_cited"] else ""
             lines.append(f"  - {a['name']} at {a['where']}{also}")
             lines += _wrap(a["text"], "      ")
     lines += ["", "=== Summary"]
@@ -246,11 +251,12 @@ def format_trace_text(record: dict[str, Any]) -> str:
                 "  ",
                 2,
             )
-    lines.append(
-        "Every citable sentence is cited and every left-out entry names one sentence."
-        if record["ok"]
-        else "NOT COMPLETE: see the uncited sentences and problems above."
-    )
+    if not record["ok"]:
+        lines.append("NOT COMPLETE: see the uncited sentences and problems above.")
+    elif record["seeds"]:
+        lines.append("Every citable sentence is cited and every left-out entry names one sentence.")
+    else:
+        lines.append("No stored text is quoted, so there are no sentences to cover.")
     return "\n".join(lines)
 
 

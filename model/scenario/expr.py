@@ -192,10 +192,21 @@ def parse(text: str) -> Expr:
             f"character {char!r} (U+{ord(char):04X}) is not allowed: expressions are written "
             "in ASCII (names use a-z, 0-9 and _)"
         )
+    if "#" in text:
+        # Python would read the rest of the line as a comment: in a folded block (`>`) that
+        # silently drops the rest of the expression, since YAML keeps a '#' there as text.
+        raise ExprError(
+            "'#' is not part of the expression language (inside a YAML block `>` or `|` it "
+            "is text, not a comment): put the comment on a line of its own above the field"
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"syntax error at column {exc.offset or 0}: {exc.msg}") from None
+        at, hint = f"column {exc.offset or 0}", ""
+        if "\n" in text.strip():  # a literal block `|` keeps its line breaks
+            at = f"line {exc.lineno}, {at}"
+            hint = " (the expression has line breaks: write it as a folded block `>-`)"
+        raise ExprError(f"syntax error at {at}: {exc.msg}{hint}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression is too deeply nested") from None
     return _convert(tree.body, 0)

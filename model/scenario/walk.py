@@ -1,9 +1,11 @@
 """Walks over expression trees (`model.scenario.expr`) that read no values: the names an
-expression reads, derived quantities written out in it, and its size and the digits of the
-largest number it can compute (both checked when a scenario loads)."""
+expression reads, derived quantities written out in it, its size and the digits of the
+largest number it can compute (both checked when a scenario loads), and the conjuncts of a
+condition as written."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 
 from model.base.limits import MAX_LITERAL, MAX_TABLE_ROWS
@@ -132,3 +134,23 @@ def _digits(e: Expr) -> tuple[int, int]:
                 seen.append(_digits(e.left)[1])
             return 1, max(seen)
     raise AssertionError(e)  # pragma: no cover - the tree is closed
+
+
+def conjunct_texts(text: str) -> list[str]:
+    """The conjuncts of a condition as written: ``a and (b and c)`` -> ["a", "b", "c"]; a
+    condition that is no conjunction is its own one conjunct. Explanations name the conjunct
+    that is false (`model.semantics.why`); the text was checked when the scenario loaded."""
+    source = text.strip()
+    tree = ast.parse(source, mode="eval").body
+    out: list[str] = []
+
+    def split(node: ast.expr) -> None:
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+            for value in node.values:
+                split(value)
+            return
+        segment = ast.get_source_segment(source, node)
+        out.append(" ".join((segment or source).split()))
+
+    split(tree)
+    return out

@@ -6,6 +6,7 @@ transition table: the one step semantics, which events are enabled and what firi
 fast and careful), `errors` (the located errors of a step that breaks a rule), `engine` (`Run`,
 the scenario on a `transitions` state machine that asks the table), `fastpath` (fast weighted
 random runs over the table, with a lazily built graph of snapshots), `summary` (`RunSummary`,
-how one run ended, and the per-run functions that give it) and `records` (a step as plain
-data, for reports).
+how one run ended, and the per-run functions that give it), `records` (a step as plain
+data, for reports) and `why` (a transition's conditions conjunct by conjunct: which are false
+in a snapshot, and why an event cannot happen now).
 """

@@ -36,6 +36,7 @@ from model.scenario.schema import Citation, Quote
 from model.semantics.rules import Key
 from model.semantics.step import Snapshot, weighted_choice
 from model.semantics.table import Table
+from model.semantics.why import NotEnabled, why_not
 
 DAYS_PASS = "days_pass"
 """The engine's trigger for days passing with no event (a reserved trigger name)."""
@@ -282,8 +283,13 @@ class Run:
             return matches[0]
         names = ", ".join(e.name for e in enabled) or "none"
         if not matches:
-            raise ValueError(
-                f"{_label(event)} is not enabled in state {self.state!r}; enabled: {names}"
+            wanted = [t for t in self.scenario.transitions if _names(t, event)]
+            why = why_not(self.semantics, self._key(), wanted)
+            because = f" ({why})" if wanted and self.outcome is None else ""
+            raise NotEnabled(
+                f"{_label(event)} is not enabled in state {self.state!r}{because}; "
+                f"enabled: {names}",
+                why.false,
             )
         raise ValueError(
             f"{_label(event)} matches {len(matches)} enabled transitions "
@@ -341,6 +347,15 @@ def _event(t: CompiledTransition, weight: int) -> Event:
         spec.assumption,
         spec.citation,
     )
+
+
+def _names(t: CompiledTransition, event: Event | str | int) -> bool:
+    """Whether ``event`` (an `Event`, an index or a trigger or name) names ``t``."""
+    if isinstance(event, Event):
+        return t.index == event.index
+    if isinstance(event, int):
+        return t.index == event
+    return event in (t.trigger, t.name)
 
 
 def _label(event: Event | str | int) -> str:

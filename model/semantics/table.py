@@ -333,6 +333,12 @@ class Table(Rules):
             env["stage_days"] = length
         return DerivedEnv(env, self.scenario)
 
+    def condition(self, state: int, tree: expr.Expr) -> Fn:
+        """``tree`` compiled for control state ``state`` (its stage's constants), as a closure
+        over ``x = (*values, day, day_in_stage)``: what explanations evaluate conjunct by
+        conjunct (`model.semantics.why`)."""
+        return self._compilers[self._state_stages[state]].tree(tree).fn
+
     def derived_values(self, snap: Snapshot) -> dict[str, Value | None]:
         """Each derived quantity's value in ``snap`` (None where it cannot be evaluated), in
         declaration order, for reports."""
