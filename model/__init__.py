@@ -5,6 +5,7 @@ The notebook API::
     from model import load, Run
     from model.analysis.explore import explore        # the reachable state graph
     from model.analysis.consistency import check      # findings with counterexamples
+    from model import guarantees                      # what a party can force
     scenario = load("scenarios/cairo_three_stage_truce.yaml")
     run = Run(scenario)
 
@@ -32,6 +33,7 @@ _EXPORTS = {
     "StateGraph": "analysis.explore",
     "CheckResult": "analysis.consistency",
     "Finding": "analysis.findings",
+    "guarantees": "analysis.strategy",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -40,6 +40,7 @@ def test_every_scenario_has_a_page_with_its_parts(built: dict[str, bytes]) -> No
             "## State diagram",
             "## A sample run",
             "## What `python -m model.check` finds",
+            "## What each party can force",
             "## Quoted source sentences",
             "## Assumptions",
         ):

@@ -24,7 +24,7 @@ from conftest import ROOT
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from model import check, compare, diagram, simulate, timeline, trace
+from model import check, compare, diagram, simulate, strategy, timeline, trace
 from model.analysis.parallel import ScenarioSource
 from model.base import confine
 from model.base.confine import FileRefused, find_root, read_bytes
@@ -45,6 +45,7 @@ ENTRIES: list[Callable[[list[str] | None], int]] = [
     diagram.main,
     trace.main,
     timeline.main,
+    strategy.main,
 ]
 
 

@@ -14,7 +14,17 @@ import pytest
 from conftest import ROOT
 
 HEAVY = {"matplotlib", "numpy", "scipy", "tqdm", "rich", "PIL"}
-COMMANDS = ("simulate", "check", "trace", "compare", "diagram", "timeline", "docs", "schema")
+COMMANDS = (
+    "simulate",
+    "check",
+    "trace",
+    "compare",
+    "diagram",
+    "timeline",
+    "docs",
+    "schema",
+    "strategy",
+)
 
 
 def imported_packages(argv: list[str]) -> set[str]:

@@ -13,6 +13,10 @@ scenario there, a local pool with deferred interrupts), `whatif` (Monte Carlo wi
 beside it, in one pool), `sweep` (either over a grid of parameters), `compare` (two scenarios'
 structure and behaviour; `counterfactual`: which requirements and outcomes change between
 them, and why), `trace` (which source sentence each element rests on) and `sentences`
-(a seed split into numbered sentences, for `trace`). Their results are plain data;
+(a seed split into numbered sentences, for `trace`), `game` (a coalition's decisions as
+choices on the explored graph: a decision process), `strategy` (the least and greatest
+probability of each outcome a coalition can ensure, with strategies) and `strategy_rules`
+(a strategy as rules, its first move, a sample run); `linear` (systems ``v = Q v + b`` on
+sparse rows, exact or floating point, for `exact` and `strategy`). Their results are plain data;
 `model.reports` writes them as records and text.
 """

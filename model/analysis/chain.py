@@ -44,6 +44,8 @@ class Chain:
     keys: list[tuple[Kind, str]]  # outcomes in declaration order, then "stuck", "horizon"
     source: Ints  # edges a run can take (none out of an error-only node)
     target: Ints
+    label: Ints  # per edge: its transition (`DAYS`: days pass)
+    edge: Ints  # per edge: its id in the explored graph
     weight: Weights
     days: Ints  # per edge: the days the step takes
     total: Weights  # per node: sum of enabled weights, error steps included (0: terminal)
@@ -72,8 +74,19 @@ class _Arrays:
     labels: list[str]
     source: Ints
     target: Ints
+    label: Ints
     weight: Weights
     days: Ints
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Part of a graph's steps: the chain of a strategy (`model.analysis.game`). ``keep``:
+    per graph edge, whether runs may take it; ``dropped``: the (node, transition) steps that
+    break a rule and are not taken either."""
+
+    keep: NDArray[np.bool_]
+    dropped: frozenset[tuple[int, int]] = frozenset()
 
 
 def _graph_arrays(graph: StateGraph) -> _Arrays:
@@ -98,6 +111,7 @@ def _graph_arrays(graph: StateGraph) -> _Arrays:
         labels=list(labels),
         source=_int64(graph.edge_source),
         target=_int64(graph.edge_target),
+        label=_int64(graph.edge_transition),
         weight=weight,
         days=_int64(graph.edge_days),
     )
@@ -110,14 +124,31 @@ def _int64(column: array[int]) -> Ints:
     return np.frombuffer(column, np.int64).copy()
 
 
-def chain(graph: StateGraph) -> Chain:
-    """The absorbing chain of a complete explored graph (every node expanded)."""
+def chain(graph: StateGraph, restriction: Restriction | None = None) -> Chain:
+    """The absorbing chain of a complete explored graph (every node expanded); with a
+    ``restriction``, of the steps it keeps only (each node's weights shared among those)."""
     import numpy as np
 
     a = _graph_arrays(graph)
     n = a.n
-    source, target, weight, days = a.source, a.target, a.weight, a.days
-    errors, broken = _error_weights(graph)
+    source, target, weight, days, label = a.source, a.target, a.weight, a.days, a.label
+    edge = np.arange(len(source), dtype=np.int64)
+    if restriction is not None:
+        k = restriction.keep
+        source, target, weight, days, label, edge = (
+            source[k],
+            target[k],
+            weight[k],
+            days[k],
+            label[k],
+            edge[k],
+        )
+    failing, broken = error_steps(graph)
+    dropped = frozenset() if restriction is None else restriction.dropped
+    errors = {
+        i: sum(w for t, w in weights.items() if (i, t) not in dropped)
+        for i, weights in failing.items()
+    }
     if weight.dtype != object:
         degree = int(np.bincount(source, minlength=n).max()) if len(source) else 0
         largest = int(weight.max()) if len(weight) else 0
@@ -129,8 +160,10 @@ def chain(graph: StateGraph) -> Chain:
     for i, w in errors.items():
         error_weight[i] = w
     if len(broken):  # a guard, weight or duration cannot be evaluated: runs stop there
+        error_weight[broken] = 1
         keep = ~np.isin(source, broken)
         source, target, weight, days = source[keep], target[keep], weight[keep], days[keep]
+        label, edge = label[keep], edge[keep]
     total = error_weight.copy()
     np.add.at(total, source, weight)
     ending = a.outcome.copy()
@@ -144,8 +177,8 @@ def chain(graph: StateGraph) -> Chain:
     live = _live(n, source, target, (ending != TRANSIENT) | (error_weight != 0))
     component, order, cyclic = components(n, source, target)
     return Chain(
-        n, a.day, ending, keys, source, target, weight, days, total, error_weight, live,
-        component, order, cyclic,
+        n, a.day, ending, keys, source, target, label, edge, weight, days, total, error_weight,
+        live, component, order, cyclic,
     )  # fmt: skip
 
 
@@ -167,31 +200,33 @@ def absorbing(c: Chain, stop: NDArray[np.bool_]) -> Chain:
     live = _live(c.n, source, target, (ending != TRANSIENT) | (error_weight != 0))
     component, order, cyclic = components(c.n, source, target)
     return Chain(
-        c.n, c.day, ending, keys, source, target, c.weight[keep], c.days[keep], total,
+        c.n, c.day, ending, keys, source, target, c.label[keep], c.edge[keep], c.weight[keep],
+        c.days[keep], total,
         error_weight, live, component, order, cyclic,
     )  # fmt: skip
 
 
-def _error_weights(graph: StateGraph) -> tuple[dict[int, int], Ints]:
-    """The weight of the steps that break a rule, by node (Python ints: they may pass
-    int64), and the nodes where listing the enabled events itself fails (their whole weight
-    is an error, counted as 1)."""
+def error_steps(graph: StateGraph) -> tuple[dict[int, dict[int, int]], Ints]:
+    """The steps that break a rule: per node, the weight of each failing transition; and the
+    nodes where listing the enabled events itself fails (their whole weight is an error)."""
     import numpy as np
 
     errors: dict[int, set[int]] = {}
     for se in graph.step_errors:
         errors.setdefault(se.node, set()).add(se.transition)
-    weights: dict[int, int] = {}
+    failing: dict[int, dict[int, int]] = {}
     broken = []
     for i, transitions in errors.items():
         try:
             enabled = graph.table.events(graph.node_keys[i])
         except RunError:
-            weights[i] = 1
             broken.append(i)
         else:
-            weights[i] = sum(w for t, w, _ in enabled if t in transitions)
-    return weights, np.asarray(broken, dtype=np.int64)
+            weights = failing[i] = {}
+            for t, w, _ in enabled:
+                if t in transitions:
+                    weights[t] = weights.get(t, 0) + w
+    return failing, np.asarray(broken, dtype=np.int64)
 
 
 def _live(

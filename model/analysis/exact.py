@@ -54,9 +54,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from model.analysis.chain import TRANSIENT, Chain, Kind, chain
+from model.analysis.chain import TRANSIENT, Chain, Kind, Restriction, chain
 from model.analysis.endings import (
     NO_OUTCOME,
     ExactEnding,
@@ -66,6 +66,7 @@ from model.analysis.endings import (
     fraction_endings,
 )
 from model.analysis.explore import StateGraph, explore
+from model.analysis.linear import solve_rows
 from model.analysis.solvers import DEFAULT_TOLERANCE, METHODS, Method
 from model.base.limits import FRACTION_MEMORY_BUDGET, MAX_INTERVAL_ITERATIONS
 from model.scenario.compiled import ParamValue, Scenario
@@ -239,25 +240,16 @@ def _solve_component(
     index: Mapping[int, int],
     b: list[Fraction],
 ) -> list[Fraction]:
-    """Solve ``v = b + Q_CC^T v`` for one cyclic component by Gaussian elimination."""
-    m = len(members)
-    rows: list[list[Fraction]] = [[Fraction(0)] * m + [b[r]] for r in range(m)]
-    for r in range(m):
-        rows[r][r] += 1
+    """Solve ``v = b + Q_CC^T v`` for one cyclic component exactly (`solve_rows`)."""
+    rows: list[list[tuple[int, Number]]] = [[] for _ in members]
     for c, k in edges:
         to = index.get(targets[k])
         if to is not None:
-            rows[to][c] -= Fraction(weights[k], total[members[c]])
-    for c in range(m):
-        pivot = next(r for r in range(c, m) if rows[r][c] != 0)
-        rows[c], rows[pivot] = rows[pivot], rows[c]
-        inv = 1 / rows[c][c]
-        rows[c] = [x * inv for x in rows[c]]
-        for r in range(m):
-            if r != c and rows[r][c] != 0:
-                f = rows[r][c]
-                rows[r] = [x - f * y for x, y in zip(rows[r], rows[c])]
-    return [rows[r][m] for r in range(m)]
+            rows[to].append((c, Fraction(weights[k], total[members[c]])))
+    # The masses may be fractions or per-day vectors of them (`queries.ByDay`), which the
+    # elimination treats alike: what it returns is of the masses' kind.
+    solved = solve_rows(rows, b, [True] * len(members), Fraction)
+    return cast(list[Fraction], solved)
 
 
 def _transient_system(c: Chain) -> tuple[int, Any, Any, Any, Any]:
@@ -383,7 +375,11 @@ def _fraction_bytes(c: Chain) -> int:
 
 
 def analyse(
-    graph: StateGraph, method: Method = "auto", *, tolerance: float = DEFAULT_TOLERANCE
+    graph: StateGraph,
+    method: Method = "auto",
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    restriction: Restriction | None = None,
 ) -> ExactResult:
     """Exact probability and days of every ending, from a complete explored graph.
 
@@ -392,6 +388,7 @@ def analyse(
     (floating point), ``"interval"`` (lower bounds within ``tolerance`` of the exact values,
     the bound certified), or ``"auto"`` (rationals when their estimated memory is within
     `FRACTION_MEMORY_BUDGET`, sparse otherwise).
+    ``restriction``: only the steps it keeps (a party's strategy, `model.analysis.game`).
     Raises `IncompleteGraph` when exploration was cut off by ``max_states``.
     """
     _check_options(method, tolerance)
@@ -426,7 +423,7 @@ def analyse(
             f"the state graph of {scenario.id} was cut off at {len(graph.nodes):,} "
             "states; raise max_states for exact probabilities"
         )
-    c = chain(graph)
+    c = chain(graph, restriction)
     if method == "auto":
         method = "fraction" if _fraction_bytes(c) <= FRACTION_MEMORY_BUDGET else "sparse"
     bound: float | None = None

@@ -25,7 +25,7 @@ from typing import Any
 
 from model.base.output import OutputError, write_bytes
 from model.base.paths import SCENARIOS_DIR
-from model.base.textfmt import visible
+from model.base.textfmt import format_percent, visible
 from model.scenario.provenance import UNVERIFIED, cited_document
 from model.scenario.schema import ScenarioSpec
 
@@ -282,6 +282,8 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
         record = check_record(check(scenario, variant))
         lines.append(_fenced(format_check_text(record), "text"))
 
+    lines += _guarantees(scenario, shown)
+
     elements = _elements(spec)
     lines.append("## Quoted source sentences\n")
     quoted = [e for e in elements if e.quote is not None]
@@ -305,6 +307,44 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
         f"{sid}-timeline.svg": _svg_with_mark(figure_bytes(draw_timeline(run), "svg"), shown),
     }
     return "\n".join(lines), pictures
+
+
+def _guarantees(scenario: Any, shown: str) -> list[str]:
+    """What each party can force: the guarantee table of `python -m model.strategy` and
+    the paragraph that reads it (floating point, which keeps the docs fast)."""
+    from model.analysis.exact import DEFAULT_MAX_STATES, analyse
+    from model.analysis.explore import explore
+    from model.analysis.game import parties
+    from model.analysis.strategy import guarantee_table
+    from model.reports.strategy import cell_text, guarantee_paragraph, table_record
+
+    lines = ["## What each party can force\n"]
+    graph = explore(scenario, max_states=DEFAULT_MAX_STATES)
+    if graph.initial_error is not None or not graph.complete or not scenario.spec.parties:
+        lines.append("Not computed (the start breaks a rule, or too many states).\n")
+        return lines
+    rows = guarantee_table(graph, [[p] for p in parties(scenario)], method="float")
+    record = table_record(scenario, rows, analyse(graph, "sparse"))
+    outcomes = record["table"]["outcomes"]
+    lines.append(
+        "Each party's decisions as its choices, everything else by its weights and chances: "
+        "the least and the greatest probability of each outcome the party can ensure alone "
+        f"(`python -m model.strategy {shown}`; `--for PARTY` gives its strategies).\n"
+    )
+    lines.append("| party | " + " | ".join(_code(o) for o in outcomes) + " |")
+    lines.append("|---|" + "---|" * len(outcomes))
+    weights = record["table"]["weights"]
+    lines.append(
+        "| (by the weights) | "
+        + " | ".join(format_percent(weights[o]["probability"]) for o in outcomes)
+        + " |"
+    )
+    for r in record["rows"]:
+        cells = " | ".join(cell_text(r["cells"][o]) for o in outcomes)
+        lines.append(f"| {_code(r['coalition'][0])} | {cells} |")
+    lines.append("")
+    lines.append(guarantee_paragraph(record, _code) + "\n")  # ids, figures and fixed words
+    return lines
 
 
 def _citations(spec: ScenarioSpec, elements: list[Element]) -> list[str]:

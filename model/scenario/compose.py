@@ -16,7 +16,6 @@ identically. Mechanisms do not include other mechanisms.
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from model.base.limits import (
 from model.base.paths import display_path
 from model.scenario.schema import Include, MechanismSpec, ScenarioSpec
 from model.scenario.shape import describe, schema_problems
+from model.scenario.source_files import rebase, same_source, source_inside
 from model.scenario.yamlsource import Document, Path_, format_path, read_text
 
 SECTIONS = (
@@ -268,9 +268,9 @@ def _extend(
         for k, entry in enumerate(entries):
             entry = copy.deepcopy(entry)
             if section == "sources":
-                if not _source_inside(entry, path.parent, root, base, (section, k), problems):
+                if not source_inside(entry, path.parent, root, base, (section, k), problems):
                     continue
-                _rebase(entry, path.parent, base_dir)
+                rebase(entry, path.parent, base_dir)
             out.grow(base, (section, k))
             out.origins[(section, k)] = (base, (section, k))
             merged.setdefault(section, []).append(entry)
@@ -294,7 +294,7 @@ def _extend(
         elif key not in ids:
             unique.append(entry)
             ids[key] = entry
-        elif not _same_source(base_dir, ids[key], entry):
+        elif not same_source(base_dir, ids[key], entry):
             doc, local = out.origins.get(("sources", i), (out.host, ("sources", i)))
             problems.append(
                 doc.problem(
@@ -314,20 +314,6 @@ def _named_file(doc: Document, where: Path_, name: str, base_dir: Path, root: Pa
         return inside_root(name, base_dir, root)
     except FileRefused as exc:
         raise ScenarioError([doc.problem(where, exc.describe(repr(name)))]) from None
-
-
-def _source_inside(
-    entry: Any, folder: Path, root: Path, doc: Document, where: Path_, problems: list[Problem]
-) -> bool:
-    """Check a source that an included or extended file declares; report it if outside."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-        return True  # the schema reports it
-    try:
-        inside_root(entry["file"], folder, root)
-    except FileRefused as exc:
-        problems.append(doc.problem((*where, "file"), exc.describe(repr(entry["file"]))))
-        return False
-    return True
 
 
 def _check_base(host: Document, name: str, base: Document) -> None:
@@ -404,9 +390,9 @@ def _include(
         for j, entry in enumerate(raw.get(section) or []):
             entry = copy.deepcopy(entry)
             if section == "sources":
-                if not _source_inside(entry, mech_dir, root, mech_doc, (section, j), problems):
+                if not source_inside(entry, mech_dir, root, mech_doc, (section, j), problems):
                     continue
-                _rebase(entry, mech_dir, base_dir)
+                rebase(entry, mech_dir, base_dir)
             if section == "parameters" and entry["id"] in (include.get("defaults") or {}):
                 entry["default"] = include["defaults"][entry["id"]]
             problems += _add_shared(out, merged, section, entry, mech_doc, (section, j), base_dir)
@@ -515,7 +501,7 @@ def _add_shared(
     for k, existing in enumerate(merged[section]):
         if isinstance(existing, dict) and existing.get("id") == entry.get("id"):
             if section == "sources":
-                same = _same_source(base_dir, existing, entry)
+                same = same_source(base_dir, existing, entry)
             else:
                 same = existing == entry
             if same:
@@ -531,28 +517,6 @@ def _add_shared(
             ]
     _append(out, merged, section, entry, doc, origin)
     return []
-
-
-def _rebase(entry: Any, folder: Path, base_dir: Path) -> None:
-    """Make a stored source's ``file`` (written relative to ``folder``) relative to
-    ``base_dir``; a cited document has no file, and a wrong one is the schema's to report."""
-    if isinstance(entry, dict) and isinstance(entry.get("file"), str):
-        entry["file"] = os.path.relpath(folder / entry["file"], base_dir)
-
-
-def _same_source(base_dir: Path, a: Any, b: Any) -> bool:
-    """Whether two declarations of a source are the same: stored texts naming the same file,
-    or cited documents described identically."""
-    if isinstance(a, dict) and isinstance(b, dict) and "file" in a and "file" in b:
-        return _same_file(base_dir, a["file"], b["file"])
-    return bool(a == b)
-
-
-def _same_file(base_dir: Path, a: Any, b: Any) -> bool:
-    """Whether two source entries' ``file`` values name the same file (the loader checks each)."""
-    if not isinstance(a, str) or not isinstance(b, str) or "\0" in a + b:
-        return bool(a == b)
-    return os.path.realpath(base_dir / a) == os.path.realpath(base_dir / b)
 
 
 def _add_transition(
