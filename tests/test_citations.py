@@ -110,9 +110,9 @@ def test_an_element_without_quote_citation_or_assumption_is_refused() -> None:
 # --- every output that shows provenance marks a citation as not verified ----------------------
 
 CITED = (
-    "cited: Example accord (a fictitious document for the tests) (The test suite of this "
-    "project, 2000-01-02), point 2: “Withdrawal of heavy weapons within 14 days of the "
-    "ceasefire.” (cited, not verified against a stored text)"
+    "cited: Example accord (a fictitious document for the tests) (2000-01-02), point 2: "
+    "“Withdrawal of heavy weapons within 14 days of the ceasefire.” (cited, not verified "
+    "against a stored text)"
 )
 
 

@@ -240,7 +240,7 @@ def format_trace_text(record: dict[str, Any]) -> str:
             numbers = ", ".join(f"[{n}]" for n in seed["left_out_but_cited"])
             lines.append(f"  Note: left out on purpose but cited all the same: {numbers}.")
     for doc in record["documents"]:
-        lines.append(f"{doc['title']} ({doc['date']}), cited, not stored:")
+        lines += _wrap(f"{doc['title']} ({doc['date']}), cited, not stored:", "", 2)
         lines += _document_coverage_lines(doc, "  ")
     if record["coverage_problems"]:
         lines.append(f"Problems in {record['coverage_file']}:")

@@ -205,12 +205,10 @@ def provenance_record(element: Sourced, sources: Sequence[Source]) -> dict[str, 
 
 
 def citation_text(record: Mapping[str, Any]) -> str:
-    """'Title (issuer, date), section: “words”', without the unverified mark."""
+    """'Title (date), section: “words”', without the unverified mark; the issuer is in the
+    record, and in the outputs that describe each document once (docs pages, model.trace)."""
     words = f": “{record['words']}”" if record.get("words") else ""
-    return (
-        f"{record['document']} ({record['issued_by']}, {record['date']}), "
-        f"{record['section']}{words}"
-    )
+    return f"{record['document']} ({record['date']}), {record['section']}{words}"
 
 
 def provenance_texts(record: Mapping[str, Any]) -> list[str]:
