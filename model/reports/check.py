@@ -154,23 +154,15 @@ def _finding_lines(f: dict[str, Any], label: str) -> list[str]:
     lines = [f"  [{label}] {f['kind']}: {f['message']}{more}"]
     if f["where"]:
         lines.append(f"      declared at {f['where']}")
-    prop = f["kind"] == "property_violated"  # its runs fold the days with no event
     if f["trace"]:
         lines.append(f"      shortest trace from the start ({plural(len(f['trace']), 'step')}):")
-        lines += _steps(f["trace"]) if prop else []
-        for step in () if prop else f["trace"]:
-            line = f"        {step['step']:>2}. {step_line(step)}"
-            if "error" in step:
-                line += f"  ✗ {step['error']}"
-            lines.append(line)
+        lines += _steps(f["trace"])
     elif f["kind"] in ("deadlock", "horizon_reached", "nondeterminism"):
         lines.append("      (already at the start)")
-    if f["cycle"] and prop:
-        lines.append("      then, repeated for ever:")
+    if f["cycle"]:
+        prop = f["kind"] == "property_violated"
+        lines.append("      then, repeated for ever:" if prop else "      the cycle:")
         lines += _steps(f["cycle"])
-    elif f["cycle"]:
-        lines.append("      the cycle:")
-        lines += [f"        {s['step']:>2}. {step_line(s)}" for s in f["cycle"]]
     return lines
 
 
@@ -250,20 +242,36 @@ def _property_lines(properties: list[dict[str, Any]]) -> list[str]:
 
 
 def _steps(steps: list[dict[str, Any]]) -> list[str]:
-    """Numbered step lines of a property's run, consecutive days with no event as one line
-    (a run of a truce is mostly days passing)."""
+    """Numbered step lines of a run, consecutive days with no event as one line (a run of a
+    truce is mostly days passing, and `simulate` folds them too); a step that breaks a rule
+    is never folded and shows its error."""
+
+    def quiet(step: dict[str, Any]) -> bool:
+        return step.get("kind") == "days" and "error" not in step
+
     lines = []
     i = 0
     while i < len(steps):
         j = i
-        while steps[i].get("kind") == "days" and j + 1 < len(steps):
-            if steps[j + 1].get("kind") != "days":
-                break
+        while quiet(steps[i]) and j + 1 < len(steps) and quiet(steps[j + 1]):
             j += 1
         if j > i:
             text = days_pass_text(steps[i], steps[j])
             lines.append(f"        {steps[i]['step']:>2}-{steps[j]['step']}. {text}")
         else:
-            lines.append(f"        {steps[i]['step']:>2}. {step_line(steps[i])}")
+            line = f"        {steps[i]['step']:>2}. {step_line(steps[i])}"
+            if "error" in steps[i]:
+                line += f"  ✗ {steps[i]['error']}"
+            lines.append(line)
         i = j + 1
+    if len(lines) > _SHOWN_HEAD + _SHOWN_TAIL + 1:
+        hidden = len(lines) - _SHOWN_HEAD - _SHOWN_TAIL
+        lines[_SHOWN_HEAD:-_SHOWN_TAIL] = [
+            f"        … {plural(hidden, 'line')} of steps not shown (--json has every step) …"
+        ]
     return lines
+
+
+_SHOWN_HEAD, _SHOWN_TAIL = 20, 10
+"""Step lines a text report shows of a long run: its start and its end (a shortest run to
+the horizon can be hundreds of steps of the same talks; the findings must stay readable)."""
