@@ -43,7 +43,7 @@ MARKER = re.compile(
 )
 FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```$", re.S | re.M)
 CHECKED_LANGUAGES = {"yaml", "text", "mermaid"}
-COMMANDS = {"check", "simulate", "trace", "diagram", "compare"}
+COMMANDS = {"check", "simulate", "trace", "diagram", "compare", "strategy"}
 
 # Example files whose check is not clean, with the finding kinds the guide shows for them
 # (each is also shown by an `output` marker, so the guide shows these findings verbatim).
@@ -210,10 +210,11 @@ def test_links_name_existing_pages_and_headings() -> None:
 # --- the example files -----------------------------------------------------------------------
 
 NOT_SCENARIOS = {"coverage.yaml"}  # the sentences of the texts left out on purpose
+NOT_SCENARIO_FOLDERS = {"errors", "mechanisms"}  # refused on purpose; included by scenarios
 SCENARIO_FILES = sorted(
     str(p.relative_to(EXAMPLES))
     for p in EXAMPLES.rglob("*.yaml")
-    if p.parent.name != "errors" and p.name not in NOT_SCENARIOS
+    if p.parent.name not in NOT_SCENARIO_FOLDERS and p.name not in NOT_SCENARIOS
 )
 ERROR_FILES = sorted(str(p.relative_to(EXAMPLES)) for p in (EXAMPLES / "errors").glob("*.yaml"))
 
@@ -366,6 +367,68 @@ def test_a_weekly_risk_falls_on_the_days_that_complete_a_week() -> None:
 def test_the_horizon_decides_how_many_days_of_risk_a_run_meets(path: str, horizon: int) -> None:
     broke_down = _probability(f"odds/{path}", "broke_down")
     assert broke_down == 1 - Fraction(99, 100) ** horizon
+
+
+def _answer(path: str, question: str, **params: int) -> Fraction:
+    from model.analysis.queries import answer_queries
+    from model.scenario.loader import load
+    from model.scenario.queries import parse_query, scenario_names
+
+    scenario = load(EXAMPLES / path)
+    query = parse_query(question, scenario_names(scenario))
+    result = answer_queries(scenario, params, [query], runs=1, seed=1, max_states=10_000)
+    assert result.exact is not None
+    value = result.exact[0].value
+    assert isinstance(value, Fraction)
+    return value
+
+
+def test_only_the_breakdowns_are_left_in_the_second_phase() -> None:
+    question = "chance of ceasefire_broke_down within 42 days of second_phase"
+    assert _answer("10_questions.yaml", question) == 1 - Fraction(199, 200) ** 84
+
+
+def test_before_day_30_the_risks_declared_first_take_the_days_they_occur() -> None:
+    question = "chance of ceasefire_broke_down before day 30"
+    alone = 1 - Fraction(199, 200) ** 58
+    assert _answer("10_questions.yaml", question) < alone
+    assert _answer("10_questions.yaml", question, deploy_chance=0, talks_chance=0) == alone
+
+
+def test_fairness_changes_no_verdict_of_example_10() -> None:
+    from model.analysis.consistency import check
+    from model.scenario.loader import load, load_text
+
+    text = (EXAMPLES / "10_questions.yaml").read_text()
+    assert text.count("    fair: true\n") == 1
+    unfair = load_text(text.replace("    fair: true\n", ""), base_dir=EXAMPLES)
+    verdicts = [
+        [(r.id, r.status) for r in check(s).properties]
+        for s in (load(EXAMPLES / "10_questions.yaml"), unfair)
+    ]
+    assert verdicts[0] == verdicts[1]
+    assert dict(verdicts[0])["committee_always_deploys"] == "fails"
+
+
+def test_what_both_sides_can_force_is_the_weights_without_their_refusal() -> None:
+    from model.analysis.explore import explore
+    from model.analysis.strategy import guarantee_table
+    from model.scenario.loader import load
+
+    graph = explore(load(EXAMPLES / "10_questions.yaml"))
+    by_weights = _probability("10_questions.yaml", "second_phase_completed")
+    table = guarantee_table(
+        graph, [["side_a"], ["side_b"], ["both_sides"], ["committee"]], method="fraction"
+    )
+    bounds = {
+        (party, o): (g.outcome(o).least.probability, g.outcome(o).greatest.probability)
+        for party, g in zip(["side_a", "side_b", "both_sides", "committee"], table)
+        for o in ("second_phase_completed", "ceasefire_ended", "ceasefire_broke_down")
+    }
+    assert bounds["both_sides", "second_phase_completed"] == (0, Fraction(4, 3) * by_weights)
+    for party in ("side_a", "side_b", "committee"):
+        for o in ("second_phase_completed", "ceasefire_ended", "ceasefire_broke_down"):
+            assert bounds[party, o] == (_probability("10_questions.yaml", o),) * 2
 
 
 POWER = r"(?P<one>1 − )?\((?P<a>\d+)/(?P<b>\d+)\)\^(?P<n>\d+)"
