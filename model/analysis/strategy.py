@@ -169,9 +169,9 @@ def guarantee_table(
     acted on at once; closed on return); ``executor``: any `concurrent.futures.Executor`
     (used, not closed; ``signals``: its `DeferredSignals` if it is an
     `model.analysis.parallel.own_pool`). This process builds each row's decision process
-    (`model.analysis.game.Moves`: a few MB, much cheaper to send than exploring the graph
-    again) and the worker solves it, with the same code: the result is the same, rationals
-    and floats alike, whatever ``jobs`` or ``executor``.
+    (`model.analysis.game.Moves`: a few MB, cheaper to send than exploring the graph again,
+    and any graph can be split) and the worker solves it, with the same code: the result is
+    the same, rationals and floats bit for bit, whatever ``jobs`` or ``executor``.
     """
     _check(graph, method)
     c = chain_of(graph)
