@@ -16,6 +16,15 @@ once, then timed in turn within each repeat (CPU time, `time.process_time`):
 - one party: `guarantees` of the first party alone.
 
 Ratios are against the baseline measured in the same repeat. Figures are medians.
+
+Then the table with ``jobs=2`` (a local pool of two workers, each sent its rows' decision
+processes) against ``jobs=1`` (in this process), on the largest shipped scenario
+(israel_position, 3 parties), the one whose table takes longest
+(positions_and_three_stage_truce, 4 parties) and the 1e5-state model (2 parties): wall time
+(what the split is for), and CPU time of this process plus its workers (the cost of the
+split: pool start-up, sending, collecting). Its speed-up needs two idle cores: quote the load.
+
+    python bench/strategy.py --jobs-only   # only this part
 """
 
 from __future__ import annotations
@@ -81,16 +90,78 @@ def measure(name: str, scenario: Any, repeats: int) -> dict[str, Any]:
     }
 
 
+JOBS_CASES = ("israel_position", "positions_and_three_stage_truce", "long_exchange 1e5")
+
+
+def measure_jobs(name: str, scenario: Any, repeats: int) -> dict[str, Any]:
+    import resource
+
+    from model.analysis.explore import explore
+    from model.analysis.game import parties
+    from model.analysis.strategy import guarantee_table
+
+    def workers_cpu() -> float:  # the pool's workers, once ended (`own_pool` joins them)
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    graph = explore(scenario, max_states=None)
+    rows = [[p] for p in parties(scenario)]
+    samples: list[dict[str, float]] = []
+    for _ in range(repeats):
+        sample = {}
+        for jobs in (1, 2):
+            wall, cpu0, kids = time.perf_counter(), time.process_time(), workers_cpu()
+            guarantee_table(graph, rows, jobs=jobs)
+            sample[f"wall{jobs}_s"] = time.perf_counter() - wall
+            sample[f"cpu{jobs}_s"] = time.process_time() - cpu0 + workers_cpu() - kids
+        samples.append(sample)
+    med = {k: statistics.median(s[k] for s in samples) for k in samples[0]}
+    return {
+        "scenario": name,
+        "states": graph.node_count,
+        "rows": len(rows),
+        **med,
+        "speedup": med["wall1_s"] / med["wall2_s"],
+        "cpu_ratio": med["cpu2_s"] / med["cpu1_s"],
+        "load": load_average(),
+        "samples": samples,
+    }
+
+
+def print_jobs(rows: list[dict[str, Any]], repeats: int) -> None:
+    print(
+        f"\nguarantee_table jobs=2 vs jobs=1, median of {repeats}: wall seconds, and CPU seconds "
+        "of this process and its workers"
+    )
+    print(
+        f"{'scenario':<34}{'states':>9}{'rows':>5}{'wall 1':>8}{'wall 2':>8}{'speed-up':>9}"
+        f"{'cpu 1':>8}{'cpu 2':>8}{'ratio':>7}"
+    )
+    for r in rows:
+        print(
+            f"{r['scenario']:<34}{r['states']:>9,}{r['rows']:>5}{r['wall1_s']:>8.2f}"
+            f"{r['wall2_s']:>8.2f}{r['speedup']:>8.2f}x{r['cpu1_s']:>8.2f}{r['cpu2_s']:>8.2f}"
+            f"{r['cpu_ratio']:>6.2f}x"
+        )
+    print(f"load average: {load_average()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=None, help="default 3 (1 with --quick)")
     parser.add_argument("--quick", action="store_true", help="one repeat")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--jobs-only", action="store_true", help="only jobs=2 against jobs=1")
     args = parser.parse_args()
     repeats = args.repeats or (1 if args.quick else 3)
-    rows = [measure(name, scenario, repeats) for name, scenario in cases()]
+    every = cases()
+    rows = [] if args.jobs_only else [measure(name, scenario, repeats) for name, scenario in every]
+    split = [measure_jobs(name, s, repeats) for name, s in every if name in JOBS_CASES]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"bounds": rows, "jobs": split}, indent=2))
+        return 0
+    if args.jobs_only:
+        print_jobs(split, repeats)
         return 0
     print(f"CPU seconds, median of {repeats}; ratio = time / the exact analysis of the same graph")
     print(
@@ -104,6 +175,7 @@ def main() -> int:
             f"{r['table_s']:>8.2f}{r['table_ratio']:>6.1f}x"
         )
     print(f"load average: {load_average()}")
+    print_jobs(split, repeats)
     return 0
 
 

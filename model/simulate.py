@@ -138,15 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"Monte Carlo: run the scenario N times (at most {MAX_RUNS:,})",
     )
-    what_if.add_argument(
-        "--jobs",
-        type=cli.integer(0, 10_000, zero="one per CPU"),
-        default=1,
-        metavar="J",
-        help="worker processes for --runs and --sweep (default 1; 0: one per CPU; never more "
-        "than the CPUs this process may use: a larger J is lowered, with a note); "
-        "the figures do not depend on it",
-    )
+    cli.add_jobs_option(what_if, "--runs and --sweep")
     what_if.add_argument("--exact", action="store_true", help="exact probabilities of each ending")
     what_if.add_argument(
         "--method",
@@ -284,24 +276,6 @@ def main(argv: list[str] | None = None) -> int:
 # -- what-if analysis ---------------------------------------------------------------------
 
 
-def _jobs(args: argparse.Namespace) -> int:
-    """Worker processes: --jobs, 0 meaning one per CPU, lowered (with a note) to the CPUs
-    this process may use."""
-    from model.analysis.parallel import default_jobs, max_jobs
-
-    if args.jobs == 0:
-        return default_jobs()
-    limit = max_jobs()
-    if args.jobs > limit:
-        print(
-            f"note: --jobs {args.jobs} is more than the {limit} CPU(s) this process may use; "
-            f"using {limit}",
-            file=sys.stderr,
-        )
-        return limit
-    return int(args.jobs)
-
-
 def _exact_or_reason(
     scenario: Scenario,
     params: dict[str, ParamValue],
@@ -368,7 +342,7 @@ def _monte_carlo(
             seed=args.seed,
             max_steps=args.max_steps,
             max_states=limit,
-            jobs=_jobs(args),
+            jobs=cli.jobs(args.jobs),
             source=ScenarioSource.from_file(path, scenario.file, args.root),
             progress=bar,
         )
@@ -448,7 +422,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
                 seed=args.seed,
                 max_steps=args.max_steps,
                 max_states=args.max_states if args.max_states is not None else DEFAULT_MAX_STATES,
-                jobs=_jobs(args),
+                jobs=cli.jobs(args.jobs),
                 source=ScenarioSource.from_file(path, scenario.file, args.root),
                 progress=bar,
             )

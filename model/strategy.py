@@ -38,6 +38,9 @@ cyclic component above 200 states), floating point above (within rounding); --me
 chooses. Without a horizon the clock is abstracted as in --exact, and expected days come
 from the steps' durations.
 
+--jobs J computes the table's rows in J worker processes (each is sent its row's decision
+process); the figures are the same whatever J.
+
 exit status: 0 the bounds were computed; 1 the start of the scenario breaks one of its rules
 (the place in the file is printed); 2 invalid input (the scenario file, a --set value, an
 unknown party or outcome, an option out of range), or a scenario larger than --max-states;
@@ -48,6 +51,7 @@ examples:
   python -m model.strategy --for israel
   python -m model.strategy --for mediators,hamas --outcome three_stages_completed --least
   python -m model.strategy --coalition israel,hamas --csv
+  python -m model.strategy scenarios/positions_and_three_stage_truce.yaml --jobs 2
   python -m model.strategy --for hamas --adversarial --json > hamas.json
 """
 
@@ -95,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the sample run follows the strategy for the least probability (default: greatest)",
     )
     parser.add_argument("--seed", type=cli.seed, default=1, help="seed of the sample run")
+    cli.add_jobs_option(parser, "the table (one coalition a row)")
     parser.add_argument(
         "--max-states",
         type=cli.integer(1, MAX_STATES, limit="MAX_STATES"),
@@ -139,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     if party is None:
         record, text, table = _table(scenario, graph, extra, weights, args)
     else:
+        if args.jobs != 1:
+            print(
+                "note: one coalition is computed in this process; --jobs is not used",
+                file=sys.stderr,
+            )
         record, text, table = _one(scenario, graph, party, weights, args, params)
     if args.json:
         sys.stdout.write(json_text(record) + "\n")
@@ -157,7 +167,9 @@ def _table(
     from model.reports.strategy import format_table, table_csv, table_record
 
     rows = [frozenset([p]) for p in parties(scenario)] + extra
-    found = guarantee_table(graph, rows, adversarial=args.adversarial, method=args.method)
+    found = guarantee_table(
+        graph, rows, adversarial=args.adversarial, method=args.method, jobs=cli.jobs(args.jobs)
+    )
     return table_record(scenario, found, weights), format_table, table_csv
 
 

@@ -398,14 +398,17 @@ def _alive(pid: int) -> bool:
 @pytest.mark.parametrize(
     ("sig", "work"),
     [
-        (signal.SIGTERM, ["--runs", "50000000"]),
-        (signal.SIGINT, ["--runs", "50000000"]),
-        (signal.SIGTERM, ["--sweep", "batch_size=1:133:1", "--runs", "50000"]),
+        (signal.SIGTERM, ["model.simulate", "--runs", "50000000"]),
+        (signal.SIGINT, ["model.simulate", "--runs", "50000000"]),
+        (signal.SIGTERM, ["model.simulate", "--sweep", "batch_size=1:133:1", "--runs", "50000"]),
+        # the guarantee table's rows (four of about a second each) in two workers
+        (signal.SIGINT, ["model.strategy", "scenarios/positions_and_three_stage_truce.yaml"]),
+        (signal.SIGTERM, ["model.strategy", "scenarios/positions_and_three_stage_truce.yaml"]),
     ],
 )
 def test_signal_ends_the_worker_processes(sig: signal.Signals, work: list[str]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "model.simulate", *work, "--jobs", "2"],
+        [sys.executable, "-m", *work, "--jobs", "2"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

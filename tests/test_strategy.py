@@ -6,6 +6,8 @@ command line."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from fractions import Fraction
 from typing import Any
 
@@ -20,7 +22,8 @@ from time_reference import load_data
 from model.analysis.exact import analyse
 from model.analysis.explore import explore
 from model.analysis.game import parties
-from model.analysis.strategy import guarantees, under_strategy
+from model.analysis.parallel import max_jobs
+from model.analysis.strategy import Guarantees, guarantee_table, guarantees, under_strategy
 from model.base.errors import RunError
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load
@@ -354,3 +357,97 @@ def test_the_command_line_on_a_scenario_without_a_horizon(
     assert "clock abstracted (no horizon)" in text and "sample run under the strategy" in text
     assert main(["tests/fixtures/clock/open_talks.yaml", "--adversarial", "--csv"]) == 0
     assert capsys.readouterr().out.startswith("coalition,outcome,least,greatest")
+
+
+# -- the table in other processes and threads: the same numbers, bit for bit -------------
+
+
+def _exactly(rows: Sequence[Guarantees]) -> list[Any]:
+    """Everything a table row says, floats by their bits (``float.hex``), so that equal
+    lists mean identical results (the timing ``seconds`` aside)."""
+
+    def bits(x: Fraction | float) -> object:
+        return x.hex() if isinstance(x, float) else x
+
+    return [
+        (
+            g.coalition,
+            g.method,
+            g.states,
+            g.choice_points,
+            g.clock_cap,
+            g.adversarial,
+            [
+                (
+                    o.outcome,
+                    o.surely,
+                    *((bits(b.probability), b.policy) for b in (o.least, o.greatest)),
+                )
+                for o in g.outcomes
+            ],
+        )
+        for g in rows
+    ]
+
+
+@pytest.fixture(scope="module")
+def two_workers() -> Iterator[Executor]:
+    with ProcessPoolExecutor(2) as pool:
+        yield pool
+
+
+@pytest.mark.parametrize(
+    ("name", "adversarial"),
+    [("hamas_position", False), ("cairo_three_stage_truce", False), ("cairo_talks_process", True)],
+)
+def test_the_table_is_the_same_whatever_jobs_or_executor(name: str, adversarial: bool) -> None:
+    graph = explore(load(f"scenarios/{name}.yaml"))
+    rows = [*([p] for p in parties(graph.scenario)), list(parties(graph.scenario)[:2])]
+    here = guarantee_table(graph, rows, adversarial=adversarial)
+    pooled = guarantee_table(graph, rows, adversarial=adversarial, jobs=2)
+    with ThreadPoolExecutor(2) as threads:
+        threaded = guarantee_table(graph, rows, adversarial=adversarial, executor=threads)
+    assert _exactly(here) == _exactly(pooled) == _exactly(threaded)
+    if not adversarial:  # both arithmetics are exercised
+        assert {g.method for g in here} == ({"float"} if "three" in name else {"fraction"})
+    # A row computed elsewhere is attached to this graph: its strategies can be followed here.
+    policy = pooled[0].outcomes[0].greatest.policy
+    assert pooled[0].game.graph is graph
+    assert under_strategy(pooled[0], policy).endings == under_strategy(here[0], policy).endings
+
+
+@settings(max_examples=40, deadline=None)
+@given(SMALL, st.sampled_from(["fraction", "float"]))
+def test_generated_tables_are_the_same_in_workers_and_threads(
+    two_workers: Executor, data: dict[str, Any], method: str
+) -> None:
+    scenario = load_data(data)
+    graph = explore(scenario, max_states=LIMIT)
+    if graph.initial_error is not None or not graph.complete:
+        return
+    rows = _coalitions(scenario)
+    here = guarantee_table(graph, rows, method=method)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(3) as threads:
+        threaded = guarantee_table(graph, rows, method=method, executor=threads)  # type: ignore[arg-type]
+    elsewhere = guarantee_table(graph, rows, method=method, executor=two_workers)  # type: ignore[arg-type]
+    assert _exactly(here) == _exactly(threaded) == _exactly(elsewhere)
+
+
+def test_the_command_line_table_is_the_same_whatever_jobs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = "scenarios/hamas_position.yaml"
+    outputs = []
+    for jobs in ("1", "2", "0"):
+        for form in ([], ["--json"], ["--csv"]):
+            assert main([path, "--jobs", jobs, *form]) == 0
+            out, err = capsys.readouterr()
+            assert err == ""
+            outputs.append(out)
+    assert outputs[:3] == outputs[3:6] == outputs[6:]
+    assert main([path, "--for", "hamas", "--jobs", "2", "--json"]) == 0
+    assert "--jobs is not used" in capsys.readouterr().err
+    assert main([path, "--jobs", "200"]) == 0
+    assert f"note: --jobs 200 is more than the {max_jobs()} CPU(s)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # out of range, as model.simulate's
+        main([path, "--jobs", "10001"])

@@ -69,10 +69,11 @@ Policy = dict[int, tuple[int, ...]]
 
 
 @dataclass
-class Game:
-    """The coalition's decision process on a complete explored graph."""
+class Moves:
+    """The coalition's decision process without the graph it was built on: all the solvers
+    of `model.analysis.strategy` read, and what a worker process is sent (it pickles; the
+    graph, whose scenario holds compiled expressions, does not)."""
 
-    graph: StateGraph
     chain: Chain
     coalition: frozenset[str]
     adversarial: bool
@@ -80,9 +81,22 @@ class Game:
     ptr: list[int]  # chain edges of node i: ptr[i] to ptr[i + 1] - 1
     failing: dict[int, dict[int, int]]  # per node, the weight of each step that breaks a rule
 
+
+@dataclass
+class Game(Moves):
+    """The coalition's decision process on a complete explored graph."""
+
+    graph: StateGraph
+
     @property
     def scenario(self) -> Scenario:
         return self.graph.scenario
+
+    def moves(self) -> Moves:
+        """The same process without the graph (to send to another process)."""
+        return Moves(
+            self.chain, self.coalition, self.adversarial, self.choices, self.ptr, self.failing
+        )
 
 
 def parties(scenario: Scenario) -> tuple[str, ...]:
@@ -162,11 +176,11 @@ def build_game(
         if theirs:
             layers.append(("others", tuple(theirs)))
         out[i] = Choices(tuple(layers), tuple(rest), rest_errors, tuple(rest_failing))
-    return Game(graph, c, coalition, adversarial, out, ptr, failing)
+    return Game(c, coalition, adversarial, out, ptr, failing, graph)
 
 
 def taken(
-    game: Game, node: int, policy: Mapping[int, tuple[int, ...]]
+    game: Moves, node: int, policy: Mapping[int, tuple[int, ...]]
 ) -> tuple[list[int], list[int]]:
     """The chain edges a run under ``policy`` may take out of ``node``, and the failing
     transitions it may take there (each by its weight among those)."""
@@ -202,6 +216,7 @@ __all__ = [
     "PASS",
     "Choices",
     "Game",
+    "Moves",
     "Option",
     "Player",
     "Policy",

@@ -5,7 +5,8 @@ directory), not as the loaded object (compiled expressions do not pickle), check
 `fingerprint` against the one the work was started with, and build the per-run function once
 per process and thread (`worker_runner`). A local pool (`own_pool`) defers Ctrl-C and SIGTERM
 to safe points (`DeferredSignals`, checked by `gather`) and ends its workers with this process.
-Used by Monte Carlo (`model.analysis.montecarlo`) and sweeps (`model.analysis.sweep`).
+Used by Monte Carlo (`model.analysis.montecarlo`), sweeps (`model.analysis.sweep`) and the
+guarantee table (`model.analysis.strategy`, whose workers are sent the work, not a source).
 """
 
 from __future__ import annotations

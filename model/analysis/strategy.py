@@ -33,12 +33,16 @@ Notebook use::
     g = guarantees(explore(load("scenarios/cairo_three_stage_truce.yaml")), {"israel"})
     for o in g.outcomes:
         print(o.outcome, float(o.least.probability), float(o.greatest.probability))
+
+`guarantee_table` computes its rows (one per coalition) in ``jobs`` worker processes or on
+any `concurrent.futures.Executor`, as Monte Carlo does, with the same result.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -48,8 +52,9 @@ from model.analysis.chain import chain as chain_of
 from model.analysis.endings import Number
 from model.analysis.exact import ExactResult, IncompleteGraph, analyse
 from model.analysis.explore import StateGraph
-from model.analysis.game import PASS, Game, Policy, build_game, restriction, taken
+from model.analysis.game import PASS, Game, Moves, Policy, build_game, restriction, taken
 from model.analysis.linear import reaching, solve_rows
+from model.analysis.parallel import DeferredSignals, gather, own_pool
 from model.scenario.compiled import ParamValue
 
 Arithmetic = Literal["auto", "fraction", "float"]
@@ -139,26 +144,96 @@ def guarantees(
     """The least and greatest probability of each outcome the ``coalition`` (party ids) can
     ensure on a complete explored ``graph``, with strategies achieving them (``chain``: the
     graph's `model.analysis.chain.chain`, when several coalitions share it)."""
-    if method not in ARITHMETICS:
-        raise ValueError(f"unknown method {method!r}: one of {', '.join(ARITHMETICS)}")
-    if not graph.complete or not all(graph.expanded):
-        raise IncompleteGraph(
-            f"the state graph of {graph.scenario.id} was cut off at {graph.node_count:,} "
-            "states; raise max_states for the bounds"
-        )
-    if graph.initial_error is not None:  # the start itself breaks a rule
-        raise graph.initial_error
+    _check(graph, method)
     started = time.perf_counter()
     game = build_game(graph, frozenset(coalition), adversarial, chain)
+    found = solve_row(_Row(game, tuple(_outcome_labels(graph)), method))
+    return _guarantees(game, found, time.perf_counter() - started)
+
+
+def guarantee_table(
+    graph: StateGraph,
+    coalitions: Iterable[Iterable[str]],
+    *,
+    adversarial: bool = False,
+    method: Arithmetic = "auto",
+    jobs: int = 1,
+    executor: Executor | None = None,
+    signals: DeferredSignals | None = None,
+) -> list[Guarantees]:
+    """`guarantees` of each coalition on one graph (its chain built once), one row each.
+
+    Rows are independent, so they can be computed elsewhere, as Monte Carlo chunks are
+    (`model.analysis.montecarlo`): ``jobs`` (with no ``executor``) 1 computes them in this
+    process, more in a local process pool of that many workers (at most one per row; Ctrl-C
+    acted on at once; closed on return); ``executor``: any `concurrent.futures.Executor`
+    (used, not closed; ``signals``: its `DeferredSignals` if it is an
+    `model.analysis.parallel.own_pool`). This process builds each row's decision process
+    (`model.analysis.game.Moves`: a few MB, cheaper to send than exploring the graph again,
+    and any graph can be split) and the worker solves it, with the same code: the result is
+    the same, rationals and floats bit for bit, whatever ``jobs`` or ``executor``.
+    """
+    _check(graph, method)
+    c = chain_of(graph)
+    if executor is None and jobs <= 1:
+        return [
+            guarantees(graph, k, adversarial=adversarial, method=method, chain=c)
+            for k in coalitions
+        ]
+    started = time.perf_counter()
+    labels = tuple(_outcome_labels(graph))
+    games = [build_game(graph, frozenset(k), adversarial, c) for k in coalitions]
+    found: list[_Found | None] = [None] * len(games)
+
+    def collect(future: Future[_Found], k: int) -> None:
+        found[k] = future.result()
+
+    def run(pool: Executor, deferred: DeferredSignals | None) -> None:
+        futures = {}
+        for k, game in enumerate(games):
+            futures[pool.submit(solve_row, _Row(game.moves(), labels, method))] = k
+            if deferred is not None:
+                deferred.check()
+        gather(futures, deferred, collect)
+
+    if executor is not None:
+        run(executor, signals)
+    elif games:
+        with own_pool(min(jobs, len(games))) as (pool, own_signals):
+            run(pool, own_signals)
+    seconds = (time.perf_counter() - started) / max(len(games), 1)  # wall time, shared
+    out = []
+    for game, row in zip(games, found):
+        assert row is not None  # `gather` collected every future
+        out.append(_guarantees(game, row, seconds))
+    return out
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One coalition's bounds to compute: a picklable unit of work."""
+
+    moves: Moves
+    labels: tuple[str, ...]
+    method: Arithmetic
+
+
+_Found = tuple[tuple[OutcomeGuarantee, ...], str]
+"""A row's outcomes and the method named."""
+
+
+def solve_row(row: _Row) -> _Found:
+    """Every outcome's least and greatest probability on one decision process (in this
+    process or a worker: the same code, hence the same numbers)."""
+    game = row.moves
     c = game.chain
     # A cyclic component of a game is solved by value iteration, in floating point.
-    exact = not (adversarial and _cyclic_choices(game)) and (
-        method == "fraction" or (method == "auto" and _small(game))
+    exact = not (game.adversarial and _cyclic_choices(game)) and (
+        row.method == "fraction" or (row.method == "auto" and _small(game))
     )
     solver = _Solver(game, Fraction if exact else float)
-    named = "fraction" if exact else "float"
     outcomes = []
-    for label in _outcome_labels(graph):
+    for label in row.labels:
         target = [
             c.keys[e] == ("outcome", label) if e != TRANSIENT else False for e in c.ending.tolist()
         ]
@@ -174,38 +249,37 @@ def guarantees(
                 near_one and _surely(game, solver.components, target)[0],
             )
         )
-    if solver.iterated:
-        named += "+value-iteration"
-    clock = graph.table.clock
+    named = "fraction" if exact else "float"
+    return tuple(outcomes), named + ("+value-iteration" if solver.iterated else "")
+
+
+def _check(graph: StateGraph, method: str) -> None:
+    if method not in ARITHMETICS:
+        raise ValueError(f"unknown method {method!r}: one of {', '.join(ARITHMETICS)}")
+    if graph.initial_error is not None:  # the start itself breaks a rule
+        raise graph.initial_error
+    if not graph.complete or not all(graph.expanded):
+        raise IncompleteGraph(
+            f"the state graph of {graph.scenario.id} was cut off at {graph.node_count:,} "
+            "states; raise max_states for the bounds"
+        )
+
+
+def _guarantees(game: Game, found: _Found, seconds: float) -> Guarantees:
+    graph, clock = game.graph, game.graph.table.clock
     return Guarantees(
         graph.scenario.id,
         dict(graph.params),
         tuple(sorted(game.coalition)),
-        adversarial,
-        named,
+        game.adversarial,
+        found[1],
         graph.node_count,
         len(game.choices),
-        tuple(outcomes),
+        found[0],
         game,
-        time.perf_counter() - started,
+        seconds,
         None if clock is None else clock.day,
     )
-
-
-def guarantee_table(
-    graph: StateGraph,
-    coalitions: Iterable[Iterable[str]],
-    *,
-    adversarial: bool = False,
-    method: Arithmetic = "auto",
-) -> list[Guarantees]:
-    """`guarantees` of each coalition on one graph (its chain built once)."""
-    if graph.initial_error is not None:
-        raise graph.initial_error
-    c = chain_of(graph) if graph.complete and all(graph.expanded) else None
-    return [
-        guarantees(graph, k, adversarial=adversarial, method=method, chain=c) for k in coalitions
-    ]
 
 
 def under_strategy(g: Guarantees, policy: Policy, method: str = "auto") -> ExactResult:
@@ -223,7 +297,7 @@ def _outcome_labels(graph: StateGraph) -> list[str]:
     return list(seen)
 
 
-def _cyclic_choices(game: Game) -> bool:
+def _cyclic_choices(game: Moves) -> bool:
     """Whether some snapshot with a choice lies on a cycle."""
     import numpy as np
 
@@ -232,7 +306,7 @@ def _cyclic_choices(game: Game) -> bool:
     return bool(c.cyclic[c.component[nodes]].any()) if len(nodes) else False
 
 
-def _small(game: Game) -> bool:
+def _small(game: Moves) -> bool:
     import numpy as np
 
     c = game.chain
@@ -245,7 +319,7 @@ def _small(game: Game) -> bool:
 class _Solver:
     """Values and strategies on one game, for one target set at a time."""
 
-    def __init__(self, game: Game, number: type[Fraction] | type[float]) -> None:
+    def __init__(self, game: Moves, number: type[Fraction] | type[float]) -> None:
         import numpy as np
 
         self.game = game
@@ -476,7 +550,7 @@ class _Solver:
 
 
 def _surely(
-    game: Game, components: Sequence[tuple[list[int], bool]], target: Sequence[bool]
+    game: Moves, components: Sequence[tuple[list[int], bool]], target: Sequence[bool]
 ) -> list[bool]:
     """Nodes from which some strategy of the coalition reaches ``target`` on every run (the
     other parties' choices, with ``adversarial``, against it): an attractor, built through
@@ -521,5 +595,6 @@ __all__ = [
     "OutcomeGuarantee",
     "guarantee_table",
     "guarantees",
+    "solve_row",
     "under_strategy",
 ]

@@ -166,6 +166,39 @@ def add_set_option(
     )
 
 
+def add_jobs_option(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, used_for: str
+) -> None:
+    """``--jobs J``: worker processes for ``used_for`` (read it with `jobs`)."""
+    parser.add_argument(
+        "--jobs",
+        type=integer(0, 10_000, zero="one per CPU"),
+        default=1,
+        metavar="J",
+        help=f"worker processes for {used_for} (default 1; 0: one per CPU; never more "
+        "than the CPUs this process may use: a larger J is lowered, with a note); "
+        "the figures do not depend on it",
+    )
+
+
+def jobs(value: int) -> int:
+    """Worker processes for ``--jobs J``: 0 meaning one per CPU, lowered (with a note) to the
+    CPUs this process may use."""
+    from model.analysis.parallel import default_jobs, max_jobs
+
+    if value == 0:
+        return default_jobs()
+    limit = max_jobs()
+    if value > limit:
+        print(
+            f"note: --jobs {value} is more than the {limit} CPU(s) this process may use; "
+            f"using {limit}",
+            file=sys.stderr,
+        )
+        return limit
+    return value
+
+
 def root_directory(value: str) -> Path:
     """``--root DIR``: an existing directory, symbolic links resolved."""
     path = Path(value)
