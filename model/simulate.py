@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from model.analysis.solvers import DEFAULT_TOLERANCE, Method
 from model.analysis.solvers import METHODS as EXACT_METHODS
@@ -307,22 +306,8 @@ def _exact(args: argparse.Namespace, scenario: Scenario, params: dict[str, Param
         print(visible(message, newlines=False), file=sys.stderr)
         return cli.EXIT_INVALID
     record = exact_record(scenario, params, result)
-    _emit(args, record, format_exact, exact_csv)
+    cli.emit(args, record, format_exact, exact_csv)
     return cli.EXIT_OK
-
-
-Format = Callable[[dict[str, Any]], str]
-
-
-def _emit(args: argparse.Namespace, record: dict[str, Any], text: Format, table: Format) -> None:
-    """Print a what-if record as JSON, CSV (``table``) or text (``text``); scenario text in
-    CSV and text is escaped (`visible`), JSON escapes it itself."""
-    if args.json:
-        sys.stdout.write(json_text(record) + "\n")
-    elif args.csv:
-        sys.stdout.write(visible(table(record)))
-    else:
-        sys.stdout.write(visible(text(record)))
 
 
 def _monte_carlo(
@@ -348,7 +333,7 @@ def _monte_carlo(
         )
     note = None if exact is not None else _not_computed(limit)
     record = monte_carlo_record(scenario, result, exact, note)
-    _emit(args, record, format_monte_carlo, monte_carlo_csv)
+    cli.emit(args, record, format_monte_carlo, monte_carlo_csv)
     return cli.EXIT_OK
 
 
@@ -430,7 +415,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
         print(visible(f"error: {exc}", newlines=False), file=sys.stderr)
         return cli.EXIT_INVALID
     record = sweep_record(scenario, axes, points[0], args.seed, records)
-    _emit(
+    cli.emit(
         args,
         record,
         lambda r: format_sweep(r, axes, args.max_steps),

@@ -13,7 +13,6 @@ from typing import Any
 
 from model.base.limits import MAX_STATES
 from model.base.paths import DEFAULT_SCENARIO, display_path
-from model.base.textfmt import json_text, visible
 from model.cli import command as cli
 from model.scenario.compiled import ParameterError, ParamValue, Scenario
 from model.scenario.loader import load
@@ -150,12 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         record, text, table = _one(scenario, graph, party, weights, args, params)
-    if args.json:
-        sys.stdout.write(json_text(record) + "\n")
-    elif args.csv:
-        sys.stdout.write(visible(table(record)))
-    else:
-        sys.stdout.write(visible(text(record)))
+    cli.emit(args, record, text, table)
     return cli.EXIT_OK
 
 

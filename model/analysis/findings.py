@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from model.analysis.explore import StateGraph
+from model.analysis.explore import Edge, StateGraph
 from model.scenario.compiled import Scenario
 from model.scenario.yamlsource import Path_
+from model.semantics.records import step_record
 
 Severity = Literal["error", "warning", "note"]
 
@@ -96,6 +97,19 @@ class ScenarioChecks:
 
     def where(self, path: Path_) -> str:
         return self.scenario.document.where(path)
+
+    def edge_record(self, number: int, edge: Edge) -> dict[str, Any]:
+        """Step ``number`` of a run shown with a finding: the step along ``edge``."""
+        graph = self.graph
+        return step_record(
+            self.scenario,
+            number,
+            graph.transition(edge),
+            graph.nodes[edge.source],
+            graph.nodes[edge.target],
+            sources=False,
+            params=graph.params,
+        )
 
     def where_state(self, state: str) -> str:
         return self.where(("states", self.state_pos[state]))

@@ -26,21 +26,7 @@ class GraphChecks(ScenarioChecks):
     """The findings in the explored graph, each with its shortest counterexample."""
 
     def trace(self, node: int) -> tuple[dict[str, Any], ...]:
-        graph, sc = self.graph, self.scenario
-        out = []
-        for n, edge in enumerate(graph.path_to(node), 1):
-            out.append(
-                step_record(
-                    sc,
-                    n,
-                    graph.transition(edge),
-                    graph.nodes[edge.source],
-                    graph.nodes[edge.target],
-                    sources=False,
-                    params=self.graph.params,
-                )
-            )
-        return tuple(out)
+        return tuple(self.edge_record(n, e) for n, e in enumerate(self.graph.path_to(node), 1))
 
     def findings(self) -> list[Finding]:
         graph = self.graph

@@ -24,7 +24,6 @@ from model.scenario import expr, walk
 from model.scenario.properties import conditions
 from model.scenario.schema import Property
 from model.semantics.compiler import parse
-from model.semantics.records import step_record
 
 Status = Literal["holds", "fails", "undecided"]
 _CLOCK = frozenset({"day", "day_in_stage"})
@@ -152,25 +151,14 @@ class PropertyChecks(ScenarioChecks):
         return f"{what}: fails; the run below{start} repeats its cycle for ever"
 
     def _records(self, run: Lasso) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
-        graph, sc = self.graph, self.scenario
+        graph = self.graph
 
         def records(edges: Sequence[int], first: int) -> tuple[dict[str, Any], ...]:
             out = []
             for k, e in enumerate(edges, first):
                 if e == STUTTER:
                     continue
-                edge = graph.edge(e)
-                out.append(
-                    step_record(
-                        sc,
-                        k,
-                        graph.transition(edge),
-                        graph.nodes[edge.source],
-                        graph.nodes[edge.target],
-                        sources=False,
-                        params=graph.params,
-                    )
-                )
+                out.append(self.edge_record(k, graph.edge(e)))
             return tuple(out)
 
         return records(run.prefix, 1), records(run.cycle, 1)

@@ -22,7 +22,7 @@ from typing import Any
 from model.base.confine import FileRefused, check_regular
 from model.base.errors import Problem, RunError, ScenarioError, clip
 from model.base.output import FORCE_HELP, OutputError
-from model.base.textfmt import visible
+from model.base.textfmt import json_text, visible
 from model.reports.text import plural
 from model.scenario.compiled import ParameterError
 
@@ -333,3 +333,19 @@ def _on_sigterm() -> Any:
         raise Terminated
 
     return signal.signal(signal.SIGTERM, handler)
+
+
+def emit(
+    args: argparse.Namespace,
+    record: dict[str, Any],
+    text: Callable[[dict[str, Any]], str],
+    table: Callable[[dict[str, Any]], str],
+) -> None:
+    """Print a record as JSON (``--json``), CSV (``--csv``, by ``table``) or text (``text``);
+    scenario text in CSV and text is escaped (`visible`), JSON escapes it itself."""
+    if getattr(args, "json", False):
+        sys.stdout.write(json_text(record) + "\n")
+    elif getattr(args, "csv", False):
+        sys.stdout.write(visible(table(record)))
+    else:
+        sys.stdout.write(visible(text(record)))
