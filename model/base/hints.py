@@ -33,3 +33,7 @@ class Hints:
         self.remaining -= 1
         close = difflib.get_close_matches(name, pool, n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
+
+    def unknown(self, what: str, name: str, known: Iterable[str]) -> str:
+        """``"unknown state 'x' (did you mean 'y'?)"``: the loader's message for a bad name."""
+        return f"unknown {what} {name!r}{self(name, known)}"

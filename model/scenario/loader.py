@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,14 +127,14 @@ class _Checker:
                     f"state {s.id!r} needs a 'stage' (only outcome states may omit it)",
                 )
             elif s.stage is not None and s.stage not in stages:
-                self.fail(("states", i, "stage"), self._unknown("stage", s.stage, stages))
+                self.fail(("states", i, "stage"), self.hints.unknown("stage", s.stage, stages))
             if s.outcome == NONE:
                 self.fail(("states", i, "outcome"), f"{NONE!r} means 'no outcome'; choose another")
         if NONE in stages:
             at = ("stages", [s.id for s in spec.stages].index(NONE), "id")
             self.fail(at, f"{NONE!r} means 'no stage' (in an outcome); choose another")
         if spec.initial not in states:
-            self.fail(("initial",), self._unknown("state", spec.initial, states))
+            self.fail(("initial",), self.hints.unknown("state", spec.initial, states))
         full_env: dict[str, expr.Type] = {
             **param_types,
             **var_types,
@@ -252,9 +252,6 @@ class _Checker:
                     "and names starting 'is_', 'to_', 'may_' are used by the engine)",
                 )
 
-    def _unknown(self, what: str, name: str, known: Iterable[str]) -> str:
-        return f"unknown {what} {name!r}{self.hints(name, known)}"
-
     # parameters, variables, stages
 
     def _parameters(self) -> dict[str, expr.Type]:
@@ -328,7 +325,7 @@ class _Checker:
             path = ("variables", i, "initial")
             if isinstance(v, EnumVariable):
                 if v.initial not in v.values:
-                    self.fail(path, self._unknown(f"value of {v.id}", v.initial, v.values))
+                    self.fail(path, self.hints.unknown(f"value of {v.id}", v.initial, v.values))
                     out.append((v.id, None))
                 else:
                     out.append((v.id, expr.compile_expr(expr.Const(v.initial))))
@@ -388,15 +385,15 @@ class _Checker:
         for j, s in enumerate(t.sources):
             if s not in states:
                 where = (*base, "source", j) if not isinstance(t.source, str) else (*base, "source")
-                self.fail(where, self._unknown("state", s, states))
+                self.fail(where, self.hints.unknown("state", s, states))
                 ok = False
             elif states[s].outcome is not None:
                 pass  # the checker reports moves out of outcome states
         if t.dest not in states:
-            self.fail((*base, "dest"), self._unknown("state", t.dest, states))
+            self.fail((*base, "dest"), self.hints.unknown("state", t.dest, states))
             ok = False
         if t.actor is not None and t.actor not in parties:
-            self.fail((*base, "actor"), self._unknown("party", t.actor, parties))
+            self.fail((*base, "actor"), self.hints.unknown("party", t.actor, parties))
         local = dict(env)
         if ok and all(
             states[s].stage is not None and stage_days.get(states[s].stage) is not None
@@ -411,7 +408,7 @@ class _Checker:
         ]
         for j, r in enumerate(t.requires):
             if r.by is not None and r.by not in parties:
-                self.fail((*base, "requires", j, "by"), self._unknown("party", r.by, parties))
+                self.fail((*base, "requires", j, "by"), self.hints.unknown("party", r.by, parties))
         if guard is not None and requires and all(f is not None for f in requires):
             guard = _all_of([guard, *(f for f in requires if f is not None)])
         elif any(f is None for f in requires):
@@ -436,7 +433,7 @@ class _Checker:
                 )
                 continue
             if name not in var_types:
-                self.fail((*base, "effects", name), self._unknown("variable", name, var_types))
+                self.fail((*base, "effects", name), self.hints.unknown("variable", name, var_types))
                 continue
             effects.append(
                 (name, self._expr((*base, "effects", name), value, local, var_types[name]))

@@ -46,9 +46,6 @@ class SourceChecks:
         self._provenance(sources)
         return sources
 
-    def _unknown(self, what: str, name: str, known: Iterable[str]) -> str:
-        return f"unknown {what} {name!r}{self.hints(name, known)}"
-
     def _sources(self) -> dict[str, SourceText]:
         """The stored texts, read; a cited document has no file to read."""
         out: dict[str, SourceText] = {}
@@ -90,7 +87,7 @@ class SourceChecks:
                 "'citation' (section and, optionally, its words)",
             )
         else:
-            self.fail((*path, "source"), self._unknown(kind, named, declared))
+            self.fail((*path, "source"), self.hints.unknown(kind, named, declared))
         return None
 
     def _check_citation(self, path: Path_, citation: Citation) -> None:
