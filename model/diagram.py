@@ -1,6 +1,7 @@
 """``python -m model.diagram``: draw a scenario's state diagram (or a run's timeline).
 
-Writes PNG and SVG (or the formats asked for) next to the ``-o`` stem, or prints Mermaid
+Writes the format that ``-o``'s extension names, else PNG and SVG (or the ``--format``s)
+next to the ``-o`` stem, or prints Mermaid
 ``stateDiagram-v2`` text with ``--format mermaid``. Matplotlib is imported only when a
 picture is drawn.
 """
@@ -22,8 +23,10 @@ party's marker (the legend names the parties). A black dot points at the initial
 
 examples:
   python -m model.diagram scenarios/cairo_three_stage_truce.yaml -o truce
-      writes truce.png and truce.svg
-  python -m model.diagram scenarios/november_truce.yaml -o nov.pdf --format pdf
+      writes truce.png and truce.svg (no extension: PNG and SVG)
+  python -m model.diagram scenarios/november_truce.yaml -o nov.pdf
+      writes nov.pdf only (an extension .png, .svg, .pdf or .mmd names the one format)
+  python -m model.diagram scenarios/november_truce.yaml -o nov --format svg --format mermaid
   python -m model.diagram scenarios/november_truce.yaml --format mermaid > nov.mmd
   python -m model.diagram scenarios/cairo_three_stage_truce.yaml --timeline --seed 15 -o run
 
@@ -32,6 +35,7 @@ evaluated (file:line:col: field: message); 2 invalid input.
 """
 
 FORMATS = ("png", "svg", "pdf", "mermaid")
+DEFAULT_FORMATS = ("png", "svg")  # what -o FILE without an extension writes
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,14 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         type=cli.output_file,
         metavar="FILE",
-        help="where to write; its stem gets one file per format (default: the scenario id)",
+        help="where to write: FILE.png, .svg, .pdf or .mmd writes that format only; FILE "
+        "without one of these extensions writes FILE.png and FILE.svg (or each --format); "
+        "default: the scenario id",
     )
     parser.add_argument(
         "--format",
         choices=FORMATS,
         action="append",
-        help="png, svg, pdf or mermaid (repeatable; default: png and svg). "
-        "mermaid prints to standard output unless -o is given",
+        help="png, svg, pdf or mermaid (repeatable; default: the extension of -o, else png "
+        "and svg). mermaid prints to standard output unless -o is given",
     )
     cli.add_force_option(parser)
     parser.add_argument(
@@ -74,7 +80,17 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    formats: list[str] = args.format or ["png", "svg"]
+    path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
+    scenario = load(path, display_path(path), args.root)
+    default = f"{scenario.id}-timeline" if args.timeline else scenario.id
+    outputs = cli.output_files(
+        Path(args.output or default),
+        args.format,
+        known=FORMATS,
+        default=DEFAULT_FORMATS,
+        extensions={"mermaid": "mmd"},
+    )
+    formats = [f for f, _ in outputs]
     if args.timeline and "mermaid" in formats:
         parser.error("--timeline draws a picture; --format mermaid is for the state diagram")
     if args.set and not args.timeline:
@@ -83,29 +99,21 @@ def main(argv: list[str] | None = None) -> int:
             "--set changes a simulated run; add --timeline (the state diagram is the "
             "same for every parameter value)"
         )
-    path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
-    scenario = load(path, display_path(path), args.root)
-    default = f"{scenario.id}-timeline" if args.timeline else scenario.id
-    target = Path(args.output) if args.output else Path(default)
-    base = target.with_suffix("") if target.suffix[1:] in (*FORMATS, "mmd") else target
-    outputs = [
-        base.with_name(f"{base.name}.{'mmd' if f == 'mermaid' else f}")
-        for f in dict.fromkeys(formats)  # a format given twice is written once
-        if f != "mermaid" or args.output
-    ]
+    # Without -o, Mermaid text goes to standard output, not to a file.
+    files = [(f, out) for f, out in outputs if f != "mermaid" or args.output]
     # Checked before any drawing; each file is then written atomically, never over an
     # existing one without --force (model/base/output.py).
-    check_targets(outputs, force=args.force)
+    check_targets([out for _, out in files], force=args.force)
 
     if "mermaid" in formats:
         from model.render.mermaid import to_mermaid
 
         text = to_mermaid(scenario)
         if args.output:
-            print(write_text(base.with_name(f"{base.name}.mmd"), text, force=args.force))
+            print(write_text(dict(files)["mermaid"], text, force=args.force))
         else:
             sys.stdout.write(text)
-    pictures = [f for f in formats if f != "mermaid"]
+    pictures = [(f, out) for f, out in files if f != "mermaid"]
     if pictures:
         from model.render.draw import draw_diagram, figure_bytes
 
@@ -116,8 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             figure = draw_timeline(run)
         else:
             figure = draw_diagram(scenario).figure
-        for fmt in dict.fromkeys(pictures):
-            out = base.with_name(f"{base.name}.{fmt}")
+        for fmt, out in pictures:
             print(write_bytes(out, figure_bytes(figure, fmt), force=args.force))
     return cli.EXIT_OK
 

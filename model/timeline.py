@@ -14,6 +14,8 @@ from model.base.limits import DEFAULT_MAX_STEPS, MAX_STEPS
 from model.base.paths import DEFAULT_SCENARIO, display_path
 from model.cli import command as cli
 
+FORMATS = ("png", "svg", "pdf")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = cli.ArgumentParser(
@@ -27,13 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         type=cli.output_file,
         metavar="FILE",
-        help="output file (default: <scenario id>-timeline)",
+        help="output file: FILE.png, .svg or .pdf writes that format only; FILE without one "
+        "of these extensions writes FILE.png and FILE.svg (or each --format); "
+        "default: <scenario id>-timeline",
     )
     parser.add_argument(
         "--format",
-        choices=("png", "svg", "pdf"),
+        choices=FORMATS,
         action="append",
-        help="file format (repeatable; default: png and svg)",
+        help="file format (repeatable; default: the extension of -o, else png and svg)",
     )
     cli.add_force_option(parser)
     return parser
@@ -64,20 +68,14 @@ def main(argv: list[str] | None = None) -> int:
 
     path = cli.scenario_path(args.scenario, DEFAULT_SCENARIO)
     scenario = load(path, display_path(path), args.root)
-    stem = Path(args.output) if args.output else Path(f"{scenario.id}-timeline")
-    outputs = list(dict.fromkeys(output_files(stem, args.format)))
-    check_targets(outputs, force=args.force)  # before the run is played and drawn
+    target = Path(args.output or f"{scenario.id}-timeline")
+    outputs = cli.output_files(target, args.format, known=FORMATS, default=("png", "svg"))
+    check_targets([out for _, out in outputs], force=args.force)  # before the run is drawn
     run = play(scenario, args.seed, args.max_steps, cli.parse_sets(args.set))
     fig = draw_timeline(run)
-    for out in outputs:
-        print(write_bytes(out, figure_bytes(fig, out.suffix[1:]), force=args.force))
+    for fmt, out in outputs:
+        print(write_bytes(out, figure_bytes(fig, fmt), force=args.force))
     return cli.EXIT_OK
-
-
-def output_files(target: Path, formats: list[str] | None) -> list[Path]:
-    """Files for ``-o target``: its stem with each format (default: PNG and SVG)."""
-    base = target.with_suffix("") if target.suffix[1:] in ("png", "svg", "pdf") else target
-    return [base.with_name(f"{base.name}.{f}") for f in (formats or ["png", "svg"])]
 
 
 if __name__ == "__main__":

@@ -187,15 +187,68 @@ def test_files_are_deterministic_and_carry_no_dates() -> None:
     assert "<dc:date>" not in svg
 
 
-def test_cli_writes_png_and_svg_next_to_the_stem(tmp_path: Path) -> None:
+def test_cli_writes_png_and_svg_next_to_a_stem_without_extension(tmp_path: Path) -> None:
     path = ROOT / "scenarios" / "hostage_prisoner_exchange.yaml"
-    assert main([str(path), "-o", str(tmp_path / "ex.png")]) == 0
+    assert main([str(path), "-o", str(tmp_path / "ex")]) == 0
     assert (tmp_path / "ex.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "ex.svg").read_text().lstrip().startswith("<?xml")
     assert main([str(path), "-o", str(tmp_path / "ex"), "--format", "pdf"]) == 0
     assert (tmp_path / "ex.pdf").read_bytes()[:5] == b"%PDF-"
     assert main([str(path), "--timeline", "--seed", "3", "-o", str(tmp_path / "run")]) == 0
     assert (tmp_path / "run.png").exists() and (tmp_path / "run.svg").exists()
+
+
+def test_an_extension_names_the_one_format_written(tmp_path: Path) -> None:
+    path = ROOT / "scenarios" / "november_truce.yaml"
+    for name in ("x.png", "x.svg", "x.pdf", "x.mmd"):
+        before = set(tmp_path.iterdir())
+        assert main([str(path), "-o", str(tmp_path / name)]) == 0
+        assert set(tmp_path.iterdir()) - before == {tmp_path / name}
+    assert (tmp_path / "x.mmd").read_text().startswith("stateDiagram-v2\n")
+    # An unknown extension is part of the stem; --format lists the formats next to it.
+    assert main([str(path), "-o", str(tmp_path / "y.v2"), "--format", "svg"]) == 0
+    assert (
+        main([str(path), "-o", str(tmp_path / "z.svg"), "--format", "svg", "--format", "pdf"]) == 0
+    )
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "x.png",
+        "x.svg",
+        "x.pdf",
+        "x.mmd",
+        "y.v2.svg",
+        "z.svg",
+        "z.pdf",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "existing"),
+    [(["-o", "x.svg"], "x.svg"), (["-o", "x"], "x.png"), (["--timeline", "-o", "r.png"], "r.png")],
+)
+def test_refusing_to_overwrite_is_one_line_naming_the_file_and_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], existing: str
+) -> None:
+    path = str(ROOT / "scenarios" / "november_truce.yaml")
+    target = tmp_path / existing
+    target.write_bytes(b"keep")
+    args = [a if a.startswith("-") else str(tmp_path / a) for a in args]
+    assert main([path, *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(target) in err and "--force" in err
+    assert "usage" not in err
+    assert target.read_bytes() == b"keep"
+    assert main([path, *args, "--force"]) == 0
+    assert target.read_bytes() != b"keep"
+
+
+def test_an_extension_other_than_the_format_asked_for_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(ROOT / "scenarios" / "november_truce.yaml")
+    assert main([path, "-o", str(tmp_path / "x.png"), "--format", "svg"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "x.png" in err and "--format" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_prints_mermaid(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from model.render.timeline import draw_timeline, play, stage_bands, tracked_vari
 from model.scenario.compiled import DAYS
 from model.scenario.loader import load
 from model.semantics.engine import Run
-from model.timeline import main, output_files
+from model.timeline import main
 
 TRUCE = ROOT / "scenarios" / "cairo_three_stage_truce.yaml"
 
@@ -72,5 +72,9 @@ def test_finished_run_shows_its_timeline_in_a_notebook() -> None:
 def test_cli(tmp_path: Path) -> None:
     assert main([str(TRUCE), "--seed", "4", "-o", str(tmp_path / "t.svg"), "--format", "svg"]) == 0
     assert (tmp_path / "t.svg").exists() and not (tmp_path / "t.png").exists()
-    assert output_files(Path("x/run.png"), None) == [Path("x/run.png"), Path("x/run.svg")]
-    assert output_files(Path("run"), ["pdf"]) == [Path("run.pdf")]
+    # -o with an extension writes that format only; without one, PNG and SVG.
+    assert main([str(TRUCE), "--seed", "4", "-o", str(tmp_path / "u.png")]) == 0
+    assert main([str(TRUCE), "--seed", "4", "-o", str(tmp_path / "u.pdf")]) == 0
+    assert main([str(TRUCE), "--seed", "4", "-o", str(tmp_path / "v")]) == 0
+    written = {p.name for p in tmp_path.iterdir()}
+    assert written == {"t.svg", "u.png", "u.pdf", "v.png", "v.svg"}

@@ -227,6 +227,37 @@ def add_force_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
     parser.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
+def output_files(
+    target: Path,
+    formats: Sequence[str] | None,
+    *,
+    known: Sequence[str],
+    default: Sequence[str],
+    extensions: dict[str, str] | None = None,
+) -> list[tuple[str, Path]]:
+    """The (format, file) pairs that ``-o target`` (and ``--format``) asks an entry to write.
+
+    ``-o x.png`` writes that format only; ``-o x`` (no known extension) writes ``default``
+    next to the stem; ``--format`` lists the formats written next to the stem, and must then
+    include the one that ``target``'s extension names. ``known`` are the entry's formats;
+    ``extensions`` maps a format to its file extension where they differ (mermaid: mmd).
+    Another extension (``-o run.v2``) is part of the stem.
+    """
+    ext = extensions or {}
+    by_suffix = {ext.get(f, f): f for f in known}
+    named = by_suffix.get(target.suffix[1:].lower()) if target.suffix else None
+    if named is None:
+        base, wanted = target, list(formats or default)
+    else:
+        base, wanted = target.with_suffix(""), list(formats or [named])
+        if named not in wanted:
+            raise OutputError(
+                f"{target} names a {named} file but --format asks for {', '.join(wanted)}; "
+                "drop the extension or the --format"
+            )
+    return [(f, base.with_name(f"{base.name}.{ext.get(f, f)}")) for f in dict.fromkeys(wanted)]
+
+
 def add_scenario_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
     """The positional scenario file(s), with the shipped default named in the help, and --root."""
     from model.base.paths import DEFAULT_SCENARIO, SCENARIOS_DIR, SHIPPED_HELP, display_path

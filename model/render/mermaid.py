@@ -2,8 +2,10 @@
 
 Every state is declared with its stage (or its outcome label) as a description, outcome
 states get the ``outcome`` class and an arrow to the end marker, and every transition is one
-arrow labelled ``event (actor)``. Mermaid cannot draw arrows between states inside
-different composite states, so stages are descriptions rather than boxes.
+arrow labelled ``event (actor)``, except that the events of one self-loop share one arrow
+with one line per event (Mermaid would draw several self-loop labels over each other).
+Mermaid cannot draw arrows between states inside different composite states, so stages are
+descriptions rather than boxes.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ _ENTITIES = {
     '"': "#quot;",
     "`": "#96;",  # a markdown string in labels; also keeps a ``` fence around the text intact
 }
+LINE_BREAK = "<br>"
+"""Between the events of one self-loop's label (Mermaid renders it as a line break)."""
 _SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
 
 
@@ -73,11 +77,13 @@ def to_mermaid(subject: Scenario | Diagram) -> str:
             lines.append(f"    {mid} : {_text(stage_names.get(node.stage, node.stage))}")
     lines.append(f"    [*] --> {mermaid_id(diagram.initial)}")
     for edge in diagram.edges:
-        for ev in edge.events:
-            lines.append(
-                f"    {mermaid_id(edge.source)} --> {mermaid_id(edge.dest)} : "
-                f"{_text(edge_label(ev.event, ev.actor, ev.timing))}"
-            )
+        labels = [_text(edge_label(ev.event, ev.actor, ev.timing)) for ev in edge.events]
+        # Mermaid 11 draws several self-loop labels on one state on top of each other, so a
+        # self-loop is one arrow with its events on separate lines (``<br>`` is never user
+        # text: every ``<`` in a label is written ``#lt;``).
+        arrows = [LINE_BREAK.join(labels)] if edge.source == edge.dest else labels
+        for label in arrows:
+            lines.append(f"    {mermaid_id(edge.source)} --> {mermaid_id(edge.dest)} : {label}")
     never = [ev.name for edge in diagram.edges for ev in edge.events if ev.never]
     if never:  # Mermaid has no per-arrow style in state diagrams: said in a comment
         lines.append(f"    %% no run takes (default parameters): {_text(', '.join(never))}")
