@@ -18,7 +18,7 @@ from model.analysis.trace import (
     Trace,
 )
 from model.reports.text import plural, wrap
-from model.scenario.provenance import UNVERIFIED, citation_record, normalise
+from model.scenario.provenance import UNVERIFIED, normalise
 from model.scenario.yamlsource import format_path
 
 WIDTH = 100
@@ -88,7 +88,7 @@ def _document_record(doc: DocumentTrace) -> dict[str, Any]:
     sections: dict[str, list[dict[str, Any]]] = {s: [] for s in doc.cited_sections}
     for e in doc.elements:
         assert e.citation is not None
-        words = citation_record(e.citation, [src])["words"]
+        words = normalise(e.citation.words) if e.citation.words else None
         sections[e.citation.section].append({**_element_record(e), "words": words})
     percent = doc.percent
     return {
