@@ -15,6 +15,7 @@ from model.base import display
 from model.base.errors import clip, clip_value
 from model.base.limits import MAX_LITERAL
 from model.scenario import expr, walk
+from model.scenario.labels import DAYS_PASS, Labels, labels_of
 from model.scenario.provenance import SourceText
 from model.scenario.schema import (
     EnumVariable,
@@ -134,7 +135,12 @@ class Scenario:
             }
         )
         never: expr.Compiled = lambda env: False  # noqa: E731 - not a transition to evaluate
-        return CompiledTransition(DAYS, "days pass", spec, (), never, (), never, never)
+        return CompiledTransition(DAYS, DAYS_PASS, spec, (), never, (), never, never)
+
+    @cached_property
+    def labels(self) -> Labels:
+        """Display names of states, events, variables, parameters, outcomes, stages, parties."""
+        return labels_of(self.spec)
 
     @property
     def variable_names(self) -> tuple[str, ...]:

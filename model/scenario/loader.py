@@ -27,6 +27,7 @@ from model.scenario.clock import unbounded_reads
 from model.scenario.compiled import BUILTINS, SCHEDULE, CompiledTransition, Due, Scenario
 from model.scenario.compose import compose
 from model.scenario.derived import check_derived, measure
+from model.scenario.labels import label_conflicts
 from model.scenario.properties import NONE, SNAPSHOT_NAMES, conditions, snapshot_types
 from model.scenario.queries import Names, QueryError, outcomes, parse_query
 from model.scenario.schedules import check_tables
@@ -112,6 +113,8 @@ class _Checker:
     def build(self) -> Scenario:
         spec = self.spec
         self._unique()
+        for path, message in label_conflicts(spec):
+            self.fail(path, message)
         sources = SourceChecks(spec, self.base_dir, self.root, self.fail, self.hints).run()
         param_types = self._parameters()
         var_types = self._variable_types()

@@ -31,6 +31,7 @@ from model.scenario.schema_base import (
     ExprText,
     FrozenModel,
     Ident,
+    Label,
     Source,
     SourcedModel,
     Text,
@@ -67,6 +68,7 @@ class Stage(SourcedModel):
 
 class IntVariable(SourcedModel):
     id: Ident
+    label: Label | None = None
     type: Literal["int"]
     min: StrictInt
     max: StrictInt
@@ -82,6 +84,7 @@ class IntVariable(SourcedModel):
 
 class BoolVariable(SourcedModel):
     id: Ident
+    label: Label | None = None
     type: Literal["bool"]
     initial: ExprText
     description: Text | None = None
@@ -89,6 +92,7 @@ class BoolVariable(SourcedModel):
 
 class EnumVariable(SourcedModel):
     id: Ident
+    label: Label | None = None
     type: Literal["enum"]
     values: Annotated[tuple[Ident, ...], Field(min_length=1)]
     initial: Ident
@@ -107,6 +111,7 @@ class Variant(SourcedModel):
 
 class Parameter(SourcedModel):
     id: Ident
+    label: Label | None = None
     type: Literal["int", "bool"] = "int"
     default: StrictInt | StrictBool
     min: StrictInt | None = None
@@ -121,6 +126,9 @@ class Parameter(SourcedModel):
 
 class State(SourcedModel):
     id: Ident
+    label: Label | None = Field(
+        None, description="Display name; for an outcome state, also the outcome's display name."
+    )
     stage: Ident | None = Field(None, description="Required except for outcome states.")
     outcome: Ident | None = Field(
         None, description="Marks an outcome state (the run ends here) with a neutral label."
@@ -211,6 +219,10 @@ TransitionKind = Literal["decision", "scheduled", "deadline", "risk"]
 
 class Transition(SourcedModel):
     trigger: Ident = Field(description="The event name.")
+    label: Label | None = Field(
+        None,
+        description="The event's display name (transitions sharing a trigger share one label).",
+    )
     source: Ident | Annotated[tuple[Ident, ...], Field(min_length=1)]
     dest: Ident
     actor: Ident | None = Field(

@@ -31,6 +31,14 @@ ExprText = Annotated[
     Field(description="An expression (see docs/format.md): e.g. 'held_in_gaza > 0', 3, true."),
 ]
 Text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=4000)]
+Label = Annotated[
+    StrictStr,
+    StringConstraints(min_length=1, max_length=48, pattern=r"^[^\n\r\t]*\S[^\n\r\t]*$"),
+    Field(
+        description="A short display name for pictures, reports and pages (one line, at most "
+        "48 characters); the id is shown when it is absent."
+    ),
+]
 
 
 class FrozenModel(BaseModel):
