@@ -17,11 +17,13 @@ left corner of the figure.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 from model.render.diagram_model import Diagram, DiagramEdge
 from model.render.layered_graph import Item, LayeredGraph, lane_ranks
 from model.render.layout_items import (
+    LABEL_WRAP,
     Box,
     EdgeRoute,
     LabelItem,
@@ -33,16 +35,17 @@ from model.render.layout_items import (
     NodeItem,
     TextItem,
     event_text,
+    flow_items,
+    legend_entries,
     wrap_name,
     wrap_words,
 )
-from model.scenario.compiled import SCHEDULE
 
 MARGIN = 14.0
 NODE_PAD_X, NODE_PAD_Y = 9.0, 6.0
 MIN_NODE_W = 64.0
-SLOT_PAD = 14.0  # free space either side of the widest item in a column of states
-GAP_PAD = 12.0  # free space either side of the widest label in a corridor
+SLOT_PAD = 8.0  # free space either side of the widest item in a column of states
+GAP_PAD = 8.0  # free space either side of the widest label in a corridor
 MIN_GAP = 44.0
 LOOP_GAP = 22.0  # between a state box and its self-loop label above it
 LABEL_PAD_X, LABEL_PAD_Y = 5.0, 3.0
@@ -51,11 +54,38 @@ LINE_SEP = 1.5
 START_W = 20.0  # room left of the initial state for the start dot
 DUMMY_H = 8.0
 HEADER_PAD = 6.0
+MIN_HEADER_W = 130.0  # a lane's name is broken into lines no narrower than this
 LEGEND_SEP = 14.0
+SAMPLE_W = 28.0  # a line style's sample in the legend
 
 
-def layout(diagram: Diagram, measure: Measure) -> Layout:
-    """Lay out ``diagram`` with text sizes from ``measure``; see the module docstring."""
+WRAPS = (LABEL_WRAP, 20, 18, 16, 14, 12, 30, 36)
+"""Where names and event lines may break (characters), in order of preference: `fit` tries
+each and keeps the layout that fills its canvas best."""
+
+
+def fit(diagram: Diagram, measure: Measure, aspect: float | None = None) -> Layout:
+    """The layout of ``diagram`` on a canvas of ``aspect`` (width / height; None: the
+    layout's own size) that shows its text largest: the canvas is the layout's box widened
+    or heightened to the aspect, content centred, and the text scales with 1 / its width."""
+    best: tuple[float, Layout] | None = None
+    for wrap in WRAPS:
+        lay = layout(diagram, measure, wrap)
+        need = max(lay.width, lay.height * aspect) if aspect else lay.width
+        if best is None or need < best[0] * 0.98:  # a clear gain over the preferred wraps
+            best = (need, lay)
+    assert best is not None
+    need, lay = best
+    if aspect is None:
+        return lay
+    w, h = need, need / aspect
+    canvas = Box((lay.width - w) / 2, (lay.height - h) / 2, w, h)
+    return dataclasses.replace(lay, canvas=canvas)
+
+
+def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout:
+    """Lay out ``diagram`` with text sizes from ``measure``, names and event lines broken
+    at about ``wrap`` characters; see the module docstring."""
     ranks = lane_ranks(diagram)
     loops = {e.source: e for e in diagram.edges if e.is_loop}
     parties = tuple(p.id for p in diagram.parties)
@@ -84,20 +114,16 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
     label_sizes: dict[tuple[str, str], tuple[float, float, list[tuple[float, float]]]] = {}
 
     def label_size(e: DiagramEdge) -> tuple[float, float]:
-        sizes = [measure(event_text(ev), "edge") for ev in e.events]
+        sizes = [measure(event_text(ev, wrap), "edge") for ev in e.events]
         w = max(s[0] for s in sizes) + MARKER_W + 2 * LABEL_PAD_X
         h = sum(s[1] for s in sizes) + LINE_SEP * (len(sizes) - 1) + 2 * LABEL_PAD_Y
         label_sizes[(e.source, e.dest)] = (w, h, sizes)
         return w, h
 
     for n in diagram.nodes:
-        texts: list[tuple[str, str, float, float]] = []
-        main = n.outcome if n.outcome else n.id
-        text = "\n".join(wrap_name(main))
-        texts.append((text, "node", *measure(text, "node")))
-        if n.outcome and n.outcome != n.id:
-            small = "\n".join(wrap_name(f"state {n.id}", 28))
-            texts.append((small, "node_small", *measure(small, "node_small")))
+        # The state's label (an outcome state's: its outcome's); ids stay in the data.
+        text = "\n".join(wrap_name(n.text, max(wrap - 4, 12)))
+        texts: list[tuple[str, str, float, float]] = [(text, "node", *measure(text, "node"))]
         node_texts[n.id] = texts
         bw = max(MIN_NODE_W, max(t[2] for t in texts) + 2 * NODE_PAD_X)
         bh = sum(t[3] for t in texts) + 2 * NODE_PAD_Y + 2.0 * (len(texts) - 1)
@@ -149,41 +175,29 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
     # Lane headers may need more room than their columns.
     headers: list[tuple[str, float, float]] = []
     for li, lane in enumerate(diagram.lanes):
-        hw, hh = measure(lane.name, "header")
         first = lane_cols[li][1]
         last = first + col_lane.count(li) - 1
         span = sum(slot_w[2 * first : 2 * last + 1])
+        header = lane.header
+        room = max(span - 2 * HEADER_PAD, MIN_HEADER_W)
+        if measure(header, "header")[0] > room:  # the name broken into lines, then the length
+            lines = wrap_words(lane.name, room, "header", measure)
+            header = "\n".join(lines + ([lane.length] if lane.length else []))
+        hw, hh = measure(header, "header")
         if hw + 2 * HEADER_PAD > span:
             extra = (hw + 2 * HEADER_PAD - span) / 2
             slot_w[2 * first] += extra
             slot_w[2 * last] += extra
-        headers.append((lane.name, hw, hh))
+        headers.append((header, hw, hh))
 
     content_w = sum(slot_w)
-    # Legend entries (acting parties only) and title; they may widen the figure.
-    acting = [p for p in diagram.parties if p.acts]
-    legend_texts = []
-    for p in acting:
-        role = "" if p.role == "party" else f", {p.role}"
-        text = f"{p.id}: {p.name}{role}"
-        legend_texts.append((p.id, text, *measure(text, "legend")))
-    kinds = {ev.kind for e in diagram.edges for ev in e.events}
-    timed = [k for k in ("scheduled", "deadline") if k in kinds]
-    if timed:  # the schedule acts too: an entry of its own
-        what = " and ".join(
-            {"scheduled": "scheduled events", "deadline": "deadlines"}[k] for k in timed
-        )
-        text = f"{SCHEDULE}: {what} (when, in brackets)"
-        legend_texts.append((SCHEDULE, text, *measure(text, "legend")))
+    # Legend entries (acting parties, then the line styles used) and the caption of terms;
+    # the title. The widest single entry may widen the figure.
+    entries = legend_entries(diagram, lane_index)
+    legend_texts = [(key, line, text, *measure(text, "legend")) for key, line, text in entries]
     legend_head = "Acting party (marker before each event):"
-    if any(lane_index[e.dest] < lane_index[e.source] for e in diagram.edges if not e.is_loop):
-        legend_head += "   dashed arrow: back to an earlier stage"
-    if "risk" in kinds:
-        legend_head += "   dotted arrow: a daily risk (its chance in brackets)"
-    if any(ev.never for e in diagram.edges for ev in e.events):
-        legend_head += "   grey dashed: no run takes it (default parameters)"
     lhw, lhh = measure(legend_head, "legend")
-    widest_legend = max([t[2] + MARKER_W + 4 for t in legend_texts] + [lhw])
+    widest_legend = max([t[3] + SAMPLE_W + 4 for t in legend_texts] + [lhw])
     width = max(content_w, widest_legend, 260.0) + 2 * MARGIN
     title_lines = wrap_words(diagram.title, width - 2 * MARGIN, "title", measure)
     for line in title_lines:
@@ -253,18 +267,20 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         if n.id in loops:
             e = loops[n.id]
             lw, lh, _ = label_sizes[(e.source, e.dest)]
-            lab = _label(e, Box(it.x - lw / 2, box.y0 - LOOP_GAP - lh, lw, lh), label_sizes)
+            lab = _label(e, Box(it.x - lw / 2, box.y0 - LOOP_GAP - lh, lw, lh), label_sizes, wrap)
             labels.append(lab)
-            d = min(bw / 2 - 10, 24.0)
-            inside = lab.box.y1 - 3
+            # A loop on the top of the box: out on the right, round and back in on the
+            # left (a cubic curve whose top is 3/4 of the control points' height).
+            d = min(bw / 2 - 10, 16.0)
+            rise = (LOOP_GAP - 6) * 4 / 3
             routes.append(
                 EdgeRoute(
                     e,
                     (
-                        (box.cx - d, box.y0),
-                        (box.cx - d, inside),
-                        (box.cx + d, inside),
                         (box.cx + d, box.y0),
+                        (box.cx + d + 10, box.y0 - rise),
+                        (box.cx - d - 10, box.y0 - rise),
+                        (box.cx - d, box.y0),
                     ),
                     True,
                     False,
@@ -305,7 +321,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
             if it.kind == "label":
                 lw, lh, _ = label_sizes[(e.source, e.dest)]
                 box = Box(it.x - lw / 2, it.y, lw, lh)
-                labels.append(_label(e, box, label_sizes))
+                labels.append(_label(e, box, label_sizes, wrap))
                 enter, leave = (box.x0, box.x1) if forward else (box.x1, box.x0)
                 pts += [(enter, cy), (leave, cy)]
             else:
@@ -314,7 +330,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         back = lane_index[g.items[chain[-1]].key] < lane_index[g.items[chain[0]].key]
         routes.append(EdgeRoute(e, tuple(pts), False, back, e.is_risk, e.never))
 
-    # Legend below the lanes.
+    # Legend below the lanes: entries flow left to right, then the caption of terms.
     y = content_bottom + 10 + LEGEND_SEP
     legend: list[LegendEntry] = []
     legend_title = None
@@ -323,23 +339,34 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         y += lhh + 4
         lx = MARGIN
         row_h = 0.0
-        for pid, text, tw, th in legend_texts:
-            ew = MARKER_W + 4 + tw
+        for key, line, text, tw, th in legend_texts:
+            sample = SAMPLE_W if line else MARKER_W
+            ew = sample + 4 + tw
             if lx > MARGIN and lx + ew > width - MARGIN:
                 lx = MARGIN
                 y += row_h + 4
                 row_h = 0.0
-            marker = (lx + MARKER_W / 2, y + th / 2)
-            box = Box(lx + MARKER_W + 4, y, tw, th)
-            legend.append(LegendEntry(pid, marker, TextItem(text, "legend", box, "legend")))
+            marker = (lx + sample / 2, y + th / 2)
+            box = Box(lx + sample + 4, y, tw, th)
+            legend.append(LegendEntry(key, marker, TextItem(text, "legend", box, "legend"), line))
             lx += ew + 18
             row_h = max(row_h, th)
         y += row_h
+    caption: list[TextItem] = []
+    if diagram.terms:
+        y += 6
+        head = "Parameters (as set):" if diagram.changed else "Parameters (defaults):"
+        terms = [f"{label} = {value}" for label, value in diagram.terms]
+        for line in flow_items([head, *terms], width - 2 * MARGIN, "legend", measure):
+            tw, th = measure(line, "legend")
+            caption.append(TextItem(line, "legend", Box(MARGIN, y, tw, th), "caption"))
+            y += th + 2
     height = y + MARGIN
 
     return Layout(
         width=width,
         height=height,
+        canvas=Box(0.0, 0.0, width, height),
         title=tuple(title),
         lanes=tuple(lanes),
         nodes=tuple(nodes),
@@ -347,6 +374,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         routes=tuple(routes),
         legend=tuple(legend),
         legend_title=legend_title,
+        caption=tuple(caption),
         start=start,
         crossings=crossings,
         parties=parties,
@@ -357,13 +385,14 @@ def _label(
     e: DiagramEdge,
     box: Box,
     sizes: dict[tuple[str, str], tuple[float, float, list[tuple[float, float]]]],
+    wrap: int,
 ) -> LabelItem:
     _, _, line_sizes = sizes[(e.source, e.dest)]
     y = box.y0 + LABEL_PAD_Y
     lines = []
     for ev, (tw, th) in zip(e.events, line_sizes):
         x = box.x0 + LABEL_PAD_X + MARKER_W
-        text = event_text(ev)
+        text = event_text(ev, wrap)
         first = th / (text.count("\n") + 1)
         lines.append(
             LabelLine(

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from model.render.diagram_model import DiagramEdge, DiagramNode, EventLabel
+from model.render.diagram_model import Diagram, DiagramEdge, DiagramNode, EventLabel
+from model.scenario.compiled import SCHEDULE
 
 Measure = Callable[[str, str], tuple[float, float]]
 """``measure(text, style) -> (width, height)`` in points of ``text`` set in ``style``."""
@@ -102,7 +103,8 @@ class LabelItem:
 @dataclass(frozen=True)
 class EdgeRoute:
     """Waypoints of one edge; consecutive points are joined by horizontal-tangent curves,
-    except inside a label box (straight) and on a self-loop (straight legs)."""
+    except inside a label box (straight); a self-loop's four points are one cubic curve (from
+    the top of its state, round, and back)."""
 
     edge: DiagramEdge
     points: tuple[tuple[float, float], ...]
@@ -123,15 +125,20 @@ class LaneItem:
 
 @dataclass(frozen=True)
 class LegendEntry:
+    """A party's marker, or a line style's sample (``line``: back, risk, never) centred at
+    ``marker``, and its text."""
+
     party: str
     marker: tuple[float, float]
     text: TextItem
+    line: str | None = None
 
 
 @dataclass(frozen=True)
 class Layout:
     width: float
     height: float
+    canvas: Box  # the part of the plane the figure shows (the layout centred in it)
     title: tuple[TextItem, ...]
     lanes: tuple[LaneItem, ...]
     nodes: tuple[NodeItem, ...]
@@ -139,6 +146,7 @@ class Layout:
     routes: tuple[EdgeRoute, ...]
     legend: tuple[LegendEntry, ...]
     legend_title: TextItem | None
+    caption: tuple[TextItem, ...]  # the parameters and their values, below the legend
     start: tuple[float, float]  # the start dot; an arrow leads from it to the initial state
     crossings: int
     parties: tuple[str, ...]  # party ids in marker order
@@ -152,7 +160,7 @@ class Layout:
         out += [e.text for e in self.legend]
         if self.legend_title:
             out.append(self.legend_title)
-        return out
+        return out + list(self.caption)
 
 
 # -- text helpers ----------------------------------------------------------------------------
@@ -207,3 +215,47 @@ def wrap_words(text: str, max_width: float, style: str, measure: Measure) -> lis
     if line:
         lines.append(line)
     return lines or [text]
+
+
+def legend_entries(diagram: Diagram, lane_index: dict[str, int]) -> list[tuple[str, str | None, str]]:
+    """(party or line style, line style or None, text) of each legend entry: the acting
+    parties, the schedule when it acts, and each line style the diagram uses."""
+    out: list[tuple[str, str | None, str]] = []
+    for p in diagram.parties:
+        if p.acts:
+            role = "" if p.role == "party" else f", {p.role}"
+            out.append((p.id, None, f"{p.name}{role}"))
+    events = [ev for e in diagram.edges for ev in e.events]
+    kinds = {ev.kind for ev in events}
+    timed = [k for k in ("scheduled", "deadline") if k in kinds]
+    if timed:  # the schedule acts too: an entry of its own
+        what = " and ".join(
+            {"scheduled": "scheduled events", "deadline": "deadlines"}[k] for k in timed
+        )
+        out.append((SCHEDULE, None, f"{SCHEDULE}: {what} (when, in brackets)"))
+    edges = [e for e in diagram.edges if not e.is_loop]
+    if any(lane_index[e.dest] < lane_index[e.source] for e in edges):
+        out.append(("back", "back", "dashed arrow: back to an earlier stage"))
+    if "risk" in kinds:
+        out.append(("risk", "risk", "dotted arrow: a daily risk (its chance in brackets)"))
+    if any(ev.never for ev in events):
+        which = "the parameters below" if diagram.changed else "default parameters"
+        out.append(("never", "never", f"grey dashed: no run takes it ({which})"))
+    return out
+
+
+def flow_items(items: list[str], max_width: float, style: str, measure: Measure) -> list[str]:
+    """``items`` joined by wide gaps into lines of at most ``max_width`` points (an item
+    wider than that is a line of its own)."""
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        trial = f"{line}    {item}" if line else item
+        if line and measure(trial, style)[0] > max_width:
+            lines.append(line)
+            line = item
+        else:
+            line = trial
+    if line:
+        lines.append(line)
+    return lines
