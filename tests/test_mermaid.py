@@ -12,7 +12,7 @@ from conftest import ROOT, SCENARIOS
 from hypothesis import given
 from strategies import scenario_data
 
-from model.render.mermaid import RESERVED, edge_label, mermaid_id, to_mermaid
+from model.render.mermaid import RESERVED, mermaid_id, to_mermaid
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
 

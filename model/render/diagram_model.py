@@ -165,22 +165,24 @@ def _value(value: ParamValue) -> str:
 def diagram_of(
     scenario: Scenario,
     never: Collection[int] | None = None,
-    params: Mapping[str, ParamValue] | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> Diagram:
-    """The diagram of ``scenario`` under ``params`` (overrides of the defaults): stage lanes
-    in order, then the outcomes lane; the transitions in ``never`` (by default
-    `never_happening`) are marked as never taken."""
-    if never is None:
-        never = never_happening(scenario, params=params)
+    """The diagram of ``scenario`` under ``params`` (overrides of the defaults, as values or
+    as typed: ``{"batch_size": "20"}``): stage lanes in order, then the outcomes lane; the
+    transitions in ``never`` (by default `never_happening` under the same parameters) are
+    marked as never taken."""
     spec = scenario.spec
+    values = scenario.parameters(params)  # checked: a ParameterError names a bad one
+    if never is None:
+        overrides = {p.id: values[p.id] for p in spec.parameters if values[p.id] != p.default}
+        never = never_happening(scenario, params=overrides)
     labels = scenario.labels
-    values = scenario.parameters(params)
     show = folded(scenario, values)
     nodes = []
     for s in spec.states:
         lane = OUTCOME_LANE if s.outcome else (s.stage or OUTCOME_LANE)
-        label = labels.outcome(s.outcome) if s.outcome else labels.state(s.id)
-        nodes.append(DiagramNode(s.id, lane, s.stage, s.outcome, s.id == spec.initial, label))
+        shown = labels.outcome(s.outcome) if s.outcome else labels.state(s.id)
+        nodes.append(DiagramNode(s.id, lane, s.stage, s.outcome, s.id == spec.initial, shown))
     lanes = [
         Lane(
             st.id,

@@ -34,7 +34,7 @@ from model.scenario.compiled import SCHEDULE
 if TYPE_CHECKING:
     from matplotlib.backend_bases import RendererBase
 
-    from model.scenario.compiled import ParamValue, Scenario
+    from model.scenario.compiled import Scenario
 
 OKABE_ITO = (
     "#E69F00",  # orange
@@ -133,7 +133,7 @@ def style() -> Iterator[None]:
 
 def font_kwargs(style_name: str, scale: float = 1.0) -> dict[str, Any]:
     size, weight = STYLES[style_name]
-    return {"fontsize": size * scale, "fontweight": weight, "fontfamily": FONT}
+    return {"fontsize": size * scale, "fontweight": weight, "fontfamily": [FONT, "sans-serif"]}
 
 
 class TextMeasure:
@@ -194,7 +194,7 @@ class Drawing:
 def draw_diagram(
     subject: Scenario | Diagram,
     size: str | None = DEFAULT_SIZE,
-    params: Mapping[str, ParamValue] | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> Drawing:
     """Lay out and draw the state diagram of a scenario under ``params`` (or of an extracted
     `Diagram`) on a figure of ``size`` (a key of `SIZES`; None: the layout's own size, one

@@ -57,6 +57,8 @@ HEADER_PAD = 6.0
 MIN_HEADER_W = 130.0  # a lane's name is broken into lines no narrower than this
 LEGEND_SEP = 14.0
 SAMPLE_W = 28.0  # a line style's sample in the legend
+TRACK = 6.0  # between the tracks of edges from one row of lanes to another
+ROW_GAP = 16.0  # between rows of lanes, besides their tracks
 
 
 WRAPS = (LABEL_WRAP, 20, 18, 16, 14, 12, 30, 36)
@@ -64,16 +66,33 @@ WRAPS = (LABEL_WRAP, 20, 18, 16, 14, 12, 30, 36)
 each and keeps the layout that fills its canvas best."""
 
 
+MAX_ROWS = 4
+
+
 def fit(diagram: Diagram, measure: Measure, aspect: float | None = None) -> Layout:
     """The layout of ``diagram`` on a canvas of ``aspect`` (width / height; None: the
-    layout's own size) that shows its text largest: the canvas is the layout's box widened
-    or heightened to the aspect, content centred, and the text scales with 1 / its width."""
+    layout's own size, in one row) that shows its text largest: the canvas is the layout's
+    box widened or heightened to the aspect, content centred, and the text scales with 1 /
+    its width. Tries each wrap width of `WRAPS`, and for an aspect the lanes in one row or
+    wrapped into up to `MAX_ROWS` rows (the split with the narrowest widest row)."""
+    one_row = layout(diagram, measure)
+    splits: list[tuple[int, ...]] = [()]
+    if aspect is not None:
+        widths = [lane.band.w for lane in one_row.lanes]
+        for k in range(2, min(MAX_ROWS, len(widths)) + 1):
+            cuts = itertools.combinations(range(1, len(widths)), k - 1)
+            splits.append(min(cuts, key=lambda c: _widest_row(widths, c)))
     best: tuple[float, Layout] | None = None
-    for wrap in WRAPS:
-        lay = layout(diagram, measure, wrap)
-        need = max(lay.width, lay.height * aspect) if aspect else lay.width
-        if best is None or need < best[0] * 0.98:  # a clear gain over the preferred wraps
-            best = (need, lay)
+    for rows in splits:
+        for wrap in WRAPS:
+            lay = (
+                one_row
+                if (rows, wrap) == ((), LABEL_WRAP)
+                else layout(diagram, measure, wrap, rows)
+            )
+            need = max(lay.width, lay.height * aspect) if aspect else lay.width
+            if best is None or need < best[0] * 0.98:  # a clear gain over what came first
+                best = (need, lay)
     assert best is not None
     need, lay = best
     if aspect is None:
@@ -83,9 +102,17 @@ def fit(diagram: Diagram, measure: Measure, aspect: float | None = None) -> Layo
     return dataclasses.replace(lay, canvas=canvas)
 
 
-def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout:
+def _widest_row(widths: list[float], cuts: tuple[int, ...]) -> float:
+    bounds = [0, *cuts, len(widths)]
+    return max(sum(widths[a:b]) for a, b in itertools.pairwise(bounds))
+
+
+def layout(
+    diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP, rows: tuple[int, ...] = ()
+) -> Layout:
     """Lay out ``diagram`` with text sizes from ``measure``, names and event lines broken
-    at about ``wrap`` characters; see the module docstring."""
+    at about ``wrap`` characters, a new row of lanes starting at each lane index in ``rows``;
+    see the module docstring."""
     ranks = lane_ranks(diagram)
     loops = {e.source: e for e in diagram.edges if e.is_loop}
     parties = tuple(p.id for p in diagram.parties)
@@ -178,19 +205,36 @@ def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout
         first = lane_cols[li][1]
         last = first + col_lane.count(li) - 1
         span = sum(slot_w[2 * first : 2 * last + 1])
-        header = lane.header
+        head = lane.header
         room = max(span - 2 * HEADER_PAD, MIN_HEADER_W)
-        if measure(header, "header")[0] > room:  # the name broken into lines, then the length
+        if measure(head, "header")[0] > room:  # the name broken into lines, then the length
             lines = wrap_words(lane.name, room, "header", measure)
-            header = "\n".join(lines + ([lane.length] if lane.length else []))
-        hw, hh = measure(header, "header")
+            head = "\n".join(lines + ([lane.length] if lane.length else []))
+        hw, hh = measure(head, "header")
         if hw + 2 * HEADER_PAD > span:
             extra = (hw + 2 * HEADER_PAD - span) / 2
             slot_w[2 * first] += extra
             slot_w[2 * last] += extra
-        headers.append((header, hw, hh))
+        headers.append((head, hw, hh))
 
-    content_w = sum(slot_w)
+    # Rows: the columns of a row's lanes and the corridor after them; an edge between rows
+    # leaves its row on the right, runs along a track in the gap below it and enters the
+    # next row from the left (a track of its own: `_detour`).
+    starts = [0, *rows]
+    lane_row = [
+        max(r for r, first in enumerate(starts) if first <= li) for li in range(len(diagram.lanes))
+    ]
+    slot_row = [lane_row[col_lane[si // 2]] for si in range(len(slot_w))]
+    n_rows = len(starts)
+    row_w = [sum(w for si, w in enumerate(slot_w) if slot_row[si] == r) for r in range(n_rows)]
+    content_w = max(row_w)
+    crossing: list[int] = [0] * n_rows  # tracks in the gap below each row
+    for _, chain in g.chains:
+        for u, v in itertools.pairwise(chain):
+            ru, rv = slot_row[g.items[u].slot], slot_row[g.items[v].slot]
+            if ru != rv:
+                crossing[min(ru, rv)] += 1
+    track_room = TRACK * (max(crossing) + 1) if n_rows > 1 else 0.0
     # Legend entries (acting parties, then the line styles used) and the caption of terms;
     # the title. The widest single entry may widen the figure.
     entries = legend_entries(diagram, lane_index)
@@ -198,11 +242,11 @@ def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout
     legend_head = "Acting party (marker before each event):"
     lhw, lhh = measure(legend_head, "legend")
     widest_legend = max([t[3] + SAMPLE_W + 4 for t in legend_texts] + [lhw])
-    width = max(content_w, widest_legend, 260.0) + 2 * MARGIN
+    width = max(content_w + 2 * track_room, widest_legend, 260.0) + 2 * MARGIN
     title_lines = wrap_words(diagram.title, width - 2 * MARGIN, "title", measure)
     for line in title_lines:
         width = max(width, measure(line, "title")[0] + 2 * MARGIN)
-    x_shift = MARGIN + (width - 2 * MARGIN - content_w) / 2
+    x_shift = MARGIN + (width - 2 * MARGIN - content_w) / 2  # every row starts here
 
     # Title.
     y = MARGIN
@@ -212,21 +256,31 @@ def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout
         title.append(TextItem(line, "title", Box((width - tw) / 2, y, tw, th), "title"))
         y += th + 2
     y += 8
-    header_top = y
-    header_h = max((h[2] for h in headers), default=0.0)
-    content_top = header_top + header_h + 2 * HEADER_PAD + 10
-
-    # Vertical positions.
-    g.assign_y(content_top)
+    # Vertical positions: one placement for all columns, then each row moved below the
+    # one before it (and its tracks), under its lanes' headers.
+    g.assign_y(0.0)
     slot_x: list[float] = []
     sx = x_shift
-    for w in slot_w:
+    for si, w in enumerate(slot_w):
+        if si and slot_row[si] != slot_row[si - 1]:
+            sx = x_shift
         slot_x.append(sx)
         sx += w
     for it in g.items.values():
         it.x = slot_x[it.slot] + slot_w[it.slot] / 2
-    content_bottom = max((it.y + it.h for it in g.items.values()), default=content_top)
-    content_bottom = max(content_bottom, content_top + 20)
+    header_top: list[float] = []
+    content_bottom: list[float] = []
+    for r in range(n_rows):
+        header_top.append(y)
+        header_h = max((h[2] for li, h in enumerate(headers) if lane_row[li] == r), default=0.0)
+        top = y + header_h + 2 * HEADER_PAD + 10
+        members = [it for it in g.items.values() if slot_row[it.slot] == r]
+        low = min((it.y for it in members), default=0.0)
+        for it in members:
+            it.y += top - low
+        bottom = max((it.y + it.h for it in members), default=top)
+        content_bottom.append(max(bottom, top + 20))
+        y = content_bottom[-1] + 10 + ROW_GAP + TRACK * crossing[r]
 
     # Lanes.
     lanes: list[LaneItem] = []
@@ -235,10 +289,11 @@ def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout
         last = first + col_lane.count(li) - 1
         x0 = slot_x[2 * first]
         x1 = slot_x[2 * last] + slot_w[2 * last]
-        band = Box(x0, header_top, x1 - x0, content_bottom + 10 - header_top)
+        r = lane_row[li]
+        band = Box(x0, header_top[r], x1 - x0, content_bottom[r] + 10 - header_top[r])
         name, hw, hh = headers[li]
         header = TextItem(
-            name, "header", Box(band.cx - hw / 2, header_top + HEADER_PAD, hw, hh), "header"
+            name, "header", Box(band.cx - hw / 2, band.y0 + HEADER_PAD, hw, hh), "header"
         )
         lanes.append(LaneItem(lane.id, band, header, lane.is_outcomes, li % 2))
 
@@ -312,12 +367,38 @@ def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout
             yy = mid - span / 2 + (span * i / (k - 1) if k > 1 else 0.0)
             xx = box.x1 if side == "right" else box.x0
             port_y[(ci, end)] = (xx, yy)
+    # Tracks in each gap, outermost on the right for the edge leaving its row lowest (and
+    # innermost on the left), so that the tracks of one gap do not cross on the right.
+    leaving: list[list[tuple[float, int, str]]] = [[] for _ in range(n_rows)]
+    for ci, (_, chain) in enumerate(g.chains):
+        for u, v in itertools.pairwise(chain):
+            iu, iv = g.items[u], g.items[v]
+            if slot_row[iu.slot] != slot_row[iv.slot]:
+                gap = min(slot_row[iu.slot], slot_row[iv.slot])
+                leaving[gap].append((iu.y + iu.anchor, ci, v))
+    track = {
+        (ci, v): (i + 1, len(lst) - i)
+        for lst in leaving
+        for i, (_, ci, v) in enumerate(sorted(lst, key=lambda t: -t[0]))
+    }
     for ci, (e, chain) in enumerate(g.chains):
         pts: list[tuple[float, float]] = [port_y[(ci, 0)]]
         forward = g.items[chain[-1]].slot > g.items[chain[0]].slot
-        for key in chain[1:-1]:
+        for prev, key in itertools.pairwise(chain):
             it = g.items[key]
             cy = it.y + it.anchor
+            r0, r1 = slot_row[g.items[prev].slot], slot_row[it.slot]
+            if r0 != r1:  # round the rows' ends through a track in the gap between them
+                gap = min(r0, r1)
+                i, j = track[(ci, key)]
+                right, left = x_shift + content_w + TRACK * i, x_shift - TRACK * j
+                track_y = content_bottom[gap] + 10 + ROW_GAP / 2 + TRACK * i
+                xa, xb = (right, left) if r1 > r0 else (left, right)
+                pts += [(xa, pts[-1][1]), (xa, track_y), (xb, track_y)]
+                enter_y = port_y[(ci, len(chain) - 1)][1] if key == chain[-1] else cy
+                pts.append((xb, enter_y))
+            if key == chain[-1]:
+                break
             if it.kind == "label":
                 lw, lh, _ = label_sizes[(e.source, e.dest)]
                 box = Box(it.x - lw / 2, it.y, lw, lh)
@@ -331,7 +412,7 @@ def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout
         routes.append(EdgeRoute(e, tuple(pts), False, back, e.is_risk, e.never))
 
     # Legend below the lanes: entries flow left to right, then the caption of terms.
-    y = content_bottom + 10 + LEGEND_SEP
+    y = content_bottom[-1] + 10 + LEGEND_SEP
     legend: list[LegendEntry] = []
     legend_title = None
     if legend_texts:
@@ -339,8 +420,8 @@ def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout
         y += lhh + 4
         lx = MARGIN
         row_h = 0.0
-        for key, line, text, tw, th in legend_texts:
-            sample = SAMPLE_W if line else MARKER_W
+        for entry_key, line_style, text, tw, th in legend_texts:
+            sample = SAMPLE_W if line_style else MARKER_W
             ew = sample + 4 + tw
             if lx > MARGIN and lx + ew > width - MARGIN:
                 lx = MARGIN
@@ -348,7 +429,9 @@ def layout(diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP) -> Layout
                 row_h = 0.0
             marker = (lx + sample / 2, y + th / 2)
             box = Box(lx + sample + 4, y, tw, th)
-            legend.append(LegendEntry(key, marker, TextItem(text, "legend", box, "legend"), line))
+            legend.append(
+                LegendEntry(entry_key, marker, TextItem(text, "legend", box, "legend"), line_style)
+            )
             lx += ew + 18
             row_h = max(row_h, th)
         y += row_h

@@ -217,7 +217,9 @@ def wrap_words(text: str, max_width: float, style: str, measure: Measure) -> lis
     return lines or [text]
 
 
-def legend_entries(diagram: Diagram, lane_index: dict[str, int]) -> list[tuple[str, str | None, str]]:
+def legend_entries(
+    diagram: Diagram, lane_index: dict[str, int]
+) -> list[tuple[str, str | None, str]]:
     """(party or line style, line style or None, text) of each legend entry: the acting
     parties, the schedule when it acts, and each line style the diagram uses."""
     out: list[tuple[str, str | None, str]] = []

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from model.scenario.compiled import DAYS, CompiledTransition, DerivedEnv, ParamValue, Scenario
 from model.scenario import expr
+from model.scenario.compiled import DAYS, CompiledTransition, DerivedEnv, ParamValue, Scenario
 from model.scenario.expr import Compiled, Value, text_of
 from model.scenario.provenance import provenance_record
 from model.semantics.compiler import Compiler
@@ -94,13 +94,14 @@ def folded(scenario: Scenario, constants: Mapping[str, Value]) -> Show:
             test = fold(e.test)
             if isinstance(test, expr.Const):
                 return fold(e.body if test.value else e.orelse)
-        children = {
-            f.name: tuple(fold(x) for x in v) if isinstance(v, tuple) and f.name != "ops" else v
-            for f in dataclasses.fields(e)
-            for v in [getattr(e, f.name)]
-        }
-        children = {k: fold(v) if is_expr(v) else v for k, v in children.items()}
-        return dataclasses.replace(e, **children)
+        children: dict[str, object] = {}
+        for f in dataclasses.fields(e):
+            v = getattr(e, f.name)
+            if isinstance(v, tuple) and f.name != "ops":
+                children[f.name] = tuple(fold(x) for x in v)
+            elif f.name != "ops" and not isinstance(v, str):
+                children[f.name] = fold(v)
+        return dataclasses.replace(e, **children)  # type: ignore[arg-type]
 
     def show(text: str | bool | int) -> str:
         shown = expr.render(fold(expr.parse(text_of(text))))
@@ -109,11 +110,9 @@ def folded(scenario: Scenario, constants: Mapping[str, Value]) -> Show:
     return show
 
 
-def is_expr(value: object) -> bool:
-    return isinstance(value, expr.Expr)  # type: ignore[arg-type,misc]
-
-
-CLOCK_DAY = re.compile(r"max\(0, \((\d+) - \(day - day_in_stage\)\)\)|(\d+) - \(day - day_in_stage\)")
+CLOCK_DAY = re.compile(
+    r"max\(0, \((\d+) - \(day - day_in_stage\)\)\)|(\d+) - \(day - day_in_stage\)"
+)
 """A day of the stage written as a day of the clock, folded: ``max(0, N - (day -
 day_in_stage))`` is day N of the clock (``day - day_in_stage`` is the day the stage began;
 at once if it began later): how scenarios write a date (scenarios/minsk_ii.yaml)."""
