@@ -364,6 +364,8 @@ def draw_diagram(
             for line in lab.lines:
                 marker(*line.marker, line.event.actor, z=4)
                 text(line.text, z=4, colour=NEVER_COLOUR if line.event.never else "black")
+            if lab.note:
+                text(lab.note, z=4, colour=NEVER_COLOUR if lab.edge.never else "black")
         if lay.legend_title:
             text(lay.legend_title)
         for entry in lay.legend:

@@ -34,7 +34,7 @@ from model.render.layout_items import (
     Measure,
     NodeItem,
     TextItem,
-    event_text,
+    edge_texts,
     flow_items,
     legend_entries,
     wrap_name,
@@ -141,7 +141,8 @@ def layout(
     label_sizes: dict[tuple[str, str], tuple[float, float, list[tuple[float, float]]]] = {}
 
     def label_size(e: DiagramEdge) -> tuple[float, float]:
-        sizes = [measure(event_text(ev, wrap), "edge") for ev in e.events]
+        texts, note = edge_texts(e, wrap)
+        sizes = [measure(text, "edge") for text in texts + ([note] if note else [])]
         w = max(s[0] for s in sizes) + MARKER_W + 2 * LABEL_PAD_X
         h = sum(s[1] for s in sizes) + LINE_SEP * (len(sizes) - 1) + 2 * LABEL_PAD_Y
         label_sizes[(e.source, e.dest)] = (w, h, sizes)
@@ -473,9 +474,9 @@ def _label(
     _, _, line_sizes = sizes[(e.source, e.dest)]
     y = box.y0 + LABEL_PAD_Y
     lines = []
-    for ev, (tw, th) in zip(e.events, line_sizes):
-        x = box.x0 + LABEL_PAD_X + MARKER_W
-        text = event_text(ev, wrap)
+    texts, note = edge_texts(e, wrap)
+    x = box.x0 + LABEL_PAD_X + MARKER_W
+    for ev, text, (tw, th) in zip(e.events, texts, line_sizes):
         first = th / (text.count("\n") + 1)
         lines.append(
             LabelLine(
@@ -485,4 +486,8 @@ def _label(
             )
         )
         y += th + LINE_SEP
-    return LabelItem(e, box, tuple(lines))
+    shared = None
+    if note is not None:
+        tw, th = line_sizes[-1]
+        shared = TextItem(note, "edge", Box(x, y, tw, th), "edge")
+    return LabelItem(e, box, tuple(lines), shared)

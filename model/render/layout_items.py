@@ -16,14 +16,16 @@ Measure = Callable[[str, str], tuple[float, float]]
 """``measure(text, style) -> (width, height)`` in points of ``text`` set in ``style``."""
 
 STYLES: dict[str, tuple[float, str]] = {
-    "title": (13.0, "bold"),
-    "header": (11.0, "bold"),
+    "title": (12.0, "bold"),
+    "header": (10.0, "bold"),
     "node": (10.0, "normal"),
-    "node_small": (7.5, "normal"),
-    "edge": (8.0, "normal"),
-    "legend": (8.5, "normal"),
+    "node_small": (7.5, "normal"),  # (timelines)
+    "edge": (10.0, "normal"),
+    "legend": (10.0, "normal"),
 }
-"""Font size (points) and weight of each kind of text."""
+"""Font size (points) and weight of each kind of text. A diagram's text is nearly all one
+size: the figure is scaled to its page, so what counts is the text's size against the
+layout's fixed spacing, and the smallest text sets how legible the page is."""
 
 WRAP_AT = 20
 LABEL_WRAP = 24
@@ -98,6 +100,7 @@ class LabelItem:
     edge: DiagramEdge
     box: Box
     lines: tuple[LabelLine, ...]
+    note: TextItem | None = None  # the timing its events share, said once
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ class Layout:
         for n in self.nodes:
             out += n.texts
         for lab in self.labels:
-            out += [line.text for line in lab.lines]
+            out += [line.text for line in lab.lines] + ([lab.note] if lab.note else [])
         out += [e.text for e in self.legend]
         if self.legend_title:
             out.append(self.legend_title)
@@ -194,11 +197,22 @@ def wrap_name(name: str, width: int = WRAP_AT) -> list[str]:
     return lines or [name]
 
 
-def event_text(ev: EventLabel, width: int = LABEL_WRAP) -> str:
-    """``actor: event`` (and a timing in brackets), broken after underscores and spaces;
-    continuation lines are indented."""
-    lines = wrap_name(ev.text, width)
+def event_text(ev: EventLabel, width: int = LABEL_WRAP, timing: bool = True) -> str:
+    """The event's label (and, with ``timing``, its timing in brackets), broken after
+    underscores and spaces; continuation lines are indented."""
+    lines = wrap_name(ev.text if timing else ev.label or ev.event, width)
     return "\n".join([lines[0]] + [f"   {line}" for line in lines[1:]])
+
+
+def edge_texts(edge: DiagramEdge, width: int = LABEL_WRAP) -> tuple[list[str], str | None]:
+    """The texts of an edge's label: one per event, and the timing the events share, said
+    once after them (``(each: 1 in 1000 a day)``), or None."""
+    timings = {ev.timing for ev in edge.events}
+    shared = timings.pop() if len(edge.events) > 1 and len(timings) == 1 else None
+    if shared is None:
+        return [event_text(ev, width) for ev in edge.events], None
+    note = "\n".join(wrap_name(f"(each: {shared})", width))
+    return [event_text(ev, width, timing=False) for ev in edge.events], note
 
 
 def wrap_words(text: str, max_width: float, style: str, measure: Measure) -> list[str]:
