@@ -41,11 +41,11 @@ from model.render.layout_items import (
     wrap_words,
 )
 
-MARGIN = 14.0
+MARGIN = 10.0
 NODE_PAD_X, NODE_PAD_Y = 9.0, 6.0
 MIN_NODE_W = 64.0
-SLOT_PAD = 8.0  # free space either side of the widest item in a column of states
-GAP_PAD = 8.0  # free space either side of the widest label in a corridor
+SLOT_PAD = 6.0  # free space either side of the widest item in a column of states
+GAP_PAD = 6.0  # free space either side of the widest label in a corridor
 MIN_GAP = 44.0
 LOOP_GAP = 22.0  # between a state box and its self-loop label above it
 LABEL_PAD_X, LABEL_PAD_Y = 5.0, 3.0
@@ -417,10 +417,10 @@ def layout(
     legend: list[LegendEntry] = []
     legend_title = None
     if legend_texts:
+        # The heading starts the first row of entries.
         legend_title = TextItem(legend_head, "legend", Box(MARGIN, y, lhw, lhh), "legend")
-        y += lhh + 4
-        lx = MARGIN
-        row_h = 0.0
+        lx = MARGIN + lhw + 12
+        row_h = lhh
         for entry_key, line_style, text, tw, th in legend_texts:
             sample = SAMPLE_W if line_style else MARKER_W
             ew = sample + 4 + tw
