@@ -50,7 +50,7 @@ MIN_GAP = 44.0
 LOOP_GAP = 22.0  # between a state box and its self-loop label above it
 LABEL_PAD_X, LABEL_PAD_Y = 5.0, 3.0
 MARKER_W = 9.0  # room for a party marker at the start of a label line
-LINE_SEP = 1.5
+LINE_SEP = 4.0  # between the events of one label
 START_W = 20.0  # room left of the initial state for the start dot
 DUMMY_H = 8.0
 HEADER_PAD = 6.0
@@ -61,7 +61,7 @@ TRACK = 6.0  # between the tracks of edges from one row of lanes to another
 ROW_GAP = 16.0  # between rows of lanes, besides their tracks
 
 
-WRAPS = (LABEL_WRAP, 20, 18, 16, 14, 12, 30, 36)
+WRAPS = (LABEL_WRAP, 22, 20, 18, 17, 16, 15, 14, 13, 12, 28, 32, 36)
 """Where names and event lines may break (characters), in order of preference: `fit` tries
 each and keeps the layout that fills its canvas best."""
 
@@ -91,7 +91,7 @@ def fit(diagram: Diagram, measure: Measure, aspect: float | None = None) -> Layo
                 else layout(diagram, measure, wrap, rows)
             )
             need = max(lay.width, lay.height * aspect) if aspect else lay.width
-            if best is None or need < best[0] * 0.98:  # a clear gain over what came first
+            if best is None or need < best[0] * 0.99:  # a clear gain over what came first
                 best = (need, lay)
     assert best is not None
     need, lay = best

@@ -199,9 +199,9 @@ def wrap_name(name: str, width: int = WRAP_AT) -> list[str]:
 
 def event_text(ev: EventLabel, width: int = LABEL_WRAP, timing: bool = True) -> str:
     """The event's label (and, with ``timing``, its timing in brackets), broken after
-    underscores and spaces; continuation lines are indented."""
-    lines = wrap_name(ev.text if timing else ev.label or ev.event, width)
-    return "\n".join([lines[0]] + [f"   {line}" for line in lines[1:]])
+    underscores and spaces (each event's first line has its party's marker, and a gap
+    separates events: no indent, which would widen every label)."""
+    return "\n".join(wrap_name(ev.text if timing else ev.label or ev.event, width))
 
 
 def edge_texts(edge: DiagramEdge, width: int = LABEL_WRAP) -> tuple[list[str], str | None]:
