@@ -48,7 +48,7 @@ OKABE_ITO = (
 )
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 EDGE_COLOUR = "#3a3a3a"
-NEVER_COLOUR = "#8a8a8a"
+NEVER_COLOUR = "#858585"
 """Arrows and label lines of transitions no run takes (with a dashed line)."""
 SCHEDULE_STYLE = ("white", "h")
 """The schedule's marker (scheduled events and deadlines): a white hexagon, no party's."""
