@@ -118,6 +118,11 @@ day_in_stage))`` is day N of the clock (``day - day_in_stage`` is the day the st
 at once if it began later): how scenarios write a date (scenarios/minsk_ii.yaml)."""
 
 
+def _days(n: str) -> str:
+    """``7 days``; ``1 day`` for one."""
+    return "1 day" if n == "1" else f"{n} days"
+
+
 def _day(show: Show, n: str | bool | int) -> str:
     """``day N of the stage``, or ``day N of the clock`` for the idiom `CLOCK_DAY`."""
     text = show(n)
@@ -137,10 +142,13 @@ def timing_label(t: CompiledTransition, show: Show = _expr) -> str | None:
                 return "end of the stage"
             day = _day(show, n)
             return day if day.endswith("clock") else f"{day} of the stage"
-        return f"every {show(n)} days" if how == "every" else f"{show(n)} days after entering"
+        days = _days(show(n))
+        if how == "every":
+            return "every day" if days == "1 day" else f"every {days}"
+        return f"{days} after entering"
     if spec.deadline is not None:
         how, n = spec.deadline.when
-        return f"deadline: {_day(show, n)}" if how == "at" else f"deadline: within {show(n)} days"
+        return f"deadline: {_day(show, n)}" if how == "at" else f"deadline: within {_days(show(n))}"
     if spec.risk is not None:
         return f"{show(spec.risk.chance)} in {show(spec.risk.in_)} a {spec.risk.per}"
     return None
