@@ -392,7 +392,8 @@ def layout(
             if r0 != r1:  # round the rows' ends through a track in the gap between them
                 gap = min(r0, r1)
                 i, j = track[(ci, key)]
-                right, left = x_shift + content_w + TRACK * i, x_shift - TRACK * j
+                # Right of the upper row's own end (its tracks run beside it only).
+                right, left = x_shift + row_w[gap] + TRACK * i, x_shift - TRACK * j
                 track_y = content_bottom[gap] + 10 + ROW_GAP / 2 + TRACK * i
                 xa, xb = (right, left) if r1 > r0 else (left, right)
                 pts += [(xa, pts[-1][1]), (xa, track_y), (xb, track_y)]
