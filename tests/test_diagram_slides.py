@@ -176,9 +176,10 @@ def test_set_changes_the_numbers_and_what_never_happens(tmp_path: Path) -> None:
     assert not any(r.never for r in changed.routes if r.edge.dest == "stage_1_in_force")
     assert any("· 60 days" in lane.header.text for lane in changed.lanes)
     assert changed.caption[0].text.startswith("Parameters (as set):")
-    out = tmp_path / "x.png"
-    assert main([str(path), "--set", "stage1_days=60", "-o", str(out)]) == 0
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "x.svg"
+    november = str(ROOT / "scenarios" / "november_truce.yaml")
+    assert main([november, "--set", "early_end_chance=7", "-o", str(out)]) == 0
+    assert "7 in 1000 a day" in svg_text(out.read_bytes())
 
 
 @pytest.mark.parametrize(("size", "pixels"), [("slide", (1920, 1080)), ("paper", (1950, 2550))])
