@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from model.render.palette import series_style
 from model.reports.sweep import shown_endings, swept_names
 from model.reports.tables import ending_label
 from model.reports.text import fmt_value
@@ -26,24 +27,8 @@ if TYPE_CHECKING:
     from model.analysis.sweep import Record
     from model.scenario.labels import Labels
 
-LINE_STYLES = ("solid", (0, (6, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)), (0, (3, 1, 1, 1, 1, 1)))
-"""Five dash patterns; with seven colours (`series_style`) no two of 35 lines look alike."""
 MAX_LABELLED_TICKS = 12
 """More swept values than this: every value keeps a tick, only some carry a number."""
-
-
-def series_style(i: int) -> dict[str, Any]:
-    """Colour, dash pattern and marker of the ``i``-th line: 7 colours (the diagrams'
-    Okabe–Ito palette without its yellow, too pale on white) x 5 dash patterns x 8 markers,
-    so that no two of the first 35 lines share all three, and no two of the first 5 any."""
-    from model.render.draw import MARKERS, OKABE_ITO
-
-    colours = tuple(c for c in OKABE_ITO if c != "#F0E442")
-    return {
-        "color": colours[i % len(colours)],
-        "linestyle": LINE_STYLES[i % len(LINE_STYLES)],
-        "marker": MARKERS[i % len(MARKERS)],
-    }
 
 
 def ending_text(kind: str, name: str, labels: Labels | None) -> str:
