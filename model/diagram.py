@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             from model.render.timeline import draw_timeline, play
 
             run = play(scenario, args.seed, args.max_steps, cli.parse_sets(args.set))
-            figure = draw_timeline(run)
+            figure = draw_timeline(run, bookkeeping=args.bookkeeping)
         else:
             figure = draw_diagram(scenario).figure
         for fmt, out in pictures:
