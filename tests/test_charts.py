@@ -137,6 +137,11 @@ def test_generated_timelines_read(data: dict[str, Any], choices: st.DataObject) 
                 variable["unit"] = unit
             if choices.draw(st.booleans()):
                 variable["bookkeeping"] = True
+    if choices.draw(st.booleans()):  # long names: a title over two lines, 48-character labels
+        data["title"] = "A long title " * 9
+        for t in data["transitions"]:
+            t["label"] = f"{t['trigger']} named at the longest length allowed"[:48]
+        data["stages"][0]["name"] = "A stage with a name long enough to be pushed aside"
     scenario = load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
     try:
         run = Run(scenario)

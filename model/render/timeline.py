@@ -104,7 +104,7 @@ class Mark:
     actor: str
     trigger: str
     moved: bool
-    stage: str  # the stage the event happened in ("" outside stages)
+    visit: int  # which stretch of one stage (`stage_bands`) it happened in, from 0
 
 
 def event_marks(run: Run) -> tuple[list[Mark], list[tuple[str, int, int]], set[str]]:
@@ -116,7 +116,11 @@ def event_marks(run: Run) -> tuple[list[Mark], list[tuple[str, int, int]], set[s
     marks: list[Mark] = []
     bars: list[tuple[str, int, int]] = []
     actors: set[str] = set()
+    visit = 0
+    stage = scenario.stage_of(run.history[0].before.state) if run.history else None
     for step in run.history:
+        if scenario.stage_of(step.before.state) != stage:
+            visit, stage = visit + 1, scenario.stage_of(step.before.state)
         if step.event.index == DAYS:
             continue  # days passing: nothing drawn
         actor = step.event.actor
@@ -140,8 +144,7 @@ def event_marks(run: Run) -> tuple[list[Mark], list[tuple[str, int, int]], set[s
         if kind == "decision" and step.after.day > step.before.day:
             bars.append((actor, step.before.day, step.after.day))
         moved = step.before.state != step.after.state
-        stage = scenario.stage_of(step.before.state) or ""
-        marks.append(Mark(day, actor, step.event.trigger, moved, stage))
+        marks.append(Mark(day, actor, step.event.trigger, moved, visit))
     return marks, bars, actors
 
 
@@ -194,10 +197,10 @@ def draw_timeline(run: Run, subtitle: str | None = None, *, bookkeeping: bool = 
     lanes = {p: 0 for p in acting}
     for actor in acting:
         mine = [i for i, m in enumerate(marks) if m.actor == actor]
-        named: dict[tuple[str, str], int] = {}  # (event, stage) -> its index in `runs`
+        named: dict[tuple[str, int], int] = {}  # (event, visit) -> its index in `runs`
         runs: list[tuple[int, int]] = []  # (first mark, count)
         for i in mine:
-            key = (marks[i].trigger, marks[i].stage)
+            key = (marks[i].trigger, marks[i].visit)
             if key in named:
                 k = named[key]
                 runs[k] = (runs[k][0], runs[k][1] + 1)
@@ -236,7 +239,7 @@ def draw_timeline(run: Run, subtitle: str | None = None, *, bookkeeping: bool = 
     stage_style = {**font_kwargs("edge"), "fontweight": "bold"}
     stage_spans = []
     for band in bands:
-        w = text_size(drawable(band.name), "edge")[0] * 1.08 + 1  # bold is wider
+        w = text_size(drawable(band.name), "edge")[0] * 1.15 + 1  # bold: up to 15% wider
         x0 = x_pt(band.start)
         x1 = x_pt(band.end) if not band.outcome else ax_right
         a = max(x0, (x0 + x1) / 2 - w / 2)
