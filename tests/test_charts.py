@@ -255,3 +255,14 @@ def test_many_swept_values_keep_a_tick_each() -> None:
     assert list(ax.get_xticks()) == list(range(1, 41))
     numbered = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert 2 <= len(numbered) <= 12 and numbered[0] == "1"
+
+
+def test_cli_bookkeeping_option(tmp_path: Path) -> None:
+    from model.timeline import main
+
+    args = [str(TRUCE), "--seed", "15"]
+    assert main([*args, "-o", str(tmp_path / "a.svg")]) == 0
+    assert main([*args, "--bookkeeping", "-o", str(tmp_path / "b.svg")]) == 0
+    # exchange_floor (bookkeeping) is drawn only with --bookkeeping (its line has its id)
+    assert 'id="exchange_floor"' not in (tmp_path / "a.svg").read_text()
+    assert 'id="exchange_floor"' in (tmp_path / "b.svg").read_text()

@@ -187,7 +187,10 @@ def draw_timeline(run: Run, subtitle: str | None = None, *, bookkeeping: bool = 
     text_size = measure()
 
     def width(text: str, style_name: str) -> float:
-        return text_size(text, style_name)[0]
+        # measured under the package's settings (hinting changes widths; the measure's
+        # cache is shared with the diagrams)
+        with style():
+            return text_size(text, style_name)[0]
 
     # Event names: an event named once per row and stage (at its first marker, with the
     # count of its repeats), placed in points.
@@ -239,7 +242,7 @@ def draw_timeline(run: Run, subtitle: str | None = None, *, bookkeeping: bool = 
     stage_style = {**font_kwargs("edge"), "fontweight": "bold"}
     stage_spans = []
     for band in bands:
-        w = text_size(drawable(band.name), "edge")[0] * 1.15 + 1  # bold: up to 15% wider
+        w = width(drawable(band.name), "edge") * 1.15 + 1  # bold: up to 15% wider
         x0 = x_pt(band.start)
         x1 = x_pt(band.end) if not band.outcome else ax_right
         a = max(x0, (x0 + x1) / 2 - w / 2)
