@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             from model.render.timeline import draw_timeline, play
 
             run = play(scenario, args.seed, args.max_steps, params)
-            figure, dpi = draw_timeline(run), PNG_DPI
+            figure, dpi = draw_timeline(run, bookkeeping=args.bookkeeping), PNG_DPI
         else:
             drawing = draw_diagram(scenario, args.size, params)
             figure, dpi = drawing.figure, drawing.png_dpi

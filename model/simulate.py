@@ -424,7 +424,13 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, path: Path, sets: dict[
     if args.output:
         from model.render.sweep_chart import plot_sweep
 
-        written = plot_sweep(records, args.output, title=scenario.spec.title, force=args.force)
+        written = plot_sweep(
+            records,
+            args.output,
+            title=scenario.spec.title,
+            labels=scenario.labels,
+            force=args.force,
+        )
         print(f"chart written to {written}", file=sys.stderr)
     return cli.EXIT_OK
 

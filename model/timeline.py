@@ -54,6 +54,12 @@ def add_timeline_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"stop after N steps (default 500; at most {MAX_STEPS:,})",
     )
+    parser.add_argument(
+        "--bookkeeping",
+        action="store_true",
+        help="also draw the variables marked 'bookkeeping: true' (helpers of the model, left "
+        "out by default)",
+    )
     cli.add_set_option(parser)
 
 
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     outputs = cli.output_files(target, args.format, known=FORMATS, default=("png", "svg"))
     check_targets([out for _, out in outputs], force=args.force)  # before the run is drawn
     run = play(scenario, args.seed, args.max_steps, cli.parse_sets(args.set))
-    fig = draw_timeline(run)
+    fig = draw_timeline(run, bookkeeping=args.bookkeeping)
     for fmt, out in outputs:
         print(write_bytes(out, figure_bytes(fig, fmt), force=args.force))
     return cli.EXIT_OK

@@ -14,7 +14,8 @@ from conftest import ROOT
 from model.analysis.trace import scenario_elements
 from model.base.errors import ScenarioError
 from model.cli.interactive import Session, interact
-from model.render.timeline import play, tracked_series
+from model.render.timeline import play
+from model.render.timeline_layout import tracked_series
 from model.scenario.loader import load
 from model.simulate import main
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from conftest import ROOT
 
 from model.render.draw import figure_bytes
-from model.render.timeline import draw_timeline, play, stage_bands, tracked_variables
+from model.render.timeline import draw_timeline, play, stage_bands
+from model.render.timeline_layout import tracked_variables
 from model.scenario.compiled import DAYS
 from model.scenario.loader import load
 from model.semantics.engine import Run
@@ -44,7 +45,8 @@ def test_timeline_marks_every_event_with_its_actor() -> None:
     ]
     # one marker per event; days passing with nothing happening are not events
     assert len(markers) == len([s for s in run.history if s.event.index != DAYS])
-    lines = [line.get_label() for line in fig.axes[1].get_lines()]
+    # the series, by id, on the panels below the events (one panel per unit)
+    lines = [line.get_gid() for ax in fig.axes[1:] for line in ax.get_lines()]
     assert {"held_in_gaza", "released_from_prisons"} <= set(lines)
 
 

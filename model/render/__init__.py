@@ -3,6 +3,7 @@
 `diagram_model` (a neutral diagram, extracted once), `layout` (layered placement in points),
 with `layered_graph` (ranks, crossing reduction, vertical order) and `layout_items` (the pieces
 a layout is made of), `draw` (matplotlib), `mermaid` (stateDiagram-v2 text), `timeline` (a run
-over days), `sweep_chart` (a parameter sweep's probabilities) and `site` (the generated
-``docs/`` pages). Matplotlib is imported only inside the functions that draw.
+over days) with `timeline_layout` (what it shows and where, in points), `sweep_chart` (a
+parameter sweep's probabilities), `palette` (the look of chart series) and `site` (the
+generated ``docs/`` pages). Matplotlib is imported only inside the functions that draw.
 """

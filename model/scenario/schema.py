@@ -73,6 +73,16 @@ class IntVariable(SourcedModel):
     min: StrictInt
     max: StrictInt
     initial: ExprText = Field(description="A whole number or an expression over parameters.")
+    unit: Text | None = Field(
+        None,
+        description="What it counts (e.g. 'people'), for timelines: variables of one unit share "
+        "a scale, variables of different units (or none) never do.",
+    )
+    bookkeeping: StrictBool = Field(
+        False,
+        description="A helper of the model, not a quantity of the proposal: left out of "
+        "timelines unless asked for.",
+    )
     description: Text | None = None
 
     @model_validator(mode="after")
