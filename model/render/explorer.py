@@ -44,7 +44,15 @@ def shared_files() -> dict[str, bytes]:
     return out
 
 
-def explorer_files(scenario: Scenario, shown: str) -> dict[str, bytes]:
+def explorer_files(path: Path) -> dict[str, bytes]:
+    """The page of the shipped scenario at ``path`` (file name -> bytes)."""
+    from model.scenario.loader import load
+
+    shown = f"scenarios/{path.name}"
+    return scenario_files(load(path, shown), shown)
+
+
+def scenario_files(scenario: Scenario, shown: str) -> dict[str, bytes]:
     """The page of ``scenario`` (file name -> bytes); ``shown``: its file as pages name it."""
     data = explorer_data(scenario, shown)
     return {page_name(scenario.spec.id): explorer_page(scenario, data).encode("utf-8")}
@@ -169,18 +177,18 @@ def diagram_svg(scenario: Scenario, data: ExplorerData) -> str:
         if edge.is_loop or edge.source not in where or edge.dest not in where:
             continue
         parts.append(_arrow(where[edge.source], where[edge.dest], edge.never))
-    for state, (x, y) in where.items():
+    for state, (left, top) in where.items():
         k = index[state]
         kind = "outcome" if data.states[k].ending is not None else "state"
         parts.append(
             f'<g id="state-{k}" class="node {kind}"><title>{html.escape(state)}</title>'
-            f'<rect x="{x}" y="{y}" width="{BOX_WIDTH}" height="{BOX_HEIGHT}" rx="8"/>'
+            f'<rect x="{left}" y="{top}" width="{BOX_WIDTH}" height="{BOX_HEIGHT}" rx="8"/>'
         )
         lines = _wrap(label[state])
         for m, line in enumerate(lines):
             dy = BOX_HEIGHT / 2 + (m - (len(lines) - 1) / 2) * 15 + 5
             parts.append(
-                f'<text x="{x + BOX_WIDTH / 2}" y="{y + dy:.1f}">{html.escape(line)}</text>'
+                f'<text x="{left + BOX_WIDTH / 2}" y="{top + dy:.1f}">{html.escape(line)}</text>'
             )
         parts.append("</g>")
     parts.append("</svg>")
@@ -224,6 +232,6 @@ def _wrap(text: str) -> list[str]:
 
 def write_standalone(scenario: Scenario, shown: str, folder: Path) -> Path:
     """Write the page of ``scenario`` with the shared files into ``folder`` (tests, bench)."""
-    for name, data in {**shared_files(), **explorer_files(scenario, shown)}.items():
+    for name, data in {**shared_files(), **scenario_files(scenario, shown)}.items():
         (folder / name).write_bytes(data)
     return folder / page_name(scenario.spec.id)
