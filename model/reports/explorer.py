@@ -265,7 +265,9 @@ def _graph_parts(graph: StateGraph, odds: Odds | None, endings: list[Ending]) ->
             for se in graph.step_errors:
                 if se.node == i:
                     steps.append((se.transition, -1, 1, 0))
-        steps.sort(key=lambda s: (s[0] == DAYS, s[0]))
+        if i in failing:  # in the order the engine lists them (`Run.enabled`)
+            order = {t: n for n, (t, _, _) in enumerate(table.events(key))}
+            steps.sort(key=lambda s: order[s[0]])
         can = {s[0] for s in steps}
         for t, target, w, d in steps:
             if target < 0:
