@@ -168,7 +168,9 @@ def test_the_committed_pages_stay_within_the_budget_and_validate() -> None:
     assert len(pages) == len(list((ROOT / "scenarios").glob("*.yaml")))
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        found = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', text)
+        found = re.search(
+            r'<script type="application/json" id="explorer-data">(.*?)</script>', text
+        )
         assert found, page
         assert len(found.group(1).encode()) <= BUDGET_BYTES, page
         if page.name.startswith(("november", "monitored")):  # the schema check is slow

@@ -176,7 +176,7 @@
       var changed = before[n] !== values[n];
       body.appendChild(el("tr", { "data-variable": v.id, "class": changed ? "changed" : "" }, [
         el("th", { scope: "row", text: v.label + (v.label !== v.id ? " (" + v.id + ")" : "") }),
-        el("td", { text: show(values[n]) + (changed ? " (was " + show(before[n]) + ")" : "") }),
+        el("td", { "data-value": show(values[n]), text: show(values[n]) + (changed ? " (was " + show(before[n]) + ")" : "") }),
       ]));
     });
   }
