@@ -3,6 +3,8 @@
 `diagram_model` (a neutral diagram, extracted once), `layout` (layered placement in points),
 with `layered_graph` (ranks, crossing reduction, vertical order) and `layout_items` (the pieces
 a layout is made of), `draw` (matplotlib), `mermaid` (stateDiagram-v2 text), `timeline` (a run
-over days), `sweep_chart` (a parameter sweep's probabilities) and `site` (the generated
-``docs/`` pages). Matplotlib is imported only inside the functions that draw.
+over days), `sweep_chart` (a parameter sweep's probabilities), `site` (the generated
+``docs/`` pages) and `explorer` (a static page per scenario that steps through it in the
+browser, with its own script and style sheet in ``explorer_assets/``).
+Matplotlib is imported only inside the functions that draw.
 """

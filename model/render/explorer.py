@@ -94,7 +94,8 @@ parameters by <code>python -m model.docs</code>: the steps are the engine's, the
 <h2 id="diagram-h">State diagram</h2>
 <p class="legend"><span class="key current"></span> current state
 <span class="key next"></span> reachable in one step</p>
-<div class="svg-box">{diagram_svg(scenario, data)}</div>
+<div class="svg-box" tabindex="0" role="region" aria-label="diagram (scrolls sideways)">
+{diagram_svg(scenario, data)}</div>
 </section>
 <section id="events" aria-labelledby="events-h">
 <h2 id="events-h">What can happen now</h2>
