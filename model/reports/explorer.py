@@ -307,8 +307,8 @@ def _graph_parts(graph: StateGraph, odds: Odds | None, endings: list[Ending]) ->
     }
     if odds is not None:
         position = {key: k for k, key in enumerate(odds.endings)}
-        order = [position[(e.kind, e.id)] for e in endings]
-        parts["odds_rows"] = [[_probability(row[k]) for k in order] for row in odds.rows]
+        columns = [position[(e.kind, e.id)] for e in endings]
+        parts["odds_rows"] = [[_probability(row[k]) for k in columns] for row in odds.rows]
     return parts
 
 
