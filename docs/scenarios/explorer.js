@@ -134,6 +134,7 @@
       item.appendChild(facts);
       list.appendChild(item);
     });
+    if (!here.length) list.appendChild(el("li", { text: "Nothing: the run has ended (see Status)." }));
     if (focusFirst) {
       var first = list.querySelector("button");
       (first || document.getElementById("undo")).focus();
@@ -194,7 +195,10 @@
       item.appendChild(facts);
       list.appendChild(item);
     });
-    if (!list.children.length) list.appendChild(el("li", { text: "None: every event of this state that can happen now is listed above." }));
+    if (!list.children.length) {
+      var ended_here = data.states[snaps.state[i]].ending !== null;
+      list.appendChild(el("li", { text: ended_here ? "None: the run has ended in an outcome." : "None: every event of this state that can happen now is listed above." }));
+    }
   }
 
   function renderHistory() {
