@@ -216,3 +216,50 @@ def test_mermaid_names_what_no_run_takes_in_a_comment() -> None:
     (line,) = [ln for ln in text.splitlines() if "no run takes" in ln]
     assert line.startswith("    %% no run takes (default parameters): ")
     assert "truce_begins" in line and "israel_agrees_to_end_war" in line
+
+
+def test_a_state_whose_activity_starts_but_never_arrives_says_so() -> None:
+    """Found by Hypothesis: the one way into ``late`` is an activity of a day that starts but
+    is cut short by a deadline on the stage's last day; it fires, so it is no gate, and the
+    explanation says it never arrives (it used to say there was no way in)."""
+    quote = {"text": "Israel and Hamas sent teams to Egypt yesterday"}
+    data = {
+        "id": "cut_short",
+        "title": "Cut short",
+        "summary": "An activity cut short by a deadline.",
+        "horizon": 1,
+        "sources": [{"id": "seed", "file": "../seeds/000_fe535af938dae792.txt"}],
+        "parties": [{"id": "p", "name": "P", "role": "party", "quote": dict(quote)}],
+        "stages": [{"id": "s", "name": "S", "quote": dict(quote), "days": 1}],
+        "states": [
+            {"id": "q", "stage": "s", "assumption": "test"},
+            {"id": "late", "outcome": "late", "assumption": "test"},
+            {"id": "due", "outcome": "due", "assumption": "test"},
+        ],
+        "initial": "q",
+        "transitions": [
+            {
+                "trigger": "finish",
+                "source": "q",
+                "dest": "due",
+                "actor": "p",
+                "assumption": "test",
+                "deadline": {"by": "stage_days"},
+            },
+            {
+                "trigger": "work",
+                "source": "q",
+                "dest": "late",
+                "actor": "p",
+                "days": 1,
+                "quote": dict(quote),
+            },
+        ],
+    }
+    scenario = load_text(yaml.safe_dump(data), base_dir=ROOT / "scenarios")
+    explainer = Explainer(explore(scenario))
+    assert explainer.gates(["late"]) == []
+    (sentence,) = explainer.state(
+        "late", "late is unreachable", "unreachable_outcome", "late"
+    ).sentences()
+    assert "work" in sentence and "never arrives" in sentence, sentence

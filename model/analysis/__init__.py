@@ -17,6 +17,7 @@ them, and why), `trace` (which source sentence each element rests on) and `sente
 choices on the explored graph: a decision process), `strategy` (the least and greatest
 probability of each outcome a coalition can ensure, with strategies) and `strategy_rules`
 (a strategy as rules, its first move, a sample run); `linear` (systems ``v = Q v + b`` on
-sparse rows, exact or floating point, for `exact` and `strategy`). Their results are plain data;
+sparse rows, exact or floating point, for `exact` and `strategy`); `odds` (the exact odds of
+every ending from every explored snapshot, for the browser explorer). Their results are plain data;
 `model.reports` writes them as records and text.
 """

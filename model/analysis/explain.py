@@ -254,7 +254,9 @@ class Explainer:
 
     def gates(self, states: Iterable[str]) -> list[int]:
         """The transitions that never fire from a reached state, on every way into
-        ``states`` (unreached), nearest the start first."""
+        ``states`` (unreached), nearest the start first. A transition that does fire there
+        without arriving (an activity that starts but is cut short) is not one: `_gated`
+        names it instead."""
         todo = [s for s in states if s not in self.reached]
         seen = set(todo)
         gates: list[int] = []
@@ -263,7 +265,11 @@ class Explainer:
             for t in self.scenario.transitions:
                 if t.dest != s or (s in t.sources and len(t.sources) == 1):
                     continue
-                if any(src in self.reached for src in t.sources) and t.index not in gates:
+                if (
+                    any(src in self.reached for src in t.sources)
+                    and t.index not in gates
+                    and t.index not in self.moved
+                ):
                     gates.append(t.index)
                 for src in t.sources:
                     if src not in self.reached and src not in seen:
@@ -274,6 +280,7 @@ class Explainer:
     def _gated(
         self, subject: str, states: Iterable[str], visiting: frozenset[int], verb: str
     ) -> tuple[list[Chain], list[Cause]]:
+        states = set(states)
         chains: list[Chain] = []
         causes: list[Cause] = []
         for g in self.gates(states):
@@ -281,6 +288,18 @@ class Explainer:
             sub, sub_causes = self._transition(g, visiting)
             chains += [(Link(subject, f"{verb} {name}"), *chain) for chain in sub]
             causes += sub_causes
+        started = [
+            t.name
+            for t in self.scenario.transitions
+            if t.dest in states and t.dest not in t.sources and t.index in self.moved
+        ]
+        if not chains and started:  # it starts, as an activity, but never arrives
+            names = " or ".join(started)
+            why = (
+                "starts but never arrives: its days are cut short (by another step or the horizon)"
+            )
+            chain = (Link(subject, f"{verb} {names}"), Link(names, why))
+            return [chain], [Cause("timing", names, why, "its timing", None)]
         if not chains:  # no way in at all (the unused_state check says so)
             link = Link(subject, "has no transition leading to it from a reached state")
             return [(link,)], [Cause("rule", subject, "no way in", "the scenario", None)]

@@ -5,7 +5,8 @@ text (and CSV); nothing here computes a result or draws a picture. `run` (one ru
 (findings), `exact` (exact probabilities), `montecarlo` (Monte Carlo odds, with exact values
 beside them), `sweep` (a parameter sweep), `compare` (two scenarios), `trace` (sentences and
 the elements citing them), `strategy` (what a party can force: bounds, strategies, the
-guarantee table). Shared by these: `header` (the scenario and parameters a report
+guarantee table), `explorer` (the browser explorer's data document, its model and JSON
+Schema in `explorer_schema`). Shared by these: `header` (the scenario and parameters a report
 starts with, and the parameter listing), `tables` (plain-text tables, CSV and their cells),
 `steps` (a step record as one line) and `text` (values, counts, wrapping).
 """

@@ -158,10 +158,18 @@ class NotEnabled(ValueError):
         self.false = false
 
 
-def why_not(table: Table, key: Key, wanted: list[CompiledTransition]) -> NotEnabled:
+def why_not(
+    table: Table,
+    key: Key,
+    wanted: list[CompiledTransition],
+    conditions: Conditions | None = None,
+) -> NotEnabled:
     """Why none of ``wanted`` (the transitions an event names) can happen in ``key``, in
-    words: the conjuncts false now with their values, or the rule that holds it back."""
-    conditions = Conditions(table)
+    words: the conjuncts false now with their values, or the rule that holds it back.
+    ``conditions``: compiled conjuncts to reuse (asked of many snapshots, as the browser
+    explorer's data does, compiling them once matters)."""
+    if conditions is None:
+        conditions = Conditions(table)
     state = table.states[key[0]]
     reasons: list[str] = []
     false: dict[str, list[tuple[Conjunct, dict[str, Value]]]] = {}
