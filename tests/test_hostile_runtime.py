@@ -234,6 +234,18 @@ def test_diagram_of_a_chain_of_1000_states() -> None:
 LONGER = "tests/fixtures/large/longer_exchange.yaml"
 
 
+def _wait_for_cpu(pid: int, seconds: float, timeout: float = 60.0) -> None:
+    """Wait until process ``pid`` has used ``seconds`` of CPU (user + system, from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / tick >= seconds:  # utime, stime
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the child used less than {seconds} s of CPU in {timeout} s")
+
+
 @pytest.mark.parametrize(
     ("entry", "args"),
     [
@@ -250,7 +262,10 @@ def test_sigint_during_check_or_compare(entry: str, args: list[str]) -> None:
         text=True,
     )
     with _ended(proc):
-        time.sleep(1.2)  # loaded, exploring (the whole run takes seconds)
+        # Loaded and exploring: the imports take about 0.3 s of CPU and the whole run about
+        # 3 s (check) or 6 s (compare). Waited for in the child's CPU time, not wall time, so
+        # that a loaded machine cannot send the signal while it is still importing.
+        _wait_for_cpu(proc.pid, 1.0)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
