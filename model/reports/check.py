@@ -13,6 +13,7 @@ from model.analysis.properties import PropertyResult
 from model.base.textfmt import visible
 from model.reports.steps import days_pass_text, step_line
 from model.reports.text import fmt_value, plural, wrap, wrap_code
+from model.scenario.labels import label_in, subject_in, with_labels
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
     risks = [t.name for t in result.scenario.transitions if t.kind == "risk"]
     if risks:  # a key of its own, only where the scenario has risks
         record["risks"] = risks
-    return record
+    return with_labels(record, result.scenario.labels)
 
 
 def _depth(result: CheckResult) -> int:
@@ -113,16 +114,18 @@ def format_check_text(record: dict[str, Any]) -> str:
         f"up to {record['max_depth']} steps deep ({scope}); parameters: {params}"
     )
     lines += [f"  variant: {label}" for label in record["variants"]]
-    lines.append("  outcomes reached: " + (", ".join(record["outcomes_reached"]) or "none"))
+    reached = (label_in(record, "outcome", o) for o in record["outcomes_reached"])
+    lines.append("  outcomes reached: " + (", ".join(reached) or "none"))
     if "risks" in record:
+        risks = ", ".join(label_in(record, "transition", r) for r in record["risks"])
         lines.append(
             f"  odds: the chances of {plural(len(record['risks']), 'risk')} "
-            f"({', '.join(record['risks'])}) are per day (per week where a risk says so), "
+            f"({risks}) are per day (per week where a risk says so), "
             "whatever the number of steps"
         )
     changed_findings = [f for f in record["findings"] if f["kind"] == "expected_finding_changed"]
     lines += _changed_lines(record, changed_findings)
-    lines += _why_lines(record.get("why", []))
+    lines += _why_lines(record)
     open_ = [
         f
         for f in record["findings"]
@@ -179,7 +182,9 @@ def _changed_lines(record: dict[str, Any], found: list[dict[str, Any]]) -> list[
     )
     now = record.get("outcomes_now_reached", [])
     if now:
-        head += f"; outcomes now reachable: {', '.join(now)}"
+        head += (
+            f"; outcomes now reachable: {', '.join(label_in(record, 'outcome', o) for o in now)}"
+        )
     lines = wrap(head, "  ", 2)
     first = ("unreachable_outcome", "never_enabled", "unreachable_state")
     for f in sorted(
@@ -189,9 +194,10 @@ def _changed_lines(record: dict[str, Any], found: list[dict[str, Any]]) -> list[
     return lines
 
 
-def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
+def _why_lines(record: dict[str, Any]) -> list[str]:
     """The blocking chains, first in the report: each outcome's chains in full (a source
     quoted once), then, in one line, the states and transitions the same causes block."""
+    explanations = record.get("why", [])
     if not explanations:
         return []
     lines = ["  why:"]
@@ -203,9 +209,11 @@ def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
         chains = [tuple(Link(**link) for link in chain) for chain in e["chains"]]
         if causes and causes <= shown:
             if e["kind"] != "unreachable_outcome":
-                also.setdefault(e["kind"], []).append(e["target"])
+                also.setdefault(e["kind"], []).append(subject_in(record, e["target"]))
                 continue
-            gates = dict.fromkeys(c[0].subject for c in chains if c[0].subject != e["target"])
+            gates = dict.fromkeys(
+                subject_in(record, c[0].subject) for c in chains if c[0].subject != e["target"]
+            )
             text = f"{e['headline']} for the same reason" + (
                 f", through {', '.join(gates)}" if gates else ""
             )
@@ -213,7 +221,8 @@ def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
             continue
         for n, chain in enumerate(chains):
             lead = f"{e['headline']} because" if n == 0 else "and because"
-            lines += wrap_code(f"{lead} {render(chain, e['target'], seen)}", "    ", 2)
+            said = render(chain, e["target"], seen, lambda s: subject_in(record, s))
+            lines += wrap_code(f"{lead} {said}", "    ", 2)
         shown |= causes
     words = {"unreachable_state": "states", "never_enabled": "transitions"}
     if also:
