@@ -157,11 +157,11 @@ def _now(e: ExpectedFinding, labels: Labels) -> str:
         case "unreachable_state":
             return "every state is now reached"
         case "never_enabled" if t:
-            return f"transition {t} now happens"
+            return f"transition {labels.named(t)} now happens"
         case "never_enabled":
             return "every transition now happens"
         case "guard_never_true" if t:
-            return f"the guard of {t} can now be true"
+            return f"the guard of {labels.named(t)} can now be true"
         case "property_violated" if t:
             return f"property {t} now holds"
     return f"{e.kind}" + (f" {t!r}" if t else "") + " no longer occurs"

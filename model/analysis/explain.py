@@ -82,9 +82,12 @@ class Explanation:
     chains: tuple[Chain, ...]
     causes: tuple[Cause, ...] = field(default=())
 
-    def sentences(self) -> list[str]:
-        """Each chain as one sentence, sources in full."""
-        return [f"{self.headline} because {render(chain, self.target)}" for chain in self.chains]
+    def sentences(self, name: Callable[[str], str] = str) -> list[str]:
+        """Each chain as one sentence, sources in full (subjects shown by ``name``)."""
+        return [
+            f"{self.headline} because {render(chain, self.target, name=name)}"
+            for chain in self.chains
+        ]
 
 
 def render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -30,13 +31,14 @@ def finding_record(f: Finding) -> dict[str, Any]:
     }
 
 
-def why_record(e: Explanation) -> dict[str, Any]:
-    """An explanation as data: each chain as links and as one sentence, and its causes."""
+def why_record(e: Explanation, names: Mapping[str, Any]) -> dict[str, Any]:
+    """An explanation as data: each chain as links and as one sentence (its subjects by the
+    ``labels`` of ``names``), and its causes."""
     return {
         "kind": e.kind,
         "target": e.target,
         "headline": e.headline,
-        "sentences": e.sentences(),
+        "sentences": e.sentences(lambda s: subject_in(names, s)),
         "chains": [[asdict(link) for link in chain] for chain in e.chains],
         "causes": [asdict(c) for c in e.causes],
     }
@@ -63,6 +65,7 @@ def property_record(r: PropertyResult) -> dict[str, Any]:
 def check_record(result: CheckResult) -> dict[str, Any]:
     graph = result.graph
     spec = result.scenario.spec
+    names = {"labels": result.scenario.labels.declared()}
     defaults = {p.id: p.default for p in spec.parameters}
     record = {
         "file": result.scenario.file,
@@ -79,7 +82,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
         "outcomes_reached": result.outcomes_reached,
         "outcomes_now_reached": result.now_reached,
         "clean": result.clean,
-        "why": [why_record(e) for e in result.explanations],
+        "why": [why_record(e, names) for e in result.explanations],
         "findings": [finding_record(f) for f in result.findings],
         "properties": [property_record(r) for r in result.properties],
         "notes": list(result.notes),

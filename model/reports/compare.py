@@ -62,9 +62,10 @@ def comparison_record(c: Comparison) -> dict[str, Any]:
         }
         return with_labels(record, s.labels)
 
+    a, b = side(c.a), side(c.b)
     return {
-        "a": side(c.a),
-        "b": side(c.b),
+        "a": a,
+        "b": b,
         "structure": {
             s.section: {
                 "only_in_a": list(s.only_in_a),
@@ -94,11 +95,11 @@ def comparison_record(c: Comparison) -> dict[str, Any]:
             "behaviour": c.behavioural_differences,
         },
         "identical": c.identical,
-        **({"why": _why_record(c.why)} if c.why_asked else {}),
+        **({"why": _why_record(c.why, merged(a, b))} if c.why_asked else {}),
     }
 
 
-def _why_record(w: WhyDiff | None) -> dict[str, Any] | None:
+def _why_record(w: WhyDiff | None, names: dict[str, Any]) -> dict[str, Any] | None:
     if w is None:
         return None
     return {
@@ -110,7 +111,7 @@ def _why_record(w: WhyDiff | None) -> dict[str, Any] | None:
             {
                 "outcome": o.outcome,
                 "reachable_in": o.reachable_in,
-                "because": [why_record(e) for e in o.because],
+                "because": [why_record(e, names) for e in o.because],
             }
             for o in w.outcomes
         ],

@@ -54,7 +54,10 @@ def format_parameters(scenario: Scenario, params: dict[str, ParamValue]) -> str:
             else f" [{p.min if p.min is not None else ''}..{p.max if p.max is not None else ''}]"
         )
         shown = fmt_value(params[p.id])
-        lines.append(f"  {p.id} = {shown}{bounds}  {p.description or ''}".rstrip())
+        about = p.description or ""
+        if scenario.labels.has("parameter", p.id):  # the id stays first: it is what --set takes
+            about = f"{scenario.labels.parameter(p.id)}: {about}".removesuffix(": ")
+        lines.append(f"  {p.id} = {shown}{bounds}  {about}".rstrip())
         record = provenance_record(p, scenario.spec.sources)
         lines.extend(f"      {text}" for text in provenance_texts(record))
     return "\n".join(lines) + "\n"
