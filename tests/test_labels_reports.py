@@ -17,11 +17,18 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from model.analysis.consistency import check
+from model.base.limits import DEFAULT_MAX_STEPS
 from model.check import main as check_main
 from model.compare import main as compare_main
+from model.reports.check import check_record, format_check_text
+from model.reports.run import format_text, run_record
 from model.scenario.labels import Labels
-from model.scenario.loader import load
+from model.scenario.loader import load, load_text
+from model.semantics.engine import Run
 from model.simulate import main as simulate_main
 from model.strategy import main as strategy_main
 
@@ -258,3 +265,57 @@ def test_json_keeps_ids_and_adds_labels_beside_them(capsys: pytest.CaptureFixtur
     assert batch["transition_label"] == "Batch released from Gaza [11]"
     assert record["labels"]["outcome"]["three_stages_completed"] == "All three stages completed"
     assert record["end"]["outcome_label"] == "All three stages completed"
+
+
+AGREEMENT = ROOT / "scenarios" / "guide" / "08_agreement.yaml"
+SECTIONS = {"states": "id", "transitions": "trigger", "variables": "id", "parameters": "id"}
+
+
+def with_drawn_labels(text: str, draw: Callable[[str, str], str]) -> str:
+    """``text`` with a label after each state, transition, variable and parameter id, drawn
+    by ``draw(section, id)`` (the same for every transition of one trigger)."""
+    out, section = [], ""
+    for line in text.split("\n"):
+        out.append(line)
+        top = re.match(r"^([a-z_]+):", line)
+        if top:
+            section = top[1]
+        item = re.match(r"^(\s*)- (id|trigger): (\S+)\s*$", line)
+        if item and SECTIONS.get(section) == item[2]:
+            out.append(f'{item[1]}  label: "{draw(section, item[3])}"')
+    return "\n".join(out)
+
+
+# Letters no quote or assumption of the guide uses in a row, so that a label never occurs
+# in the scenario's own words.
+LABEL_TEXT = st.text(alphabet="QXZJKqxzjk ", max_size=24).map(lambda s: " ".join(s.split()))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_labels_change_what_a_run_and_a_check_show_never_what_they_say(
+    data: st.DataObject,
+) -> None:
+    text = AGREEMENT.read_text(encoding="utf-8")
+    plain = load_text(text, str(AGREEMENT.relative_to(ROOT)), base_dir=AGREEMENT.parent)
+    drawn: dict[tuple[str, str], str] = {}
+
+    def draw(section: str, ident: str) -> str:
+        if (section, ident) not in drawn:
+            # A unique head, so that no label occurs inside another or across two.
+            drawn[section, ident] = f"Zq{len(drawn)}q {data.draw(LABEL_TEXT)}".strip()
+        return drawn[section, ident]
+
+    labelled = load_text(
+        with_drawn_labels(text, draw), str(AGREEMENT.relative_to(ROOT)), base_dir=AGREEMENT.parent
+    )
+    seed = data.draw(st.integers(0, 50))
+    shown = []
+    for sc in (labelled, plain):
+        run = Run(sc)
+        status = run.play(seed)
+        out = format_text(run_record(run, seed=seed, max_steps=DEFAULT_MAX_STEPS, status=status))
+        out += format_check_text(check_record(check(sc)))
+        # the label lines move the lines findings are declared at
+        shown.append(re.sub(r"\.yaml:\d+:\d+", ".yaml:L", without_prose(out)))
+    assert back_to_ids(shown[0], labelled.labels) == squeeze(shown[1])

@@ -67,11 +67,6 @@ class Labels:
         the trigger) with the trigger's label: ``Batch released from Gaza [11]``."""
         return _transition_label(self.by_kind["event"], name)
 
-    def typed(self, kind: Kind, ident: str) -> str:
-        """``Label (id)`` where a user may type the id (an event to fire, a parameter to
-        set); the id alone when it has no label."""
-        return f"{self.of(kind, ident)} ({ident})" if self.has(kind, ident) else ident
-
     def quoted(self, kind: Kind, ident: str) -> str:
         """``'Label' (id)`` in a message that also serves the scenario's author (who writes
         the id); ``'id'`` as before when it has no label."""
