@@ -55,7 +55,7 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-PROSE = ("source:", "assumption:", "why it is expected:")
+PROSE = ("source:", "cited:", "assumption:", "why it is expected:")
 
 
 def without_prose(text: str) -> str:
