@@ -259,8 +259,16 @@ def _text_agrees_with_record(text: str, record: dict[str, Any]) -> None:
     a, b = behaviour["a"]["states"], behaviour["b"]["states"]
     assert f": A {a:,}; B {b:,} (in both, {'same' if a == b else 'different'})" in text
     statuses = {**words, "different": "in both, different", "same": "in both, same"}
+
+    def shown(kind: str, ident: str) -> str:  # the text names an element by its label (A's first)
+        for side in ("a", "b"):
+            label = record[side].get("labels", {}).get(kind, {}).get(ident)
+            if label is not None:
+                return str(label)
+        return ident
+
     for o in behaviour["outcomes"]:
-        assert f"    {statuses[o['status']]}: {o['outcome']}" in text
+        assert f"    {statuses[o['status']]}: {shown('outcome', o['outcome'])}" in text
         for key in ("a", "b"):
             p = o[key]
             if p is None:
@@ -268,7 +276,8 @@ def _text_agrees_with_record(text: str, record: dict[str, Any]) -> None:
             who = "A and B" if o["status"] == "same" else key.upper()
             steps = f"{p['steps']} step{'s' if p['steps'] != 1 else ''}"
             assert f"{who}: {steps}, day {p['day']}" in text
-            assert " ".join(p["events_compact"].split()) in flat
+            events = compact_events([shown("event", e) for e in p["events"]])
+            assert " ".join(events.split()) in flat
             assert len(p["events"]) == p["steps"] == len(p["trace"])
     diff = record["differences"]
     if record["identical"]:

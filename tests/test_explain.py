@@ -159,9 +159,9 @@ def test_positions_the_blocking_conjuncts_and_their_causes() -> None:
         )
     }
     first, second = explanation.sentences()
-    assert first.startswith("truce_begins is never enabled because it needs `war_ended`")
-    assert "which needs israel_agrees_to_end_war, which is blocked by israel's position" in first
-    assert "israel_agrees_to_withdraw" in second
+    assert first.startswith("Truce begins is never enabled because it needs `war_ended`")
+    assert "which needs Israel agrees to end war, which is blocked by israel's position" in first
+    assert "Israel agrees to withdraw" in second
 
 
 def test_a_variable_that_never_leaves_its_initial_value_is_named() -> None:

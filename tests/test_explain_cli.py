@@ -43,17 +43,17 @@ def test_the_blocking_chain_comes_first_naming_both_positions_with_quotes(
     assert why < first_finding  # before every finding
     block = _flat(lines[why + 1 : first_finding])
     assert block.startswith(
-        "three_stages_completed is unreachable because truce_begins needs `war_ended` "
-        f"(hamas's position; {HAMAS_QUOTE}), which needs israel_agrees_to_end_war, which is "
+        "All three stages completed is unreachable because Truce begins needs `war_ended` "
+        f"(hamas's position; {HAMAS_QUOTE}), which needs Israel agrees to end war, which is "
         "blocked by israel's position `not israel_rules_out_ending_war` "
         f"(israel_rules_out_ending_war = true; {ISRAEL_QUOTE})"
     )
     assert (
-        "and because truce_begins needs `forces_withdrawn` (hamas's position), which needs "
-        "israel_agrees_to_withdraw, which is blocked by israel's position" in block
+        "and because Truce begins needs `forces_withdrawn` (hamas's position), which needs "
+        "Israel agrees to withdraw, which is blocked by israel's position" in block
     )
-    assert "truce_collapsed is unreachable for the same reason, through truce_begins" in block
-    assert "the same causes also block: states stage_1_in_force" in block
+    assert "Truce collapsed is unreachable for the same reason, through Truce begins" in block
+    assert "the same causes also block: states Stage 1 in force" in block
 
 
 def test_the_setting_that_lifts_the_position_overturns_the_expected_findings(
@@ -70,11 +70,15 @@ def test_the_setting_that_lifts_the_position_overturns_the_expected_findings(
     declared = len(load(POSITIONS).spec.expected_findings)
     assert text.startswith(
         f"changed by the setting israel_rules_out_ending_war=false: {declared} expected findings "
-        "no longer hold; outcomes now reachable: three_stages_completed, truce_collapsed"
+        "no longer hold; outcomes now reachable: All three stages completed, Truce collapsed"
     )
     assert "- property three_stages_can_be_completed now holds with " in text
-    assert "- outcome 'three_stages_completed' is now reached with " in text
-    assert "- transition truce_begins now happens with israel_rules_out_ending_war=false" in text
+    shown = "'All three stages completed' (three_stages_completed)"
+    assert f"- outcome {shown} is now reached with " in text
+    assert (
+        "- transition Truce begins (truce_begins) now happens with "
+        "israel_rules_out_ending_war=false" in text
+    )
     assert "1 of 1 check(s) clean" in out
 
 
@@ -100,7 +104,9 @@ def test_the_chains_as_json(capsys: pytest.CaptureFixture[str]) -> None:
         "israel_agrees_to_end_war",
     ]
     assert {c["owner"] for c in first["causes"]} == {"israel's position"}
-    assert first["sentences"][0].startswith("three_stages_completed is unreachable because")
+    assert first["sentences"][0].startswith(
+        "All three stages completed is unreachable because Truce begins needs"
+    )
 
 
 def test_ignoring_the_changes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,15 +155,18 @@ def test_compare_why_names_the_requirements_and_outcomes_a_setting_changes(
     start = lines.index("Why (requirements and outcomes that change):")
     text = _flat(lines[start:])
     assert text.startswith(
-        "Why (requirements and outcomes that change): israel_agrees_to_end_war: israel's "
+        "Why (requirements and outcomes that change): Israel agrees to end war: israel's "
         "position `not israel_rules_out_ending_war`: never true in A "
         "(israel_rules_out_ending_war = true); true in some run in B "
         "(israel_rules_out_ending_war = false)"
     )
-    assert "truce_begins: hamas's position `war_ended`: never true in A; true in some run in B" in (
+    assert "Truce begins: hamas's position `war_ended`: never true in A; true in some run in B" in (
         text
     )
-    assert "three_stages_completed: reachable in B only in A, three_stages_completed is " in text
+    assert (
+        "All three stages completed: reachable in B only in A, All three stages completed is "
+        in text
+    )
     # JSON: the same, as data; without --why there is no "why" key
     assert compare_main([*args, "--json"]) == 0
     why = json.loads(capsys.readouterr().out)["why"]
@@ -181,8 +190,11 @@ def test_compare_why_of_two_scenarios_names_the_positions_one_adds(
     plain = str(ROOT / "scenarios" / "cairo_three_stage_truce.yaml")
     assert compare_main([plain, POSITIONS, "--why"]) == 0
     text = _flat(capsys.readouterr().out.splitlines())
-    assert "truce_begins: hamas's position `war_ended`: absent in A; never true in B" in text
-    assert "three_stages_completed: reachable in A only in B, three_stages_completed is" in text
+    assert "Truce begins: hamas's position `war_ended`: absent in A; never true in B" in text
+    assert (
+        "All three stages completed: reachable in A only in B, All three stages completed is"
+        in text
+    )
 
 
 def test_identical_settings_change_nothing(capsys: pytest.CaptureFixture[str]) -> None:

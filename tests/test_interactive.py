@@ -38,8 +38,8 @@ def scripted(answers: list[str]) -> tuple[int, str, Session]:
 def test_pick_by_number_then_undo() -> None:
     status, out, session = scripted(["1", "2", "u", "q"])
     assert status == 0
-    assert "1. israel: israel_accepts_framework" in out
-    assert "→ israel: israel_accepts_framework · israel_accepts false→true" in out
+    assert "1. israel: Israel accepts framework (israel_accepts_framework)" in out
+    assert "→ israel: Israel accepts framework · Israel has accepted false→true" in out
     assert "undone" in out
     assert [s.event.trigger for s in session.run.history] == ["israel_accepts_framework"]
 
@@ -118,7 +118,7 @@ def test_through_a_terminal_pick_and_end_of_input() -> None:
     try:
         assert b"> " in _read_until(term.fd, b"> ")
         os.write(term.fd, b"1\n")
-        assert b"israel_accepts false" in _read_until(term.fd, b"israel_accepts false")
+        assert b"Israel has accepted false" in _read_until(term.fd, b"Israel has accepted false")
         _read_until(term.fd, b"> ")
         os.write(term.fd, b"\x04")  # Ctrl-D: end of input
         assert b"session ended" in _read_until(term.fd, b"session ended")

@@ -294,7 +294,7 @@ def test_cli_monte_carlo_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(ROOT / "scenarios" / "hostage_prisoner_exchange.yaml"), "--runs", "300"]) == 0
     out = capsys.readouterr().out
     assert "300 runs · seed 15 · up to 5000 steps each" in out
-    assert "exchange_completed" in out and "stages reached" in out
+    assert "Exchange completed" in out and "stages reached" in out
     assert "exact: 210 states (rational arithmetic)" in out
 
 

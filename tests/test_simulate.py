@@ -70,9 +70,10 @@ def test_json_holds_the_same_steps_as_the_text(capsys: pytest.CaptureFixture[str
         else:
             step = run[0]
             assert m.string.strip().startswith(f"{first} · day {step['day_before']}")
-            assert f"{step['actor']}: {step['event']}" in m.string
+            # the event as the text shows it: its label (the id where it has none)
+            assert f"{step['actor']}: {step.get('event_label', step['event'])}" in m.string
     assert next(steps, None) is None  # every step of the JSON is on a line
-    assert record["end"]["outcome"] in text.splitlines()[-1]
+    assert record["end"].get("outcome_label", record["end"]["outcome"]) in text.splitlines()[-1]
 
 
 def test_set_changes_the_run(capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,7 +83,7 @@ def test_set_changes_the_run(capsys: pytest.CaptureFixture[str]) -> None:
     releases = [
         s["changes"]["held_in_gaza"] for s in record["steps"] if "held_in_gaza" in s["changes"]
     ]
-    assert releases[:1] in ([], [{"from": 133, "to": 0}])
+    assert releases[:1] in ([], [{"from": 133, "to": 0, "label": "Held in Gaza"}])
 
 
 def test_max_steps_stops_the_run(capsys: pytest.CaptureFixture[str]) -> None:

@@ -169,7 +169,7 @@ def test_check_text_says_risks_are_per_day(capsys: pytest.CaptureFixture[str]) -
     assert "odds:" not in capsys.readouterr().out
     main([str(ROOT / "scenarios" / "hostage_prisoner_exchange.yaml")])  # migrated: risks
     assert [line for line in capsys.readouterr().out.splitlines() if "odds:" in line] == [
-        "  odds: the chances of 2 risks (israel_halts_exchange, hamas_halts_exchange) are per day "
+        "  odds: the chances of 2 risks (Israel halts exchange, Hamas halts exchange) are per day "
         "(per week where a risk says so), whatever the number of steps"
     ]
 

@@ -124,7 +124,11 @@ def test_a_sentence_is_reported_with_the_element_that_quotes_it(
 ) -> None:
     scenario = load(DEFAULT, "scenarios/cairo_three_stage_truce.yaml")
     index = [t.trigger for t in scenario.spec.transitions].index("consultations_continue")
-    name = f"cairo_three_stage_truce: transitions[{index}] (consultations_continue)"
+    # the element by its id and its display label
+    name = (
+        f"cairo_three_stage_truce: transitions[{index}] "
+        "(consultations_continue: Consultations continue)"
+    )
     lines = DEFAULT.read_text(encoding="utf-8").splitlines()
     line = lines.index("  - trigger: consultations_continue") + 1
     where = f"scenarios/cairo_three_stage_truce.yaml:{line}"

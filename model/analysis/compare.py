@@ -40,6 +40,7 @@ from model.analysis.explore import DEFAULT_MAX_STATES, StateGraph, explore
 from model.base.paths import display_path
 from model.scenario import expr
 from model.scenario.compiled import ParamValue, Scenario
+from model.scenario.labels import Labels
 from model.scenario.loader import load
 from model.scenario.schema import EnumVariable, IntVariable, ScenarioSpec, Transition
 from model.semantics.records import step_record
@@ -140,6 +141,7 @@ class Side:
     title: str
     parameters: Mapping[str, ParamValue]
     overrides: Mapping[str, ParamValue]  # values set for this comparison
+    labels: Labels = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,7 @@ def _side(
         title=s.spec.title,
         parameters=dict(values),
         overrides={k: values[k] for k in overrides or {}},
+        labels=s.labels,
     )
 
 

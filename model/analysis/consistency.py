@@ -23,6 +23,7 @@ from model.analysis.graph_checks import GraphChecks
 from model.analysis.properties import PropertyChecks, PropertyResult
 from model.analysis.static_checks import StaticChecks
 from model.scenario.compiled import ParamValue, Scenario
+from model.scenario.labels import Labels
 from model.scenario.provenance import provenance_record, provenance_texts
 from model.scenario.schema import ExpectedFinding
 from model.scenario.schema_base import Source
@@ -128,7 +129,8 @@ def _match_expected(
         if setting:
             values = ", ".join(f"{k}={_show(v)}" for k, v in setting.items())
             message = (
-                f"{_now(e)} with {values}, although the scenario expects {e.kind}{target} "
+                f"{_now(e, scenario.labels)} with {values}, although the scenario expects "
+                f"{e.kind}{target} "
                 f"({_reason(e, scenario.spec.sources)})"
             )
             out.append(Finding("expected_finding_changed", f"{e.kind}{target}", message, where))
@@ -145,21 +147,21 @@ def _match_expected(
     return out
 
 
-def _now(e: ExpectedFinding) -> str:
+def _now(e: ExpectedFinding, labels: Labels) -> str:
     """What happens now that an expected finding no longer holds, in plain words."""
     t = e.target
     match e.kind:
         case "unreachable_outcome" | "unreachable_state" if t:
             what = "outcome" if e.kind == "unreachable_outcome" else "state"
-            return f"{what} {t!r} is now reached"
+            return f"{what} {labels.quoted(what, t)} is now reached"
         case "unreachable_state":
             return "every state is now reached"
         case "never_enabled" if t:
-            return f"transition {t} now happens"
+            return f"transition {labels.named(t)} now happens"
         case "never_enabled":
             return "every transition now happens"
         case "guard_never_true" if t:
-            return f"the guard of {t} can now be true"
+            return f"the guard of {labels.named(t)} can now be true"
         case "property_violated" if t:
             return f"property {t} now holds"
     return f"{e.kind}" + (f" {t!r}" if t else "") + " no longer occurs"

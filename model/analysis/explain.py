@@ -82,14 +82,23 @@ class Explanation:
     chains: tuple[Chain, ...]
     causes: tuple[Cause, ...] = field(default=())
 
-    def sentences(self) -> list[str]:
-        """Each chain as one sentence, sources in full."""
-        return [f"{self.headline} because {render(chain, self.target)}" for chain in self.chains]
+    def sentences(self, name: Callable[[str], str] = str) -> list[str]:
+        """Each chain as one sentence, sources in full (subjects shown by ``name``)."""
+        return [
+            f"{self.headline} because {render(chain, self.target, name=name)}"
+            for chain in self.chains
+        ]
 
 
-def render(chain: Chain, target: str = "", seen: set[str] | None = None) -> str:
+def render(
+    chain: Chain,
+    target: str = "",
+    seen: set[str] | None = None,
+    name: Callable[[str], str] = str,
+) -> str:
     """The links joined by ", which": "truce_begins needs `war_ended` (…), which needs …".
-    With ``seen``, a source already shown is left out (and recorded when shown)."""
+    With ``seen``, a source already shown is left out (and recorded when shown); ``name``
+    shows a link's subject (a transition or state: its label)."""
     parts = []
     for n, link in enumerate(chain):
         brackets = [link.note] if link.note else []
@@ -98,7 +107,7 @@ def render(chain: Chain, target: str = "", seen: set[str] | None = None) -> str:
             if seen is not None:
                 seen.add(link.source)
         said = f" ({'; '.join(brackets)})" if brackets else ""
-        subject = "it" if link.subject == target else link.subject
+        subject = "it" if link.subject == target else name(link.subject)
         parts.append((f"{subject} " if n == 0 else "which ") + link.because + said)
     return ", ".join(parts)
 
@@ -135,7 +144,11 @@ class Explainer:
         t = self.scenario.transitions[index]
         chains, causes = self._transition(index, visiting)
         return Explanation(
-            "never_enabled", t.name, f"{t.name} is never enabled", (*chains,), (*causes,)
+            "never_enabled",
+            t.name,
+            f"{self.scenario.labels.transition(t.name)} is never enabled",
+            (*chains,),
+            (*causes,),
         )
 
     def _transition(self, index: int, visiting: frozenset[int]) -> tuple[list[Chain], list[Cause]]:
@@ -212,7 +225,8 @@ class Explainer:
         writers = sorted({w for n in variables for w in self.writers.get(n, [])} - {t.index})
         if writers and not any(w in self.moved for w in writers):
             head = Link(t.name, f"needs `{c.text}`", c.owner, source)
-            names = {w: self.scenario.transitions[w].name for w in writers}
+            labels = self.scenario.labels
+            names = {w: labels.transition(self.scenario.transitions[w].name) for w in writers}
             chains: list[Chain] = []
             causes: list[Cause] = []
             for w, name in names.items():
@@ -284,7 +298,7 @@ class Explainer:
         chains: list[Chain] = []
         causes: list[Cause] = []
         for g in self.gates(states):
-            name = self.scenario.transitions[g].name
+            name = self.scenario.labels.transition(self.scenario.transitions[g].name)
             sub, sub_causes = self._transition(g, visiting)
             chains += [(Link(subject, f"{verb} {name}"), *chain) for chain in sub]
             causes += sub_causes
@@ -376,11 +390,14 @@ def _show(v: object) -> str:
 
 def _outcome(ex: Explainer, f: Finding) -> Explanation | None:
     state = next(s for s in ex.scenario.spec.states if s.outcome == f.target).id
-    return ex.state(state, f"{f.target} is unreachable", f.kind, f.target)
+    return ex.state(
+        state, f"{ex.scenario.labels.outcome(f.target)} is unreachable", f.kind, f.target
+    )
 
 
 def _state(ex: Explainer, f: Finding) -> Explanation | None:
-    return ex.state(f.target, f"state {f.target} is never reached", f.kind, f.target)
+    shown = ex.scenario.labels.state(f.target)
+    return ex.state(f.target, f"state {shown} is never reached", f.kind, f.target)
 
 
 def _never_enabled(ex: Explainer, f: Finding) -> Explanation | None:

@@ -59,7 +59,7 @@ class GraphChecks(ScenarioChecks):
                 where = self.where(
                     ("invariants", [i.id for i in self.spec.invariants].index(target))
                 )
-                message = f"invariant {target!r} is false after {t.name}"
+                message = f"invariant {target!r} is false after {sc.labels.named(t.name)}"
             elif isinstance(err, OutOfBounds):
                 kind, target, where = (
                     "out_of_bounds",
@@ -98,11 +98,12 @@ class GraphChecks(ScenarioChecks):
             if key in seen:
                 seen[key] = replace(seen[key], count=seen[key].count + 1)
                 continue
+            shown = self.scenario.labels.quoted("state", state)
             message = (
-                f"in state {state!r} the next event would pass the horizon "
+                f"in state {shown} the next event would pass the horizon "
                 f"({self.spec.horizon} days): the run ends without an outcome"
                 if horizon
-                else f"no event can happen in state {state!r}, which is not an outcome"
+                else f"no event can happen in state {shown}, which is not an outcome"
             )
             seen[key] = Finding(kind, state, message, self.where_state(state), self.trace(i))
         return seen.values()
@@ -137,11 +138,13 @@ class GraphChecks(ScenarioChecks):
                     seen[trigger] = replace(seen[trigger], count=seen[trigger].count + 1)
                     continue
                 names = ", ".join(sc.transition(k).name for k in sorted(indices))
+                labels = sc.labels
                 seen[trigger] = Finding(
                     "nondeterminism",
                     trigger,
-                    f"event {trigger!r} can be taken by {len(indices)} transitions at once "
-                    f"({names}) in state {graph.state_of(i)!r}",
+                    f"event {labels.quoted('event', trigger)} can be taken by {len(indices)} "
+                    f"transitions at once ({names}) in state "
+                    f"{labels.quoted('state', graph.state_of(i))}",
                     self.where_transition(min(indices)),
                     self.trace(i),
                 )
@@ -267,10 +270,10 @@ class GraphChecks(ScenarioChecks):
                 params=self.graph.params,
             )
             message = (
-                f"deadline {t.name} can be missed: when day {before.day_in_stage} of stage "
-                f"{stage!r} (day {before.day} of the run) begins, "
-                f"{t.spec.actor or 'no party'} has not met the obligation, so {t.trigger} "
-                "happens before that day's events"
+                f"deadline {sc.labels.named(t.name)} can be missed: when day "
+                f"{before.day_in_stage} of stage {stage!r} (day {before.day} of the run) "
+                f"begins, {t.spec.actor or 'no party'} has not met the obligation, so "
+                f"{sc.labels.event(t.trigger)} happens before that day's events"
             )
             trace = (*self.trace(edge.source), last)
             where = self.where_transition(index)
@@ -315,7 +318,8 @@ class GraphChecks(ScenarioChecks):
                 "stage_overrun",
                 stage,
                 f"stage {stage!r} lasts {length} days, but a run is still in it (state "
-                f"{snap.state!r}) on day {snap.day_in_stage} of the stage: the stage does not end "
+                f"{sc.labels.quoted('state', snap.state)}) on day {snap.day_in_stage} of the "
+                "stage: the stage does not end "
                 "when its days run out (a scheduled event `at: stage_days` leaving its states "
                 "ends it on time)",
                 self.where(("stages", [s.id for s in self.spec.stages].index(stage))),
@@ -334,7 +338,7 @@ class GraphChecks(ScenarioChecks):
                 yield Finding(
                     "unreachable_state",
                     s.id,
-                    f"state {s.id!r} is never reached",
+                    f"state {self.scenario.labels.quoted('state', s.id)} is never reached",
                     self.where_state(s.id),
                 )
         labels = {s.outcome for s in self.spec.states if s.outcome}
@@ -344,7 +348,7 @@ class GraphChecks(ScenarioChecks):
             yield Finding(
                 "unreachable_outcome",
                 label,
-                f"outcome {label!r} is never reached",
+                f"outcome {self.scenario.labels.quoted('outcome', label)} is never reached",
                 self.where_state(state),
             )
         fired = set(graph.edge_transition) | {se.transition for se in graph.step_errors}
@@ -353,7 +357,7 @@ class GraphChecks(ScenarioChecks):
                 yield Finding(
                     "never_enabled",
                     t.name,
-                    f"transition {t.name} is never enabled{_requirements(t)}",
+                    f"transition {sc.labels.named(t.name)} is never enabled{_requirements(t)}",
                     self.where_transition(t.index),
                 )
 

@@ -81,7 +81,7 @@ class StaticChecks(ScenarioChecks):
             yield Finding(
                 "risk_chance_invalid",
                 t.name,
-                f"risk {t.name}: {why}",
+                f"risk {self.scenario.labels.named(t.name)}: {why}",
                 self.where(("transitions", t.index, "risk")),
             )
 
@@ -93,7 +93,8 @@ class StaticChecks(ScenarioChecks):
                     yield Finding(
                         "transition_from_outcome",
                         t.name,
-                        f"transition {t.name} leaves outcome state {s!r}; a run ends in an "
+                        f"transition {sc.labels.named(t.name)} leaves outcome state "
+                        f"{sc.labels.quoted('state', s)}; a run ends in an "
                         "outcome, so it can never fire",
                         self.where_transition(t.index),
                     )
@@ -105,7 +106,8 @@ class StaticChecks(ScenarioChecks):
                     yield Finding(
                         "backward_stage",
                         t.name,
-                        f"transition {t.name} goes from stage {sc.stage_of(s)!r} back to the "
+                        f"transition {sc.labels.named(t.name)} goes from stage "
+                        f"{sc.stage_of(s)!r} back to the "
                         f"earlier stage {sc.stage_of(t.dest)!r} (set allow_backward: true if "
                         "intended)",
                         self.where_transition(t.index),
@@ -114,13 +116,14 @@ class StaticChecks(ScenarioChecks):
     def _unused(self) -> Iterable[Finding]:
         spec = self.spec
         read = walk.spec_reads(self.spec)
+        labels = self.scenario.labels
         written = {name for t in spec.transitions for name in t.effects}
         for i, v in enumerate(spec.variables):
             if v.id not in read and v.id not in written:
                 yield Finding(
                     "unused_variable",
                     v.id,
-                    f"variable {v.id!r} is never read or changed",
+                    f"variable {labels.quoted('variable', v.id)} is never read or changed",
                     self.where(("variables", i)),
                 )
         for i, p in enumerate(spec.parameters):
@@ -128,7 +131,7 @@ class StaticChecks(ScenarioChecks):
                 yield Finding(
                     "unused_parameter",
                     p.id,
-                    f"parameter {p.id!r} is never read",
+                    f"parameter {labels.quoted('parameter', p.id)} is never read",
                     self.where(("parameters", i)),
                 )
         for i, table in enumerate(spec.tables):
@@ -154,7 +157,8 @@ class StaticChecks(ScenarioChecks):
                 yield Finding(
                     "unused_state",
                     s.id,
-                    f"state {s.id!r} is not the initial state and no transition leads to it",
+                    f"state {labels.quoted('state', s.id)} is not the initial state and no "
+                    "transition leads to it",
                     self.where_state(s.id),
                 )
 
@@ -216,7 +220,8 @@ class StaticChecks(ScenarioChecks):
                 yield Finding(
                     "guard_never_true",
                     t.name,
-                    f"the guard of {t.name} is false for every value the variables' bounds "
+                    f"the guard of {self.scenario.labels.named(t.name)} is false for every value "
+                    "the variables' bounds "
                     f"allow: {' and '.join(_guard_texts(t))}",
                     self.where_transition(t.index),
                 )

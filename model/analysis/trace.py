@@ -36,6 +36,14 @@ from model.base.errors import ScenarioError
 from model.base.paths import SEEDS_DIR, display_path
 from model.scenario.compiled import Scenario
 from model.scenario.provenance import SourceText, cited_document, normalise
+from model.scenario.schema import (
+    BoolVariable,
+    EnumVariable,
+    IntVariable,
+    Parameter,
+    State,
+    Transition,
+)
 from model.scenario.schema_base import Citation as CitationSpec
 from model.scenario.schema_base import Quote, Source
 from model.scenario.shape import schema_problems
@@ -314,11 +322,16 @@ def _sourced(node: BaseModel, path: Path_) -> Iterator[tuple[Path_, BaseModel]]:
                     yield from _sourced(item, (*path, name, i))
 
 
+_LABELLED = (State, Transition, IntVariable, BoolVariable, EnumVariable, Parameter)
+"""The elements that may carry a display label (`model.scenario.labels`)."""
+
+
 def _label(node: BaseModel) -> str | None:
     for name in ("id", "trigger"):
         value = getattr(node, name, None)
         if isinstance(value, str):
-            return value
+            shown = node.label if isinstance(node, _LABELLED) else None
+            return value if shown is None else f"{value}: {shown}"
     kind = getattr(node, "kind", None)
     if isinstance(kind, str):
         target = getattr(node, "target", None)

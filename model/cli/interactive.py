@@ -18,7 +18,7 @@ from typing import TextIO
 
 from model.base.errors import RunError
 from model.base.limits import DEFAULT_MAX_STEPS
-from model.reports.text import derived_text, fmt_value, wrap
+from model.reports.text import derived_text, fmt_value, values_text, wrap
 from model.scenario.compiled import Scenario
 from model.scenario.provenance import provenance_record, provenance_texts
 from model.semantics.engine import Event, Run
@@ -48,26 +48,28 @@ class Session:
         self.max_steps = max_steps  # where "c" stops: a cycle of zero-day steps never ends
         # Event names the user may type (answers are read in lower case).
         self.names = {n.lower(): n for t in scenario.transitions for n in (t.trigger, t.name)}
+        self.labels = scenario.labels
+        self.declared = {"labels": self.labels.declared()}  # for `values_text`
 
     def show(self) -> list[Event]:
         run, w = self.run, self.out.write
         stage = stage_name(self.scenario, run.state) or "outcome"
-        w(f"\nday {run.day} · {stage} · state {run.state}\n")
-        values = ", ".join(f"{k}={fmt_value(v)}" for k, v in run.values.items())
-        for line in wrap(values, "  ", 2):
+        w(f"\nday {run.day} · {stage} · state {self.labels.state(run.state)}\n")
+        for line in wrap(values_text(self.declared, run.values), "  ", 2):
             w(line + "\n")
         if self.scenario.derived_names:
             for line in wrap(derived_text(run.semantics.derived_values(run.snapshot)), "  ", 2):
                 w(line + "\n")
         if run.outcome is not None:
-            w(f"outcome reached: {run.outcome} (u = undo, q = quit)\n")
+            w(f"outcome reached: {self.labels.outcome(run.outcome)} (u = undo, q = quit)\n")
             return []
         events = run.enabled()
         if not events:
             w(f"no event can happen ({run.status}); u = undo, q = quit\n")
         for n, e in enumerate(events, 1):
-            head = f"  {n:>2}. {e.actor}: {e.name}" + (
-                f" → {e.dest}" if e.dest != run.state else ""
+            # The id beside the label: an event may be fired by typing its name.
+            head = f"  {n:>2}. {e.actor}: {self.labels.named(e.name)}" + (
+                f" → {self.labels.state(e.dest)}" if e.dest != run.state else ""
             )
             w(head + "\n")
             for line in self._source_lines(e):
@@ -85,11 +87,11 @@ class Session:
             self.out.write(f"  ✗ {exc}; the step was not taken (u = undo)\n")
             return
         changes = ", ".join(
-            f"{k} {fmt_value(a)}→{fmt_value(b)}" for k, (a, b) in step.changes.items()
+            f"{self.labels.variable(k)} {fmt_value(a)}→{fmt_value(b)}"
+            for k, (a, b) in step.changes.items()
         )
-        self.out.write(
-            f"  → {event.actor}: {event.name}" + (f" · {changes}" if changes else "") + "\n"
-        )
+        shown = self.labels.transition(event.name)
+        self.out.write(f"  → {event.actor}: {shown}" + (f" · {changes}" if changes else "") + "\n")
 
     def fire_by_name(self, name: str) -> None:
         """Fire the event called ``name``, or say which of its conditions are false now."""

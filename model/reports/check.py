@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -13,6 +14,7 @@ from model.analysis.properties import PropertyResult
 from model.base.textfmt import visible
 from model.reports.steps import days_pass_text, step_line
 from model.reports.text import fmt_value, plural, wrap, wrap_code
+from model.scenario.labels import label_in, subject_in, with_labels
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
@@ -29,13 +31,14 @@ def finding_record(f: Finding) -> dict[str, Any]:
     }
 
 
-def why_record(e: Explanation) -> dict[str, Any]:
-    """An explanation as data: each chain as links and as one sentence, and its causes."""
+def why_record(e: Explanation, names: Mapping[str, Any]) -> dict[str, Any]:
+    """An explanation as data: each chain as links and as one sentence (its subjects by the
+    ``labels`` of ``names``), and its causes."""
     return {
         "kind": e.kind,
         "target": e.target,
         "headline": e.headline,
-        "sentences": e.sentences(),
+        "sentences": e.sentences(lambda s: subject_in(names, s)),
         "chains": [[asdict(link) for link in chain] for chain in e.chains],
         "causes": [asdict(c) for c in e.causes],
     }
@@ -62,6 +65,7 @@ def property_record(r: PropertyResult) -> dict[str, Any]:
 def check_record(result: CheckResult) -> dict[str, Any]:
     graph = result.graph
     spec = result.scenario.spec
+    names = {"labels": result.scenario.labels.declared()}
     defaults = {p.id: p.default for p in spec.parameters}
     record = {
         "file": result.scenario.file,
@@ -78,7 +82,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
         "outcomes_reached": result.outcomes_reached,
         "outcomes_now_reached": result.now_reached,
         "clean": result.clean,
-        "why": [why_record(e) for e in result.explanations],
+        "why": [why_record(e, names) for e in result.explanations],
         "findings": [finding_record(f) for f in result.findings],
         "properties": [property_record(r) for r in result.properties],
         "notes": list(result.notes),
@@ -86,7 +90,7 @@ def check_record(result: CheckResult) -> dict[str, Any]:
     risks = [t.name for t in result.scenario.transitions if t.kind == "risk"]
     if risks:  # a key of its own, only where the scenario has risks
         record["risks"] = risks
-    return record
+    return with_labels(record, result.scenario.labels)
 
 
 def _depth(result: CheckResult) -> int:
@@ -113,16 +117,18 @@ def format_check_text(record: dict[str, Any]) -> str:
         f"up to {record['max_depth']} steps deep ({scope}); parameters: {params}"
     )
     lines += [f"  variant: {label}" for label in record["variants"]]
-    lines.append("  outcomes reached: " + (", ".join(record["outcomes_reached"]) or "none"))
+    reached = (label_in(record, "outcome", o) for o in record["outcomes_reached"])
+    lines.append("  outcomes reached: " + (", ".join(reached) or "none"))
     if "risks" in record:
+        risks = ", ".join(label_in(record, "transition", r) for r in record["risks"])
         lines.append(
             f"  odds: the chances of {plural(len(record['risks']), 'risk')} "
-            f"({', '.join(record['risks'])}) are per day (per week where a risk says so), "
+            f"({risks}) are per day (per week where a risk says so), "
             "whatever the number of steps"
         )
     changed_findings = [f for f in record["findings"] if f["kind"] == "expected_finding_changed"]
     lines += _changed_lines(record, changed_findings)
-    lines += _why_lines(record.get("why", []))
+    lines += _why_lines(record)
     open_ = [
         f
         for f in record["findings"]
@@ -179,7 +185,9 @@ def _changed_lines(record: dict[str, Any], found: list[dict[str, Any]]) -> list[
     )
     now = record.get("outcomes_now_reached", [])
     if now:
-        head += f"; outcomes now reachable: {', '.join(now)}"
+        head += (
+            f"; outcomes now reachable: {', '.join(label_in(record, 'outcome', o) for o in now)}"
+        )
     lines = wrap(head, "  ", 2)
     first = ("unreachable_outcome", "never_enabled", "unreachable_state")
     for f in sorted(
@@ -189,9 +197,10 @@ def _changed_lines(record: dict[str, Any], found: list[dict[str, Any]]) -> list[
     return lines
 
 
-def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
+def _why_lines(record: dict[str, Any]) -> list[str]:
     """The blocking chains, first in the report: each outcome's chains in full (a source
     quoted once), then, in one line, the states and transitions the same causes block."""
+    explanations = record.get("why", [])
     if not explanations:
         return []
     lines = ["  why:"]
@@ -203,9 +212,11 @@ def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
         chains = [tuple(Link(**link) for link in chain) for chain in e["chains"]]
         if causes and causes <= shown:
             if e["kind"] != "unreachable_outcome":
-                also.setdefault(e["kind"], []).append(e["target"])
+                also.setdefault(e["kind"], []).append(subject_in(record, e["target"]))
                 continue
-            gates = dict.fromkeys(c[0].subject for c in chains if c[0].subject != e["target"])
+            gates = dict.fromkeys(
+                subject_in(record, c[0].subject) for c in chains if c[0].subject != e["target"]
+            )
             text = f"{e['headline']} for the same reason" + (
                 f", through {', '.join(gates)}" if gates else ""
             )
@@ -213,7 +224,8 @@ def _why_lines(explanations: list[dict[str, Any]]) -> list[str]:
             continue
         for n, chain in enumerate(chains):
             lead = f"{e['headline']} because" if n == 0 else "and because"
-            lines += wrap_code(f"{lead} {render(chain, e['target'], seen)}", "    ", 2)
+            said = render(chain, e["target"], seen, lambda s: subject_in(record, s))
+            lines += wrap_code(f"{lead} {said}", "    ", 2)
         shown |= causes
     words = {"unreachable_state": "states", "never_enabled": "transitions"}
     if also:

@@ -14,6 +14,7 @@ from model.analysis.counterfactual import NEVER, UNREACHED, WhyDiff
 from model.analysis.explain import Link, render
 from model.reports.check import why_record
 from model.reports.text import fmt_value, plural, wrap, wrap_code
+from model.scenario.labels import label_in, merged, subject_in, with_labels
 
 STATUS_TEXT: dict[str, str] = {
     "only_in_a": "only in A",
@@ -52,17 +53,19 @@ def comparison_record(c: Comparison) -> dict[str, Any]:
     """The comparison as JSON-ready data; the text output is rendered from this."""
 
     def side(s: Side) -> dict[str, Any]:
-        return {
+        record = {
             "file": s.file,
             "id": s.id,
             "title": s.title,
             "parameters": dict(s.parameters),
             "set": dict(s.overrides),
         }
+        return with_labels(record, s.labels)
 
+    a, b = side(c.a), side(c.b)
     return {
-        "a": side(c.a),
-        "b": side(c.b),
+        "a": a,
+        "b": b,
         "structure": {
             s.section: {
                 "only_in_a": list(s.only_in_a),
@@ -92,11 +95,11 @@ def comparison_record(c: Comparison) -> dict[str, Any]:
             "behaviour": c.behavioural_differences,
         },
         "identical": c.identical,
-        **({"why": _why_record(c.why)} if c.why_asked else {}),
+        **({"why": _why_record(c.why, merged(a, b))} if c.why_asked else {}),
     }
 
 
-def _why_record(w: WhyDiff | None) -> dict[str, Any] | None:
+def _why_record(w: WhyDiff | None, names: dict[str, Any]) -> dict[str, Any] | None:
     if w is None:
         return None
     return {
@@ -108,7 +111,7 @@ def _why_record(w: WhyDiff | None) -> dict[str, Any] | None:
             {
                 "outcome": o.outcome,
                 "reachable_in": o.reachable_in,
-                "because": [why_record(e) for e in o.because],
+                "because": [why_record(e, names) for e in o.because],
             }
             for o in w.outcomes
         ],
@@ -135,10 +138,11 @@ def format_comparison_text(record: dict[str, Any]) -> str:
     lines.append("")
     lines += _structure_lines(record["structure"])
     lines.append("")
-    lines += _behaviour_lines(record["behaviour"])
+    names = merged(record["a"], record["b"])  # the labels of both (A's first)
+    lines += _behaviour_lines(record["behaviour"], names)
     lines.append("")
     if "why" in record:
-        lines += _why_lines(record["why"])
+        lines += _why_lines(record["why"], names)
         lines.append("")
     diff = record["differences"]
     if record["identical"]:
@@ -192,7 +196,7 @@ def _search_note(e: dict[str, Any]) -> str:
     return "; ".join(notes)
 
 
-def _behaviour_lines(behaviour: dict[str, Any]) -> list[str]:
+def _behaviour_lines(behaviour: dict[str, Any], names: dict[str, Any]) -> list[str]:
     a, b = behaviour["a"], behaviour["b"]
     scope = (
         "every reachable state of both explored"
@@ -216,6 +220,7 @@ def _behaviour_lines(behaviour: dict[str, Any]) -> list[str]:
     )
     for o in behaviour["outcomes"]:
         status = o["status"]
+        outcome = label_in(names, "outcome", o["outcome"])
         if status in ("only_in_a", "only_in_b"):
             other = b if status == "only_in_a" else a
             note = (
@@ -224,16 +229,16 @@ def _behaviour_lines(behaviour: dict[str, Any]) -> list[str]:
                 else f" (not found, but {'B' if status == 'only_in_a' else 'A'}'s search "
                 "was incomplete)"
             )
-            lines.append(f"    {STATUS_TEXT[status]}: {o['outcome']}{note}")
+            lines.append(f"    {STATUS_TEXT[status]}: {outcome}{note}")
         else:
-            lines.append(f"    {STATUS_TEXT[status]}: {o['outcome']}")
+            lines.append(f"    {STATUS_TEXT[status]}: {outcome}")
         pa, pb = o["a"], o["b"]
         if status == "same":
-            lines += _path_lines("A and B", pa)
+            lines += _path_lines("A and B", pa, names)
             continue
         for key, p in (("A", pa), ("B", pb)):
             if p is not None:
-                lines += _path_lines(key, p)
+                lines += _path_lines(key, p, names)
         if status == "different":
             steps, days = pb["steps"] - pa["steps"], pb["day"] - pa["day"]
             parts = [_steps_delta(steps), _days_delta(days)]
@@ -246,10 +251,11 @@ def _behaviour_lines(behaviour: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _path_lines(who: str, p: dict[str, Any]) -> list[str]:
+def _path_lines(who: str, p: dict[str, Any], names: dict[str, Any]) -> list[str]:
     earliest = f"; earliest day {p['earliest_day']}" if p["earliest_day"] != p["day"] else ""
     head = f"{who}: {plural(p['steps'], 'step')}, day {p['day']}{earliest}"
-    events = p["events_compact"] or "(the start is this outcome)"
+    shown = compact_events([label_in(names, "event", e) for e in p["events"]])
+    events = shown or "(the start is this outcome)"
     return wrap(f"{head}: {events}", " " * 8, 4, break_on_hyphens=False)
 
 
@@ -290,7 +296,7 @@ def compact_events(events: Sequence[str], longest_block: int = 4) -> str:
     return ", ".join(parts)
 
 
-def _why_lines(why: dict[str, Any] | None) -> list[str]:
+def _why_lines(why: dict[str, Any] | None, names: dict[str, Any]) -> list[str]:
     """``--why``: the requirements whose status changes (those reading a parameter whose
     value changes first; those merely reached on one side only counted in one line), then why
     each outcome reachable on one side only cannot be reached on the other."""
@@ -312,23 +318,28 @@ def _why_lines(why: dict[str, Any] | None) -> list[str]:
             given = ", ".join(f"{k} = {fmt_value(v)}" for k, v in params.items())
             shown = given and (r["params_a"] != r["params_b"] or r[key] == NEVER)
             sides.append(f"{r[key]} in {key.upper()}" + (f" ({given})" if shown else ""))
+        shown = label_in(names, "transition", r["transition"])
         lines += wrap_code(
-            f"{r['transition']}: {r['owner']} `{r['text']}`: {'; '.join(sides)}", "  ", 4
+            f"{shown}: {r['owner']} `{r['text']}`: {'; '.join(sides)}",
+            "  ",
+            4,
         )
     if reached:
         lines += wrap(
             f"and the conditions of {plural(len(reached), 'transition')} reached on one side "
-            f"only ({', '.join(reached)})",
+            f"only ({', '.join(label_in(names, 'transition', t) for t in reached)})",
             "  ",
             4,
         )
     seen: set[str] = set()
     for o in why["outcomes"]:
         other = "A" if o["reachable_in"] == "B" else "B"
-        lines.append(f"  {o['outcome']}: reachable in {o['reachable_in']} only")
+        outcome = label_in(names, "outcome", o["outcome"])
+        lines.append(f"  {outcome}: reachable in {o['reachable_in']} only")
         for e in o["because"]:
             for n, links in enumerate(e["chains"]):
                 chain = tuple(Link(**link) for link in links)
                 lead = f"in {other}, {e['headline']} because" if n == 0 else "and because"
-                lines += wrap_code(f"{lead} {render(chain, e['target'], seen)}", "    ", 2)
+                said = render(chain, e["target"], seen, lambda s: subject_in(names, s))
+                lines += wrap_code(f"{lead} {said}", "    ", 2)
     return lines

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.base.textfmt import format_percent
 from model.reports.header import header, header_lines
-from model.reports.tables import csv_text, days_cell, ending_label, table
+from model.reports.tables import csv_text, days_cell, ending_label, labelled_endings, table
 from model.scenario.compiled import ParamValue, Scenario
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def exact_record(
     return {
         **header(scenario, params),
         "exact": exact_summary(result),
-        "endings": exact_endings(result),
+        "endings": labelled_endings(exact_endings(result), scenario.labels),
         "never_reaching_an_outcome": float(result.never_absorbed),
         "total": float(result.total),
     }
@@ -94,7 +94,7 @@ def format_exact(record: dict[str, Any]) -> str:
         spread = "—" if d["median"] is None else f"{d['median']} [{d['q1']}–{d['q3']}]"
         rows.append(
             [
-                ending_label(e["kind"], e["name"]),
+                ending_label(e["kind"], e["name"], record),
                 format_percent(e["probability"]),
                 days_cell(e["expected_days"]),
                 spread,

@@ -10,19 +10,21 @@ from typing import Any
 
 from model.reports.text import fmt_value
 from model.scenario.compiled import ParamValue, Scenario
+from model.scenario.labels import with_labels
 from model.scenario.provenance import provenance_record, provenance_texts
 
 
 def header(scenario: Scenario, params: dict[str, ParamValue]) -> dict[str, Any]:
     """The scenario, the parameter values, which differ from the defaults, and the variants."""
     defaults = {p.id: p.default for p in scenario.spec.parameters}
-    return {
+    record = {
         "scenario": {"id": scenario.id, "title": scenario.spec.title, "file": scenario.file},
         "parameters": dict(params),
         "changed_parameters": sorted(k for k, v in params.items() if defaults.get(k) != v),
         "variants": scenario.variant_labels(params),
         "other_variants": scenario.other_variants(params),
     }
+    return with_labels(record, scenario.labels)
 
 
 def header_lines(record: dict[str, Any], detail: str) -> list[str]:
@@ -52,7 +54,10 @@ def format_parameters(scenario: Scenario, params: dict[str, ParamValue]) -> str:
             else f" [{p.min if p.min is not None else ''}..{p.max if p.max is not None else ''}]"
         )
         shown = fmt_value(params[p.id])
-        lines.append(f"  {p.id} = {shown}{bounds}  {p.description or ''}".rstrip())
+        about = p.description or ""
+        if scenario.labels.has("parameter", p.id):  # the id stays first: it is what --set takes
+            about = f"{scenario.labels.parameter(p.id)}: {about}".removesuffix(": ")
+        lines.append(f"  {p.id} = {shown}{bounds}  {about}".rstrip())
         record = provenance_record(p, scenario.spec.sources)
         lines.extend(f"      {text}" for text in provenance_texts(record))
     return "\n".join(lines) + "\n"

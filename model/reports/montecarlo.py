@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from model.base.textfmt import format_percent
 from model.reports.exact import METHODS, exact_endings, exact_summary
 from model.reports.header import header, header_lines
-from model.reports.tables import csv_text, days_cell, ending_label, table
+from model.reports.tables import csv_text, days_cell, ending_label, labelled_endings, table
 from model.scenario.compiled import Scenario
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def monte_carlo_record(
         "seed": result.seed,
         "max_steps": result.max_steps,
         "seeds": "run i uses model.analysis.montecarlo.run_seed(seed, i)",
-        "endings": endings,
+        "endings": labelled_endings(endings, scenario.labels),
         "stages": [
             {
                 "id": s.stage,
@@ -107,7 +107,11 @@ def format_monte_carlo(record: dict[str, Any]) -> str:
         spread = "—" if d["median"] is None else f"{days_cell(d['median'])} "
         if d["median"] is not None:
             spread += f"[{days_cell(d['q1'])}–{days_cell(d['q3'])}]"
-        row = [ending_label(e["kind"], e["name"]), f"{e['count']:,}", format_percent(e["share"])]
+        row = [
+            ending_label(e["kind"], e["name"], record),
+            f"{e['count']:,}",
+            format_percent(e["share"]),
+        ]
         row.append(_interval(e))
         if has_exact:
             ex = e["exact"]

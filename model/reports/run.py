@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from model.base.textfmt import visible
-from model.reports.steps import changes_text, days_pass_text, days_text, happening
-from model.reports.text import derived_text, fmt_value, wrap
+from model.reports.steps import changes_text, days_pass_text, days_text, happening, move_text
+from model.reports.text import derived_text, fmt_value, values_text, wrap
+from model.scenario.labels import shown, with_labels
 from model.scenario.provenance import provenance_texts
 from model.semantics.engine import Run, Status, Step
 from model.semantics.records import stage_name, step_record
@@ -25,6 +26,7 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
     spec = run.scenario.spec
     first = run.history[0].before if run.history else run.snapshot
     defaults = {p.id: p.default for p in spec.parameters}
+    labels = run.scenario.labels
     record: dict[str, Any] = {
         "scenario": {"id": spec.id, "title": spec.title, "file": run.scenario.file},
         "seed": seed,
@@ -38,6 +40,7 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
             "stage": stage_name(run.scenario, first.state),
             "day": first.day,
             "values": dict(zip(run.semantics.names, first.values)),
+            **labels.fields(state=("state", first.state)),
         },
         "steps": [_step(run, s) for s in run.history],
         "end": {
@@ -48,8 +51,10 @@ def run_record(run: Run, *, seed: int | None, max_steps: int, status: Status) ->
             "steps": len(run.history),
             "values": run.values,
             "error": str(run.error) if run.error else None,
+            **labels.fields(state=("state", run.state), outcome=("outcome", run.outcome)),
         },
     }
+    record = with_labels(record, labels)
     if run.scenario.derived_names:  # a key of its own, only where the scenario declares them
         record["start"]["derived"] = run.semantics.derived_values(first)
         record["end"]["derived"] = run.semantics.derived_values(run.snapshot)
@@ -94,8 +99,8 @@ def format_text(record: dict[str, Any]) -> str:
 def trace_lines(record: dict[str, Any]) -> list[str]:
     """The steps of a run record, from its start to its end, each with its source."""
     start, end = record["start"], record["end"]
-    out = [f"start · day {start['day']} · {start['stage']} · state {start['state']}"]
-    out += wrap(", ".join(f"{k}={fmt_value(v)}" for k, v in start["values"].items()), "  ", 2)
+    out = [f"start · day {start['day']} · {start['stage']} · state {shown(start, 'state')}"]
+    out += wrap(values_text(record, start["values"]), "  ", 2)
     if "derived" in start:
         out += wrap(derived_text(start["derived"]), "  ", 2)
     steps = record["steps"]
@@ -109,15 +114,14 @@ def trace_lines(record: dict[str, Any]) -> list[str]:
                 j += 1
             numbers = f"{s['step']}" if j == i else f"{s['step']}–{steps[j]['step']}"
             out.append(f"{numbers:>3} · {days_pass_text(s, steps[j])} · {s['stage']}")
-            out.append(f"      stays in {s['to']}")
+            out.append(f"      {move_text(s)}")
             i = j + 1
             continue
         head = f"{s['step']:>3} · {days_text(s)} · {s['stage']} · {s['actor']}: "
-        out.append(head + happening(s, s["event"]))
-        move = f"{s['from']} → {s['to']}" if s["from"] != s["to"] else f"stays in {s['to']}"
-        out.append(f"      {move}")
+        out.append(head + happening(s, shown(s, "event")))
+        out.append(f"      {move_text(s)}")
         if "abandons" in s:
-            out.append(f"      abandons {s['abandons']} (its effects never take place)")
+            out.append(f"      abandons {shown(s, 'abandons')} (its effects never take place)")
         if s["changes"]:
             out.append(f"      changed: {changes_text(s)}")
         out.extend(_source_lines(s, "      "))
@@ -125,7 +129,7 @@ def trace_lines(record: dict[str, Any]) -> list[str]:
     out.append("")
     summary = f"end · day {end['day']} · after {end['steps']} steps · {_ENDINGS[end['status']]}"
     if end["outcome"]:
-        summary += f": {end['outcome']}"
+        summary += f": {shown(end, 'outcome')}"
     out.append(summary)
     if end["error"]:
         out.append(f"  {end['error']}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from model.reports.text import fmt_value, plural
+from model.scenario.labels import shown
 
 
 def days_text(step: dict[str, Any]) -> str:
@@ -17,7 +18,8 @@ def days_text(step: dict[str, Any]) -> str:
 def changes_text(step: dict[str, Any]) -> str:
     """``x 1→2, y false→true``: the variables a step changes ("" when none)."""
     return ", ".join(
-        f"{k} {fmt_value(c['from'])}→{fmt_value(c['to'])}" for k, c in step["changes"].items()
+        f"{c.get('label', k)} {fmt_value(c['from'])}→{fmt_value(c['to'])}"
+        for k, c in step["changes"].items()
     )
 
 
@@ -44,15 +46,22 @@ def happening(step: dict[str, Any], name: str) -> str:
     return name
 
 
+def move_text(step: dict[str, Any]) -> str:
+    """``Negotiating → Stage 1 in force``, or ``stays in Stage 1 in force``."""
+    if step["from"] == step["to"]:
+        return f"stays in {shown(step, 'to')}"
+    return f"{shown(step, 'from')} → {shown(step, 'to')}"
+
+
 def step_line(step: dict[str, Any]) -> str:
     """``day 0→2 · mediators: consultations_continue · x 1→2`` for compact traces."""
     if step.get("kind") == "days":
         return days_pass_text(step)
     changes = changes_text(step)
-    move = f" ({step['from']} → {step['to']})" if step["from"] != step["to"] else ""
-    abandons = f" · {step['abandons']} abandoned" if "abandons" in step else ""
+    move = f" ({move_text(step)})" if step["from"] != step["to"] else ""
+    abandons = f" · {shown(step, 'abandons')} abandoned" if "abandons" in step else ""
     return (
-        f"{days_text(step)} · {step['actor']}: {happening(step, step['transition'])}{move}"
+        f"{days_text(step)} · {step['actor']}: {happening(step, shown(step, 'transition'))}{move}"
         + (f" · {changes}" if changes else "")
         + abandons
     )

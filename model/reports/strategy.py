@@ -16,6 +16,7 @@ from model.reports.header import header, header_lines
 from model.reports.tables import csv_text, days_cell, table
 from model.reports.text import fmt_value, wrap
 from model.scenario.compiled import Scenario
+from model.scenario.labels import label_in, shown
 from model.scenario.provenance import provenance_record, provenance_texts
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def rule_record(scenario: Scenario, r: Rule) -> dict[str, Any]:
     """One rule of a strategy, with the source of the event it takes."""
     item: dict[str, Any] = {
         "state": r.state,
+        **scenario.labels.fields(state=("state", r.state)),
         "when": dict(r.when),
         "varying": list(r.varying),
         "days": [r.first_day, r.last_day],
@@ -62,7 +64,7 @@ def rule_record(scenario: Scenario, r: Rule) -> dict[str, Any]:
     else:
         t = scenario.transition(r.transition)
         item["choice"] = t.name
-        item["choice_text"] = f"{t.actor}: {t.trigger}"
+        item["choice_text"] = f"{t.actor}: {scenario.labels.event(t.trigger)}"
         item.update(provenance_record(t.spec, scenario.spec.sources))
     return item
 
@@ -193,7 +195,9 @@ def _rule_lines(r: Mapping[str, Any], indent: str) -> list[str]:
     when = ", ".join(f"{k}={fmt_value(v)}" for k, v in r["when"].items())
     days = r["days"]
     span = f"day {days[0]}" if days[0] == days[1] else f"days {days[0]}–{days[1]}"
-    head = f"in {r['state']} ({span}, {r['snapshots']:,} snapshot{'s' * (r['snapshots'] != 1)})"
+    head = (
+        f"in {shown(r, 'state')} ({span}, {r['snapshots']:,} snapshot{'s' * (r['snapshots'] != 1)})"
+    )
     lines = wrap(f"{head}{': when ' + when if when else ''} → {r['choice_text']}", indent, 4)
     lines += [line for text in provenance_texts(r) for line in wrap(text, indent + "    ", 2)]
     return lines
@@ -207,7 +211,7 @@ def format_strategy(record: dict[str, Any]) -> str:
     for o in record["outcomes"]:
         rows.append(
             [
-                o["outcome"],
+                label_in(record, "outcome", o["outcome"]),
                 format_percent(o["least"]["probability"]),
                 format_percent(o["greatest"]["probability"]),
                 format_percent(o["weights"]["probability"]),
@@ -232,7 +236,8 @@ def format_strategy(record: dict[str, Any]) -> str:
         for sense in ("greatest", "least"):
             b = o[sense]
             out.append("")
-            out.append(f"to make {o['outcome']} {format_percent(b['probability'])} ({sense}):")
+            outcome = label_in(record, "outcome", o["outcome"])
+            out.append(f"to make {outcome} {format_percent(b['probability'])} ({sense}):")
             if b["first_move"] is None:
                 out.append("  no choice is ever reached")
                 continue
@@ -337,7 +342,7 @@ def format_table(record: dict[str, Any]) -> str:
     out = header_lines(
         record, f"what each party can force ({against}): {t['states']:,} states ({methods})"
     )
-    head = ["party", *t["outcomes"]]
+    head = ["party", *(label_in(record, "outcome", o) for o in t["outcomes"])]
     rows = [
         [
             "(by the weights)",
@@ -433,6 +438,7 @@ def sample_run_record(g: Guarantees, b: Bound, seed: int | None, max_steps: int)
             "stage": stage_name(scenario, first.state),
             "day": first.day,
             "values": dict(zip(scenario.variable_names, first.values)),
+            **scenario.labels.fields(state=("state", first.state)),
         },
         "steps": steps,
         "end": {
@@ -443,9 +449,11 @@ def sample_run_record(g: Guarantees, b: Bound, seed: int | None, max_steps: int)
             "steps": len(steps),
             "values": dict(zip(scenario.variable_names, last.values)),
             "error": "a step that breaks a rule of the scenario" if error else None,
+            **scenario.labels.fields(state=("state", last.state), outcome=("outcome", outcome)),
         },
     }
-    return {"bound": f"{b.sense} probability of {b.outcome}", "run": run}
+    outcome_shown = scenario.labels.outcome(b.outcome)
+    return {"bound": f"{b.sense} probability of {outcome_shown}", "run": run}
 
 
 def _up(cell: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.base.textfmt import format_percent
 from model.reports.header import header, header_lines
-from model.reports.tables import csv_text, ending_label, table
+from model.reports.tables import csv_text, ending_label, labelled_endings, table
 from model.reports.text import fmt_value
 from model.scenario.compiled import ParamValue, Scenario
 
@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from model.analysis.sweep import Axis, Record
 
 _FIXED = frozenset(
-    {"kind", "ending", "probability", "low", "high", "method", "runs", "count", "expected_days"}
+    {
+        *("kind", "ending", "ending_label", "probability", "low", "high", "method", "runs"),
+        *("count", "expected_days"),
+    }
 )
 """The keys of a sweep record that are not a swept parameter."""
 
@@ -49,6 +52,7 @@ def sweep_record(
     that are not swept), the swept names, the seed and the records."""
     names = [a.name for a in axes]
     fixed = {k: v for k, v in point.items() if k not in names}
+    records = labelled_endings(records, scenario.labels, "ending")
     return {**header(scenario, fixed), "sweep": names, "seed": seed, "records": records}
 
 
@@ -58,21 +62,21 @@ def format_sweep(record: dict[str, Any], axes: Sequence[Axis], max_steps: int) -
     exact = {r["method"] for r in records} == {"exact"}
     detail = "sweep of " + " × ".join(f"{a.name} ({len(a.values)} values)" for a in axes)
     detail += " · " + ("exact" if exact else f"seed {record['seed']}, up to {max_steps} steps")
-    text = "\n".join(header_lines(record, detail)) + "\n" + format_table(records)
+    text = "\n".join(header_lines(record, detail)) + "\n" + format_table(records, record)
     if not exact:
         text += "\nMonte Carlo cells: share [95% Wilson interval]\n"
     return text
 
 
-def format_table(records: Sequence[Record]) -> str:
-    """One row per grid point, one column per ending: exact probabilities, or Monte Carlo
-    shares with their 95% intervals."""
+def format_table(records: Sequence[Record], record: Mapping[str, Any] | None = None) -> str:
+    """One row per grid point, one column per ending (outcomes by the labels of ``record``):
+    exact probabilities, or Monte Carlo shares with their 95% intervals."""
     names = swept_names(records)
     endings = shown_endings(records)
     by_point: dict[tuple[Any, ...], dict[tuple[str, str], Record]] = {}
     for r in records:
         by_point.setdefault(tuple(r[n] for n in names), {})[(r["kind"], r["ending"])] = r
-    columns = [*names, *(ending_label(k, e) for k, e in endings), "method"]
+    columns = [*names, *(ending_label(k, e, record) for k, e in endings), "method"]
     rows = []
     for key, cells in by_point.items():
         row = [fmt_value(v) for v in key]
@@ -97,5 +101,5 @@ def to_csv(records: Sequence[Record]) -> str:
     """The records as CSV, one line each, columns in the order of the first record."""
     if not records:
         return ""
-    columns = list(records[0])
+    columns = list({k: None for r in records for k in r})  # label columns: outcomes only
     return csv_text(columns, [[r.get(k) for k in columns] for r in records])

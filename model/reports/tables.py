@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from model.scenario.labels import Labels, label_in
 
 
 def table(
@@ -53,9 +56,25 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
-def ending_label(kind: str, name: str) -> str:
-    """An ending as a column or row label: an outcome by its name, the others marked."""
-    return name if kind == "outcome" else f"no outcome: {name}"
+def ending_label(kind: str, name: str, record: Mapping[str, Any] | None = None) -> str:
+    """An ending as a column or row label: an outcome by its name (its label, from the
+    ``labels`` of ``record``), the others marked."""
+    if kind != "outcome":
+        return f"no outcome: {name}"
+    return name if record is None else label_in(record, "outcome", name)
+
+
+def labelled_endings(
+    items: Sequence[dict[str, Any]], labels: Labels, key: str = "name"
+) -> list[dict[str, Any]]:
+    """``items`` (endings with a ``kind`` and an id at ``key``), each outcome with a label of
+    its own given ``key_label`` beside its id."""
+    return [
+        {**item, **labels.fields(**{key: ("outcome", item[key])})}
+        if item["kind"] == "outcome"
+        else item
+        for item in items
+    ]
 
 
 def days_cell(x: float | None) -> str:

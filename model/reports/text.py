@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from model.scenario import expr
+from model.scenario.labels import label_in
 
 WIDTH = 96
 """Columns the text reports wrap at (the trace, with its long quotes, uses its own)."""
@@ -19,6 +20,11 @@ WIDTH = 96
 def fmt_value(v: Any) -> str:
     """A value as a scenario file writes it: ``true``/``false``, numbers, names."""
     return expr.text_of(v)
+
+
+def values_text(record: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    """``x=1, Held in Gaza=133``: variables by their labels (`label_in` ``record``)."""
+    return ", ".join(f"{label_in(record, 'variable', k)}={fmt_value(v)}" for k, v in values.items())
 
 
 def derived_text(values: Mapping[str, Any]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from model.scenario import expr
 from model.scenario.compiled import DAYS, CompiledTransition, DerivedEnv, ParamValue, Scenario
 from model.scenario.expr import Compiled, Value, text_of
+from model.scenario.labels import Labels
 from model.scenario.provenance import provenance_record
 from model.semantics.compiler import Compiler
 from model.semantics.step import Snapshot
@@ -38,6 +39,8 @@ def step_record(
     ``params`` (the run's parameters) lets a risk's chance or a schedule's period that reads
     them be shown as a number."""
     names = scenario.variable_names
+    labels = scenario.labels
+    dest = after.state if after else t.dest
     record: dict[str, Any] = {
         "step": number,
         "day_before": before.day,
@@ -47,17 +50,29 @@ def step_record(
         "event": t.trigger,
         "transition": t.name,
         "from": before.state,
-        "to": after.state if after else t.dest,
+        "to": dest,
         "changes": {}
         if after is None
         else {
-            n: {"from": a, "to": b} for n, a, b in zip(names, before.values, after.values) if a != b
+            n: {"from": a, "to": b, **_label_field(labels, "variable", n)}
+            for n, a, b in zip(names, before.values, after.values)
+            if a != b
         },
     }
+    # The labels beside the ids (JSON keeps the ids; the text shows the labels).
+    record.update(labels.fields(event=("event", t.trigger), **{"from": ("state", before.state)}))
+    record.update(labels.fields(to=("state", dest)))
+    if labels.has("event", t.trigger):
+        record["transition_label"] = labels.transition(t.name)
     record.update(time_record(scenario, t, before, after, params))
     if sources:
         record.update(provenance_record(t.spec, scenario.spec.sources))
     return record
+
+
+def _label_field(labels: Labels, kind: str, ident: str) -> dict[str, str]:
+    """``{"label": ...}`` for an entry keyed by ``ident`` whose element has a label."""
+    return {"label": labels.of(kind, ident)} if labels.has(kind, ident) else {}
 
 
 def _expr(value: str | bool | int) -> str:
@@ -191,21 +206,24 @@ def time_record(
         else:
             timing = spec.schedule or spec.deadline
             assert timing is not None
+            state = scenario.labels.state(before.state)
             how, n = timing.when
             if how == "at":
                 when = f"day {before.day_in_stage} of the stage"
             elif how == "after":
-                when = f"{before.days_in_state} days after entering {before.state}"
+                when = f"{before.days_in_state} days after entering {state}"
             else:
                 assert t.due is not None
                 every = value(t.due[1], n)
-                when = f"day {before.days_in_state} in {before.state} (every {every} days)"
+                when = f"day {before.days_in_state} in {state} (every {every} days)"
             who = "scheduled" if t.kind == "scheduled" else "deadline"
             who += f" of {spec.actor}" if t.kind == "deadline" and spec.actor else ""
             out["timing"] = f"{who}: {when}"
     act = before.activity
     if act is not None and act[0] != t.index and after is not None and after.state != before.state:
-        out["abandons"] = scenario.transitions[act[0]].name
+        out["abandons"] = name = scenario.transitions[act[0]].name
+        if name != (shown := scenario.labels.transition(name)):
+            out["abandons_label"] = shown
     return out
 
 
