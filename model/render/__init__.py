@@ -3,6 +3,8 @@
 `diagram_model` (a neutral diagram, extracted once), `layout` (layered placement in points),
 with `layered_graph` (ranks, crossing reduction, vertical order) and `layout_items` (the pieces
 a layout is made of), `draw` (matplotlib), `mermaid` (stateDiagram-v2 text), `timeline` (a run
-over days), `sweep_chart` (a parameter sweep's probabilities) and `site` (the generated
-``docs/`` pages). Matplotlib is imported only inside the functions that draw.
+over days), `sweep_chart` (a parameter sweep's probabilities), and the generated ``docs/``
+pages: `site` (the pages), `site_sections` (the sections listing a scenario's parts),
+`site_files` (the manifest and safe writing) and `markdown` (untrusted text made safe for
+Markdown). Matplotlib is imported only inside the functions that draw.
 """
