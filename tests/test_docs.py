@@ -1,21 +1,40 @@
 """Docs generation: deterministic, complete, never overwrites hand-written files, and the
-committed docs/ is up to date with the scenarios."""
+committed docs/ is up to date with the scenarios. What the pages show (issue 17, item 6): the
+diagram linked to its full-size SVG, stage lengths and parameters with their values, labels
+with their ids, a sample run that its stated seed reproduces and that ends in the most likely
+outcome; the same bytes from any working directory, no absolute path; a site navigation that
+lists every page."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from conftest import ROOT, SCENARIOS
 
 from model import docs
+from model.analysis.exact import analyse
+from model.analysis.explore import explore
 from model.render import site, site_files
+from model.render.markdown import code, md
 from model.scenario.loader import load
+from model.semantics.engine import Run
+from model.semantics.table import Table
 
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, bytes]:
-    return site.build()
+    with contextlib.chdir(ROOT):  # "from the project root", whatever pytest's folder
+        return site.build()
 
 
 def test_committed_docs_are_up_to_date(built: dict[str, bytes]) -> None:
@@ -108,3 +127,191 @@ def test_limits_table_in_the_format_guide_matches_model_limits() -> None:
         else:
             stated = int(re.match(r"[\d,]+", value).group().replace(",", ""))
             assert stated == real, (name, value)
+
+
+def _pages(built: dict[str, bytes]) -> list[tuple[Any, str]]:
+    return [
+        (scenario, built[f"scenarios/{scenario.spec.id}.md"].decode())
+        for scenario in (load(path, f"scenarios/{path.name}") for path in SCENARIOS)
+    ]
+
+
+def test_the_same_bytes_from_another_working_directory(
+    built: dict[str, bytes], tmp_path: Path
+) -> None:
+    """``python -m model.docs`` run in a fresh process from a temporary folder writes exactly
+    what the build from the project root gives (pages, pictures and manifest)."""
+    out = tmp_path / "docs"
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "model.docs", "--docs-dir", str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert written.pop(site_files.MANIFEST) == site_files.manifest_bytes(built)
+    assert sorted(written) == sorted(built)
+    for rel, data in built.items():
+        assert written[rel] == data, f"{rel} differs when generated from {tmp_path}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]  # nothing else written
+
+
+def test_no_absolute_path_in_any_generated_file(built: dict[str, bytes]) -> None:
+    places = {str(ROOT), str(Path.home()), sys.prefix, tempfile.gettempdir(), "site-packages"}
+    for rel, data in built.items():
+        text = data.decode("utf-8")
+        for place in places:
+            assert place not in text, f"{rel} names {place}"
+        assert not re.search(r"\]\(/|src=\"/|href=\"/|file:/", text), rel
+
+
+def test_every_page_links_its_pictures_at_full_size(built: dict[str, bytes]) -> None:
+    """The diagram and the timeline are images that link to their own SVG (click to enlarge);
+    every relative link of a generated page resolves to a generated or hand-written file."""
+    for scenario, page in _pages(built):
+        sid = scenario.spec.id
+        for picture in (f"{sid}.svg", f"{sid}-timeline.svg"):
+            assert re.search(rf"\[!\[[^\]]+\]\({re.escape(picture)}\)\]\({picture}\)", page)
+            assert f"scenarios/{picture}" in built
+    for rel, data in built.items():
+        if not rel.endswith(".md"):
+            continue
+        base = Path(rel).parent
+        for target in re.findall(r"\]\(([^)\s]+)\)", data.decode()):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path = os.path.normpath(base / target.split("#")[0])
+            assert path in built or (ROOT / "docs" / path).is_file(), f"{rel}: {target}"
+
+
+def test_stage_lengths_and_parameter_values_are_on_the_page(built: dict[str, bytes]) -> None:
+    for scenario, page in _pages(built):
+        stages = page.split("## Stages")[1].split("\n## ")[0]
+        table = Table(scenario)  # the lengths the engine uses, found independently
+        for stage in scenario.spec.stages:
+            states = [s.id for s in scenario.spec.states if s.stage == stage.id]
+            length = table.env_stage_days(states[0]) if states else None
+            row = f"| {md(stage.name)} ({code(stage.id)}) | "
+            if length is not None:
+                assert row + f"{length} days" in stages, (scenario.id, stage.id)
+        if scenario.spec.parameters:
+            params = page.split("## Parameters")[1].split("\n## ")[0]
+            for name, value in scenario.parameters().items():
+                shown = str(value).lower() if isinstance(value, bool) else str(value)
+                assert f"(`{name}`) | {shown} |" in params or f"| `{name}` | {shown} |" in params
+
+
+def test_the_sample_run_is_reproduced_by_its_seed_and_ends_in_the_most_likely_outcome(
+    built: dict[str, bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from model.simulate import main
+
+    for scenario, page in _pages(built):
+        section = page.split("## A sample run")[1].split("\n## ")[0]
+        seed = int(re.search(r"^Seed (\d+),", section, re.M).group(1))
+        shown = f"scenarios/{scenario.spec.id}.yaml"
+        assert f"`python -m model.simulate {shown} --seed {seed}`" in section
+        chances = analyse(explore(scenario), "auto").outcomes
+        best = max(chances.values())
+        likely = [o for o, p in chances.items() if p == best]
+        run = Run(scenario)
+        run.play(seed=seed)
+        assert run.outcome in likely, (scenario.id, seed, run.outcome)
+        assert f"After {len(run.history)} steps, on day {run.day}, it ends in " in section
+        assert f"(`{run.outcome}`)" in section or f"in `{run.outcome}`" in section
+        for earlier in range(seed):  # the first such seed
+            other = Run(scenario)
+            other.play(seed=earlier)
+            assert other.outcome not in likely
+        # The command the page gives replays the same run.
+        assert main([str(ROOT / shown), "--seed", str(seed), "--json"]) == 0
+        end = json.loads(capsys.readouterr().out)["end"]
+        assert (end["outcome"], end["steps"], end["day"]) == (
+            run.outcome,
+            len(run.history),
+            run.day,
+        )
+        assert f"(seed {seed})" in section
+
+
+def _labelled(tmp_path: Path) -> Path:
+    """The time fixture with labels on a state, an outcome, an event, a variable and a
+    parameter, in a project folder of its own."""
+    (tmp_path / "seeds").mkdir()
+    seed = ROOT / "seeds" / "000_fe535af938dae792.txt"
+    shutil.copy(seed, tmp_path / "seeds" / seed.name)
+    text = (ROOT / "tests" / "fixtures" / "time" / "all_kinds.yaml").read_text()
+    text = text.replace("../../../seeds/", "../seeds/")
+    text = text.replace(
+        "{id: truce_in_force, stage: truce,",
+        "{id: truce_in_force, label: Truce in force, stage: truce,",
+    )
+    text = text.replace("{id: ended, outcome:", "{id: ended, label: Ended on time, outcome:")
+    text = text.replace("{id: released, type: int,", "{id: released, label: Released, type: int,")
+    text = text.replace(
+        "  - id: violation_chance\n", "  - id: violation_chance\n    label: Daily violation odds\n"
+    )
+    text = text.replace(
+        "  - trigger: first_release\n", "  - trigger: first_release\n    label: First release\n"
+    )
+    (tmp_path / "scenarios").mkdir()
+    path = tmp_path / "scenarios" / "labelled.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_pages_show_labels_with_the_ids_a_command_needs(tmp_path: Path) -> None:
+    page, _ = site.scenario_page(_labelled(tmp_path))
+    stages = page.split("## Stages")[1].split("\n## ")[0]
+    assert "| 10 days | Truce in force (`truce_in_force`) |" in stages
+    assert "Outcomes: Ended on time (`truce_ended`), `truce_collapsed`, `talks_overdue`." in stages
+    assert "| Daily violation odds (`violation_chance`) | 1 | 0–20 |" in page
+    assert "| First release (`first_release`) | scheduled |" in page
+    assert "→ Truce in force |" in page  # routes by label
+    assert "- **variable** Released (`released`): test fixture" in page
+    assert "- **state** Truce in force (`truce_in_force`): test fixture" in page
+    assert "- **party** `israel`: test fixture" in page  # named in the parties table
+
+
+def _mkdocs_config() -> dict[str, Any]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # mkdocs.yml names a Python function (the slugify of its anchors): read it as nothing.
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None)
+    loaded: dict[str, Any] = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=Loader)
+    return loaded
+
+
+def _nav_files(nav: Any) -> list[str]:
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, list):
+        return [f for item in nav for f in _nav_files(item)]
+    return [f for value in nav.values() for f in _nav_files(value)]
+
+
+def test_the_site_navigation_lists_every_page(built: dict[str, bytes]) -> None:
+    """mkdocs.yml's navigation lists the index, every generated scenario page (in the order
+    of the index) and every hand-written guide: --strict fails on a page left out."""
+    config = _mkdocs_config()
+    assert config["validation"]["omitted_files"] == "warn"
+    listed = _nav_files(config["nav"])
+    pages = [rel for rel in built if rel.startswith("scenarios/") and rel.endswith(".md")]
+    guides = sorted(p.name for p in (ROOT / "docs").glob("*.md") if p.name != "index.md")
+    assert listed[0] == "index.md"
+    assert [f for f in listed if f.startswith("scenarios/")] == sorted(pages)
+    assert sorted(f for f in listed[1:] if "/" not in f) == guides
+
+
+def test_the_index_is_a_list_not_a_table(built: dict[str, bytes]) -> None:
+    index = built["index.md"].decode()
+    assert not any(line.startswith("|") for line in index.splitlines())
+    assert index.count("\n- **[") == len(SCENARIOS)

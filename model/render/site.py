@@ -16,9 +16,12 @@ the seed the page states.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.base.confine import find_root
 from model.base.paths import SCENARIOS_DIR
 from model.base.textfmt import format_percent, visible
 from model.render.markdown import code, fenced, md
@@ -163,6 +166,17 @@ def _diagram_section(scenario: Scenario, shown: str) -> list[str]:
     ]
 
 
+def load_from_root(path: Path, shown: str) -> Scenario:
+    """``path`` loaded as from its project's root folder: the files it is composed of
+    (mechanisms, bases) are named relative to the root, as a user there reads them, never by an
+    absolute path or one relative to wherever the docs command runs."""
+    from model.scenario.loader import load
+
+    path = Path(os.path.abspath(path))
+    with contextlib.chdir(find_root(path.parent)):
+        return load(path, shown)
+
+
 def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
     """The Markdown page of one scenario and its pictures (file name -> bytes)."""
     from model.analysis.consistency import check
@@ -171,10 +185,9 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
     from model.render.draw import diagram_svg, figure_bytes
     from model.render.timeline import draw_timeline
     from model.reports.check import check_record, format_check_text
-    from model.scenario.loader import load
 
     shown = f"scenarios/{path.name}"  # relative: the page is the same from any folder
-    scenario = load(path, shown)
+    scenario = load_from_root(path, shown)
     spec = scenario.spec
     sid = spec.id
     graph = explore(scenario, max_states=DEFAULT_MAX_STATES)
@@ -229,14 +242,12 @@ def _index_entry(scenario: Scenario, shown: str) -> str:
 
 def build(scenarios_dir: Path = SCENARIOS_DIR) -> dict[str, bytes]:
     """Every generated file, relative to ``docs/``, with its bytes."""
-    from model.scenario.loader import load
-
     files: dict[str, bytes] = {}
     entries = []
     for path in sorted(p for p in scenarios_dir.glob("*.yaml") if p.is_file()):
         page, pictures = scenario_page(path)
         shown = f"scenarios/{path.name}"
-        scenario = load(path, shown)
+        scenario = load_from_root(path, shown)
         files[f"scenarios/{scenario.spec.id}.md"] = page.encode("utf-8")
         for name, data in pictures.items():
             files[f"scenarios/{name}"] = data
