@@ -138,9 +138,8 @@ def _stages_section(scenario: Scenario) -> list[str]:
     return lines
 
 
-def _diagram_section(scenario: Scenario, shown: str) -> list[str]:
+def _diagram_section(scenario: Scenario) -> list[str]:
     from model.render.diagram_model import never_happening
-    from model.render.mermaid import to_mermaid
 
     spec = scenario.spec
     return [
@@ -161,7 +160,18 @@ def _diagram_section(scenario: Scenario, shown: str) -> list[str]:
             if never_happening(scenario)
             else ""
         )
-        + f"As Mermaid (`python -m model.diagram {shown} --format mermaid`):\n",
+        + "The same diagram as Mermaid text is [at the end of the page](#as-mermaid-text).\n",
+    ]
+
+
+def _mermaid_section(scenario: Scenario, shown: str) -> list[str]:
+    """The state diagram as Mermaid text (at the end of the page: long, and for copying)."""
+    from model.render.mermaid import to_mermaid
+
+    return [
+        "## As Mermaid text\n",
+        f"The state diagram as Mermaid `stateDiagram-v2` text, for pasting into a Markdown page "
+        f"that renders Mermaid (`python -m model.diagram {shown} --format mermaid`):\n",
         fenced(to_mermaid(scenario), "mermaid"),
     ]
 
@@ -202,7 +212,7 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
         f"{len(spec.states)} states, {len(scenario.transitions)} transitions · source: {sources}\n"
     )
     lines.append("See: " + " · ".join(page_links(sid)) + "\n")
-    lines += _diagram_section(scenario, shown)
+    lines += _diagram_section(scenario)
     lines += _stages_section(scenario)
     lines += parameters_section(scenario, shown)
     lines.append("## Parties\n")
@@ -221,6 +231,7 @@ def scenario_page(path: Path) -> tuple[str, dict[str, bytes]]:
 
     lines += guarantees_section(scenario, shown, graph, exact)
     lines += provenance_sections(spec, scenario.labels)
+    lines += _mermaid_section(scenario, shown)
 
     pictures = {
         f"{sid}.svg": _svg_with_mark(diagram_svg(scenario).encode(), shown),
