@@ -80,3 +80,43 @@ def test_a_label_that_is_empty_multiline_or_long_is_refused(bad: str) -> None:
     text = labelled().replace("label: Phase one ends", f"label: {bad!r}".replace("'", '"'))
     found = problems(text)
     assert any("transitions[0].label" in p for p in found), found
+
+
+ROOT = GUIDE.parent.parent
+SHIPPED = sorted(ROOT.glob("*.yaml")) + sorted((ROOT / "examples").glob("*.yaml"))
+SHORT = 28
+"""The length a label should keep to so that it fits a slide's diagram box (a few run over)."""
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_scenario_labels_its_states_events_variables_and_parameters(
+    path: Path,
+) -> None:
+    sc = load(path)
+    spec = sc.spec
+    named = [
+        *(("state", s.id) for s in spec.states),
+        *(("event", t.trigger) for t in spec.transitions),
+        *(("variable", v.id) for v in spec.variables),
+        *(("variable", d.id) for d in spec.derived),
+        *(("parameter", p.id) for p in spec.parameters),
+        *(("outcome", s.outcome) for s in spec.states if s.outcome is not None),
+    ]
+    unlabelled = [(kind, ident) for kind, ident in named if not sc.labels.has(kind, ident)]
+    assert not unlabelled, unlabelled
+    # A label is a display name, not the id again with spaces.
+    for kind, ident in named:
+        label = sc.labels.of(kind, ident)
+        assert label != ident and (label[0].isupper() or label[0].isdigit()), (kind, ident, label)
+
+
+def test_shipped_labels_are_short_enough_for_a_slide() -> None:
+    long = {
+        (path.name, kind, ident, label)
+        for path in SHIPPED
+        for kind, found in load(path).labels.by_kind.items()
+        if kind in ("state", "event", "parameter")
+        for ident, label in found.items()
+        if len(label) > SHORT
+    }
+    assert not long, long
