@@ -87,27 +87,29 @@ def _sample_section(
     labels, sid = scenario.labels, scenario.spec.id
     outcome = most_likely(exact)
     seed, run = sample_run(scenario, outcome)
+    when = f"on day {run.snapshot.day}, after {len(run.history)} steps"
     if outcome is not None and exact is not None and run.outcome == outcome:
-        why = (
+        told = (
             f"the first seed from 0 whose run ends in the most likely outcome, "
             f"{named(labels, 'outcome', outcome)} "
             f"({format_percent(float(exact.outcomes[outcome]))} by the exact analysis, "
-            f"`python -m model.simulate {shown} --exact`)"
+            f"`python -m model.simulate {shown} --exact`). It ends there {when}"
         )
-    elif outcome is not None:
-        why = f"no seed below {SAMPLE_SEEDS} ends in the most likely outcome, {code(outcome)}"
     else:
-        why = "no exact analysis (too many states, or the start breaks a rule)"
-    if run.status == "outcome" and run.outcome is not None:
-        end = f"it ends in {named(labels, 'outcome', run.outcome)}"
-    else:
-        from model.render.timeline import run_summary
+        if outcome is not None:
+            why = f"no seed below {SAMPLE_SEEDS} ends in the most likely outcome, {code(outcome)}"
+        else:
+            why = "no exact analysis: too many states, or the start breaks a rule"
+        if run.status == "outcome" and run.outcome is not None:
+            end = f"it ends in {named(labels, 'outcome', run.outcome)}"
+        else:
+            from model.render.timeline import run_summary
 
-        end = f"it ends thus: {md(run_summary(run).split(' · ')[0])}"
+            end = f"the run ends, {md(run_summary(run).split(' · ')[0])},"
+        told = f"{why}; {end} {when}"
     return [
         "## A sample run\n",
-        f"Seed {seed}, default parameters: {why}. After {len(run.history)} steps, on day "
-        f"{run.snapshot.day}, {end}. Step by step: "
+        f"Seed {seed}, default parameters: {told}. Step by step: "
         f"`python -m model.simulate {shown} --seed {seed}`.\n",
         f"[![Timeline of the sample run (seed {seed}): {md(scenario.spec.title)}]"
         f"({sid}-timeline.svg)]({sid}-timeline.svg)\n",
