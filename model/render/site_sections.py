@@ -128,7 +128,7 @@ def timed_events(scenario: Scenario) -> list[str]:
     ]
     for t in scenario.transitions:
         written = " ".join(text_of(t.spec.days).split())
-        days = "" if written == "0" else f"takes {written} days"
+        days = "" if written == "0" else f"takes {written} day{'' if written == '1' else 's'}"
         if t.kind == "decision" and not days:
             continue
         timing = timing_label(t) or days
@@ -295,7 +295,10 @@ def guarantees_section(scenario: Scenario, shown: str, graph: Any, weights: Any)
         "the least and the greatest probability of each outcome the party can ensure alone "
         f"(`python -m model.strategy {shown}`; `--for PARTY` gives its strategies).\n"
     )
-    lines.append("| party | " + " | ".join(code(o) for o in outcomes) + " |")
+    # Outcomes by label in the header (a label wraps, an id in a code span does not: eight
+    # outcomes overflowed the page); the paragraph below names them by id.
+    header = " | ".join(named(scenario.labels, "outcome", o, with_id=False) for o in outcomes)
+    lines.append(f"| party | {header} |")
     lines.append("|---|" + "---|" * len(outcomes))
     by_weights = record["table"]["weights"]
     lines.append(
