@@ -50,8 +50,3 @@ def fenced(text: str, info: str) -> str:
     fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`+", text))])
     return f"{fence}{info}\n{visible(text).rstrip(chr(10))}\n{fence}\n"
 
-
-def named(label: str, ident: str) -> str:
-    """An element as a reader sees it: its label with the id a command needs beside it, or
-    the id alone when the element has no label of its own."""
-    return code(ident) if label == ident else f"{md(label)} ({code(ident)})"
