@@ -49,4 +49,3 @@ def fenced(text: str, info: str) -> str:
     """``text`` as a fenced code block whose fence no line of it can close."""
     fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`+", text))])
     return f"{fence}{info}\n{visible(text).rstrip(chr(10))}\n{fence}\n"
-
