@@ -114,18 +114,23 @@ def test_generated_diagrams_have_no_overlaps(data: dict[str, object]) -> None:
 def test_lanes_follow_the_stage_order_and_outcomes_come_last() -> None:
     scenario = load(ROOT / "scenarios" / "cairo_three_stage_truce.yaml")
     lay = draw_diagram(scenario).layout
-    headers = [(lane.band.x0, lane.header.text) for lane in lay.lanes]
-    assert [h for _, h in sorted(headers)] == [
-        *(s.name for s in scenario.spec.stages),
+    # In reading order (rows of lanes top to bottom, each left to right).
+    headers = [((lane.band.y0, lane.band.x0), lane.header.text) for lane in lay.lanes]
+    # Each stage's label, then its length under the default parameters (stage1_days = 42).
+    assert [h.split(" · ")[0] for _, h in sorted(headers)] == [
+        *(scenario.labels.stage(s.id) for s in scenario.spec.stages),
         "Outcomes",
     ]
+    assert f"{scenario.labels.stage('stage_1')} · 42 days" in [h for _, h in headers]
     outcome_lane = next(lane for lane in lay.lanes if lane.is_outcomes)
     for node in lay.nodes:
-        lane = next(lane for lane in lay.lanes if lane.band.x0 <= node.box.cx <= lane.band.x1)
+        lane = next(lane for lane in lay.lanes if lane.band.contains(node.box))
         assert lane.is_outcomes == bool(node.node.outcome)
-        if node.node.outcome:  # labelled by the outcome
-            assert node.texts[0].text.replace("\n", "") == node.node.outcome
-    assert outcome_lane.band.x0 == max(lane.band.x0 for lane in lay.lanes)
+        if node.node.outcome:  # labelled by the outcome's label
+            shown = node.texts[0].text.replace("_\n", "_").replace("\n", " ")
+            assert shown == scenario.labels.outcome(node.node.outcome)
+    reading = [(lane.band.y0, lane.band.x0) for lane in lay.lanes]
+    assert (outcome_lane.band.y0, outcome_lane.band.x0) == max(reading)
 
 
 def test_self_loops_and_parallel_events_share_one_stacked_label() -> None:

@@ -194,8 +194,8 @@ def test_never_taken_arrows_are_dashed_grey_with_a_legend_entry() -> None:
     scenario = load(ROOT / "scenarios" / "positions_and_three_stage_truce.yaml")
     drawing = draw_diagram(scenario)
     lay = drawing.layout
-    assert lay.legend_title is not None
-    assert "grey dashed: no run takes it (default parameters)" in lay.legend_title.text
+    never = [e for e in lay.legend if e.line == "never"]  # drawn with a sample of the line
+    assert [e.text.text for e in never] == ["grey dashed: no run takes it (default parameters)"]
     by_edge = {(r.edge.source, r.edge.dest): r for r in lay.routes}
     assert by_edge[("negotiating", "stage_1_in_force")].never  # truce_begins
     assert not by_edge[("negotiating", "no_agreement")].never
@@ -203,12 +203,12 @@ def test_never_taken_arrows_are_dashed_grey_with_a_legend_entry() -> None:
     grey = [p for p in arrows if matplotlib.colors.to_hex(p.get_edgecolor()) == NEVER_COLOUR]
     assert grey and all(p.get_linestyle() != "solid" for p in grey)
     texts = {item.text: t for t, item in drawing.texts}
-    truce = next(v for k, v in texts.items() if "truce_begins" in k)
+    truce = next(v for k, v in texts.items() if scenario.labels.event("truce_begins") in k)
     assert matplotlib.colors.to_hex(truce.get_color()) == NEVER_COLOUR
     # A diagram told that nothing is blocked draws no grey arrow and no legend entry.
     plain = draw_diagram(diagram_of(scenario, never=())).layout
     assert not any(r.never for r in plain.routes)
-    assert plain.legend_title is None or "grey dashed" not in plain.legend_title.text
+    assert not [e for e in plain.legend if e.line == "never" or "grey" in e.text.text]
 
 
 def test_mermaid_names_what_no_run_takes_in_a_comment() -> None:

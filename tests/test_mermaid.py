@@ -12,7 +12,7 @@ from conftest import ROOT, SCENARIOS
 from hypothesis import given
 from strategies import scenario_data
 
-from model.render.mermaid import RESERVED, edge_label, mermaid_id, to_mermaid
+from model.render.mermaid import RESERVED, mermaid_id, to_mermaid
 from model.scenario.compiled import Scenario
 from model.scenario.loader import load, load_text
 
@@ -27,6 +27,8 @@ LINE_RULES = {
     "classdef": re.compile(rf"classDef {ID} [^\n]+"),
     "class": re.compile(rf"class ({ID}(?:,{ID})*) ({ID})"),
     "description": re.compile(rf"({ID}) : ({DESCR})"),
+    # A label in quotes: Mermaid's STATE_DESCR takes anything but a quote.
+    "label": re.compile(rf'state "((?:[^:;#"\n]|#\w+;)+)" as ({ID})'),
     "start": re.compile(rf"\[\*\] --> ({ID})"),
     "end": re.compile(rf"({ID}) --> \[\*\]"),
     "transition": re.compile(rf"({ID}) --> ({ID}) : ({DESCR})"),
@@ -40,6 +42,7 @@ def parse(text: str) -> dict[str, object]:
     states: set[str] = set()
     out: dict[str, object] = {
         "descriptions": {},
+        "labels": {},
         "start": None,
         "ends": set(),
         "transitions": Counter(),
@@ -55,7 +58,11 @@ def parse(text: str) -> dict[str, object]:
                 break
         else:
             raise AssertionError(f"not stateDiagram-v2: {line!r}")
-        if kind == "description":
+        if kind == "label":
+            assert m[2] not in out["labels"], raw  # type: ignore[operator]
+            out["labels"][m[2]] = m[1]  # type: ignore[index]
+            states.add(m[2])
+        elif kind == "description":
             out["descriptions"][m[1]] = m[2].strip()  # type: ignore[index]
             states.add(m[1])
         elif kind == "start":
@@ -81,19 +88,37 @@ def parse(text: str) -> dict[str, object]:
 
 
 TIMED = ("scheduled", "deadline")
+ENTITIES = {"#35;": "#", "#58;": ":", "#59;": ";", "#37;": "%", "#123;": "{", "#125;": "}"}
+ENTITIES |= {"#lt;": "<", "#gt;": ">", "#amp;": "&", "#quot;": '"', "#96;": "`"}
 
 
-def _without_timing(source: str, dest: str, label: str) -> tuple[str, str, str, bool]:
-    """An arrow with its label's timing cut (``release (schedule, every 7 days)`` ->
-    ``release (schedule)``), and whether it had one."""
-    m = re.fullmatch(r"(\S+) \(([^,()]+)(, .+)?\)", label)
-    assert m is not None, label
-    return source, dest, f"{m[1]} ({m[2]})", m[3] is not None
+def decoded(text: str) -> str:
+    """Mermaid's entity codes back to the characters it renders."""
+    return re.sub(r"#\w+;", lambda m: ENTITIES[m[0]], text)
+
+
+def _arrow_key(
+    arrow: tuple[str, str, str], expected: Counter[tuple[str, str, str, str, bool]]
+) -> tuple[str, str, str, str, bool]:
+    """The expected (source, dest, event label, party label, timed) an arrow's label shows:
+    ``event (party)``, or ``event (party, timing)`` for a timed event."""
+    source, dest, label = arrow
+    shown = decoded(label)
+    for key in expected:
+        s, d, event, party, timed = key
+        if (s, d) != (source, dest):
+            continue
+        if shown == f"{event} ({party})" and not timed:
+            return key
+        if timed and shown.startswith(f"{event} ({party}, ") and shown.endswith(")"):
+            return key
+    raise AssertionError(f"unexpected arrow {arrow}")
 
 
 def check_against(scenario: Scenario, text: str) -> None:
     parsed = parse(text)
     spec = scenario.spec
+    labels = scenario.labels
     mid = {s.id: mermaid_id(s.id) for s in spec.states}
     used = {spec.initial} | {s for t in scenario.transitions for s in (*t.sources, t.dest)}
     used |= {s.id for s in spec.states if s.stage or s.outcome}
@@ -101,29 +126,33 @@ def check_against(scenario: Scenario, text: str) -> None:
     assert parsed["start"] == mid[spec.initial]
     # Scheduled events and deadlines are drawn with the schedule as actor; they and risks carry
     # their timing after the actor (checked in tests/test_time_render.py), decisions none.
+    # Events and parties are shown by their labels.
     expected = Counter(
         (
             mid[s],
             mid[t.dest],
-            edge_label(t.trigger, "schedule" if t.spec.kind in TIMED else t.actor),
+            labels.event(t.trigger),
+            "schedule" if t.spec.kind in TIMED else labels.party(t.actor),
             t.spec.kind != "decision",
         )
         for t in scenario.transitions
         for s in t.sources
     )
-    assert Counter(_without_timing(*arrow) for arrow in parsed["transitions"].elements()) == (
-        expected
-    )
+    arrows = parsed["transitions"].elements()  # type: ignore[attr-defined]
+    assert Counter(_arrow_key(arrow, expected) for arrow in arrows) == expected
     # Each state has at most one self-loop arrow (several labels on one state's loop are drawn
     # over each other by Mermaid 11); the Counter above shows each of its events is in a label.
     assert all(n == 1 for n in parsed["self_loop_arrows"].values())  # type: ignore[attr-defined]
     outcomes = {mid[s.id] for s in spec.states if s.outcome}
     assert parsed["ends"] == outcomes
     assert {k for k, v in parsed["classes"].items() if v == "outcome"} == outcomes  # type: ignore[attr-defined]
-    names = {st.id: st.name for st in spec.stages}
+    names = {st.id: labels.stage(st.id) for st in spec.stages}
     for s in spec.states:
-        want = f"outcome {s.outcome}" if s.outcome else names[s.stage or ""]
-        assert parsed["descriptions"][mid[s.id]] == re.sub(r"[:;#]+", ",", want).strip()  # type: ignore[index]
+        # The label first (Mermaid's title), then the stage or "outcome" (the box's body).
+        want = labels.outcome(s.outcome) if s.outcome else labels.state(s.id)
+        assert decoded(parsed["labels"][mid[s.id]]) == " ".join(want.split())  # type: ignore[index]
+        body = "outcome" if s.outcome else names[s.stage or ""]
+        assert decoded(parsed["descriptions"][mid[s.id]]) == " ".join(body.split())  # type: ignore[index]
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

@@ -12,31 +12,35 @@ from test_diagram import geometry_problems
 
 from model.render.diagram_model import diagram_of
 from model.render.draw import SCHEDULE_STYLE, draw_diagram
+from model.render.layout import WRAPS
 from model.render.layout_items import wrap_name
 from model.render.mermaid import to_mermaid
 from model.render.timeline import draw_timeline, play
 from model.scenario.compiled import SCHEDULE
 from model.scenario.loader import load
+from model.semantics.records import timing_label
 
 TIME = ROOT / "tests" / "fixtures" / "time"
 ALL_KINDS = TIME / "all_kinds.yaml"
 
+# (acting party, text): the party is the marker before the line; numbers that read a
+# parameter are its value (violation_chance = 1 by default).
 LABELS = {
-    "talks_begin": "israel: talks_begin",
-    "consultations_continue": "mediators: consultations_continue",
-    "first_release": "schedule: first_release (day 1 of the stage)",
-    "release_batch": "schedule: release_batch (every 3 days)",
-    "violation": "hamas: violation (violation_chance in 20 a day)",
-    "talks_overdue": "schedule: talks_overdue (deadline: day 6)",
-    "truce_ends": "schedule: truce_ends (end of the stage)",
+    "talks_begin": ("israel", "talks_begin"),
+    "consultations_continue": ("mediators", "consultations_continue"),
+    "first_release": ("schedule", "first_release (day 1 of the stage)"),
+    "release_batch": ("schedule", "release_batch (every 3 days)"),
+    "violation": ("hamas", "violation (1 in 20 a day)"),
+    "talks_overdue": ("schedule", "talks_overdue (deadline: day 6)"),
+    "truce_ends": ("schedule", "truce_ends (end of the stage)"),
 }
 
 
 def test_edge_labels_name_the_schedule_and_the_timing() -> None:
     diagram = diagram_of(load(ALL_KINDS))
     events = {ev.name: ev for e in diagram.edges for ev in e.events}
-    for name, text in LABELS.items():
-        assert events[name].text == text
+    for name, (actor, text) in LABELS.items():
+        assert (events[name].actor, events[name].text) == (actor, text)
     assert SCHEDULE not in {p.id for p in diagram.parties}  # not a party
     assert {e.dest: e.is_risk for e in diagram.edges} == {
         "truce_in_force": False,
@@ -44,6 +48,10 @@ def test_edge_labels_name_the_schedule_and_the_timing() -> None:
         "overdue": False,
         "ended": False,
     }
+    # As written without the parameters' values (the docs pages' tables).
+    assert timing_label(load(ALL_KINDS).transitions[events["violation"].index]) == (
+        "violation_chance in 20 a day"
+    )
 
 
 def test_drawn_with_a_dotted_risk_and_a_legend_entry_for_each_kind() -> None:
@@ -53,14 +61,15 @@ def test_drawn_with_a_dotted_risk_and_a_legend_entry_for_each_kind() -> None:
     assert {r.edge.dest: r.risk for r in lay.routes}["collapsed"] is True
     assert sum(r.risk for r in lay.routes) == 1
     assert lay.legend_title is not None
-    assert "dotted arrow: a daily risk" in lay.legend_title.text
+    risks = [e for e in lay.legend if e.line == "risk"]  # drawn with a sample of the line
+    assert [e.text.text for e in risks] == ["dotted arrow: a daily risk (its chance in brackets)"]
     schedule = [e for e in lay.legend if e.party == SCHEDULE]
     assert [e.text.text for e in schedule] == [
         "schedule: scheduled events and deadlines (when, in brackets)"
     ]
     drawn = {" ".join(t.get_text().split()) for t, _ in drawing.texts}
-    for text in LABELS.values():
-        assert " ".join(wrap_name(text, 24)) in drawn or text in drawn
+    for _, text in LABELS.values():
+        assert any(" ".join(wrap_name(text, w)) in drawn for w in WRAPS) or text in drawn
     # the schedule's marker is its own: no party's colour and shape
     patches = drawing.figure.axes[0].lines
     assert any(line.get_marker() == SCHEDULE_STYLE[1] for line in patches)
@@ -71,7 +80,8 @@ def test_legend_names_only_the_kinds_used() -> None:
     assert [e.text.text for e in lay.legend if e.party == SCHEDULE] == [
         "schedule: scheduled events (when, in brackets)"
     ]
-    assert lay.legend_title is not None and "risk" not in lay.legend_title.text
+    assert lay.legend_title is not None and not [e for e in lay.legend if e.line == "risk"]
+    assert not [e for e in lay.legend if "risk" in e.text.text]
     lay = draw_diagram(load(ROOT / "tests" / "fixtures" / "broken" / "deadline_missed.yaml")).layout
     assert [e.text.text for e in lay.legend if e.party == SCHEDULE] == [
         "schedule: scheduled events and deadlines (when, in brackets)"
@@ -92,8 +102,9 @@ def test_mermaid_labels_carry_the_timing() -> None:
     loop = next(ln for ln in text.splitlines() if "truce_in_force --> truce_in_force : " in ln)
     loop_lines = loop.split(" : ", 1)[1].split("<br>")
     assert "first_release (schedule, day 1 of the stage)" in loop_lines
-    assert "talks_begin (israel)" in loop_lines
-    assert "truce_in_force --> collapsed : violation (hamas, violation_chance in 20 a day)" in text
+    assert "talks_begin (Israel)" in loop_lines  # the party's label (its name)
+    # the risk's chance under the default parameters (violation_chance = 1)
+    assert "truce_in_force --> collapsed : violation (Hamas, 1 in 20 a day)" in text
     assert "truce_in_force --> overdue : talks_overdue (schedule, deadline#58; day 6)" in text
 
 

@@ -111,29 +111,9 @@ class StaticChecks(ScenarioChecks):
                         self.where_transition(t.index),
                     )
 
-    def _reads(self) -> set[str]:
-        """Every name read by some expression of the scenario."""
-        texts: list[str | bool | int] = []
-        for t in self.spec.transitions:
-            texts += [t.guard, t.days, t.weight, *t.effects.values()]
-            texts += [r.holds for r in t.requires]
-            timed = t.schedule or t.deadline
-            if timed is not None:
-                texts.append(timed.when[1])
-            if t.risk is not None:
-                texts += [t.risk.chance, t.risk.in_]
-        texts += [i.holds for i in self.spec.invariants]
-        texts += [v.initial for v in self.spec.variables if not isinstance(v, EnumVariable)]
-        texts += [s.days for s in self.spec.stages if s.days is not None]
-        texts += [d.value for d in self.spec.derived]
-        read: set[str] = set()
-        for text in texts:
-            read |= walk.names(expr.parse(expr.text_of(text)))
-        return read
-
     def _unused(self) -> Iterable[Finding]:
         spec = self.spec
-        read = self._reads()
+        read = walk.spec_reads(self.spec)
         written = {name for t in spec.transitions for name in t.effects}
         for i, v in enumerate(spec.variables):
             if v.id not in read and v.id not in written:

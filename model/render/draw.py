@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -27,7 +27,7 @@ from matplotlib.text import Text
 
 from model.base.textfmt import drawable
 from model.render.diagram_model import Diagram, diagram_of
-from model.render.layout import layout
+from model.render.layout import SAMPLE_W, fit
 from model.render.layout_items import STYLES, Layout, Measure, TextItem
 from model.scenario.compiled import SCHEDULE
 
@@ -48,18 +48,45 @@ OKABE_ITO = (
 )
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 EDGE_COLOUR = "#3a3a3a"
-NEVER_COLOUR = "#a8a8a8"
+NEVER_COLOUR = "#858585"
 """Arrows and label lines of transitions no run takes (with a dashed line)."""
 SCHEDULE_STYLE = ("white", "h")
 """The schedule's marker (scheduled events and deadlines): a white hexagon, no party's."""
 LANE_SHADES = ("#eeeeee", "#e0e0e0")
 FONT = "DejaVu Sans"
 PNG_DPI = 150
+"""PNG resolution of figures drawn at their own size (timelines; diagrams with size None)."""
+
+
+@dataclass(frozen=True)
+class Size:
+    """A figure size: width and height in inches and the PNG resolution."""
+
+    width: float
+    height: float
+    dpi: int
+    what: str
+
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height
+
+
+SIZES = {
+    "slide": Size(40 / 3, 7.5, 144, "16:9 slide, 13.33 x 7.5 in; PNG 1920 x 1080 px at 144 dpi"),
+    "paper": Size(6.5, 8.5, 300, "portrait page, 6.5 x 8.5 in; PNG 1950 x 2550 px at 300 dpi"),
+}
+"""The sizes of ``python -m model.diagram --size``: a 16:9 slide (the default, PowerPoint's
+own size) and a portrait figure for a paper's text width."""
+DEFAULT_SIZE = "slide"
 
 RC: dict[str, Any] = {
-    "font.family": FONT,
+    # DejaVu Sans ships with matplotlib, so text is measured and drawn with the same font
+    # everywhere; an SVG names it with a generic fallback and keeps its text as <text>.
+    "font.family": [FONT, "sans-serif"],
+    "font.sans-serif": [FONT],
     "svg.hashsalt": "ceasefire-model",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "pdf.fonttype": 42,
     "path.simplify": False,
     "hatch.linewidth": 0.6,
@@ -104,9 +131,9 @@ def style() -> Iterator[None]:
         yield
 
 
-def font_kwargs(style_name: str) -> dict[str, Any]:
+def font_kwargs(style_name: str, scale: float = 1.0) -> dict[str, Any]:
     size, weight = STYLES[style_name]
-    return {"fontsize": size, "fontweight": weight, "fontfamily": FONT}
+    return {"fontsize": size * scale, "fontweight": weight, "fontfamily": [FONT, "sans-serif"]}
 
 
 class TextMeasure:
@@ -158,23 +185,38 @@ class Drawing:
 
     figure: Figure
     layout: Layout
+    png_dpi: int = PNG_DPI
     texts: list[tuple[Text, TextItem]] = field(default_factory=list)
     node_patches: dict[str, FancyBboxPatch] = field(default_factory=dict)
     label_patches: list[FancyBboxPatch] = field(default_factory=list)
 
 
-def draw_diagram(subject: Scenario | Diagram) -> Drawing:
-    """Lay out and draw the state diagram of a scenario (or of an extracted `Diagram`)."""
-    diagram = subject if isinstance(subject, Diagram) else diagram_of(subject)
+def draw_diagram(
+    subject: Scenario | Diagram,
+    size: str | None = DEFAULT_SIZE,
+    params: Mapping[str, object] | None = None,
+) -> Drawing:
+    """Lay out and draw the state diagram of a scenario under ``params`` (or of an extracted
+    `Diagram`) on a figure of ``size`` (a key of `SIZES`; None: the layout's own size, one
+    point a unit). The layout is scaled to the figure, its text with it."""
+    diagram = subject if isinstance(subject, Diagram) else diagram_of(subject, params=params)
     with style():
-        lay = layout(diagram, measure())
-        fig = new_figure(lay.width, lay.height)
+        if size is None:
+            lay = fit(diagram, measure())
+            fig = new_figure(lay.width, lay.height)
+            drawing = Drawing(fig, lay)
+        else:
+            fmt = SIZES[size]
+            lay = fit(diagram, measure(), fmt.aspect)
+            fig = new_figure(fmt.width * 72, fmt.height * 72)
+            drawing = Drawing(fig, lay, fmt.dpi)
+        canvas = lay.canvas
+        k = fig.get_figwidth() * 72 / canvas.w  # points of the figure per unit of the layout
         fig.patch.set_facecolor("white")
         ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, lay.width)
-        ax.set_ylim(lay.height, 0)
+        ax.set_xlim(canvas.x0, canvas.x1)
+        ax.set_ylim(canvas.y1, canvas.y0)
         ax.set_axis_off()
-        drawing = Drawing(fig, lay)
         colours = party_styles(lay.parties)
         colours[SCHEDULE] = SCHEDULE_STYLE
 
@@ -188,7 +230,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                 multialignment="left" if item.style == "edge" else "center",
                 zorder=z,
                 color=colour,
-                **font_kwargs(item.style),
+                **font_kwargs(item.style, k),
             )
             drawing.texts.append((t, item))
 
@@ -198,10 +240,10 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                 [x],
                 [y],
                 marker=shape,
-                markersize=6.5 if shape != "*" else 8.5,
+                markersize=(6.5 if shape != "*" else 8.5) * k,
                 markerfacecolor=colour,
                 markeredgecolor="black",
-                markeredgewidth=0.6,
+                markeredgewidth=0.6 * k,
                 linestyle="none",
                 zorder=z,
             )
@@ -219,7 +261,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                         facecolor="white",
                         edgecolor="#b0b0b0",
                         hatch="..",
-                        linewidth=0.8,
+                        linewidth=0.8 * k,
                         zorder=0,
                     )
                 )
@@ -248,7 +290,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
             text(lane.header)
         for route in lay.routes:
             ax.add_patch(
-                _arrow(route.points, route.loop, route.backward_stage, route.risk, route.never)
+                _arrow(route.points, route.loop, route.backward_stage, route.risk, route.never, k)
             )
         for node in lay.nodes:
             b = node.box
@@ -260,7 +302,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                     boxstyle="square,pad=0",
                     facecolor="white",
                     edgecolor="black",
-                    linewidth=2.2,
+                    linewidth=2.2 * k,
                     zorder=3,
                 )
                 ax.add_patch(
@@ -270,7 +312,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                         b.h - 6,
                         facecolor="none",
                         edgecolor="black",
-                        linewidth=0.7,
+                        linewidth=0.7 * k,
                         zorder=3.5,
                     )
                 )
@@ -282,7 +324,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                     boxstyle="round,pad=0,rounding_size=7",
                     facecolor="white",
                     edgecolor="black",
-                    linewidth=1.1,
+                    linewidth=1.1 * k,
                     zorder=3,
                 )
             ax.add_patch(patch)
@@ -291,15 +333,15 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                 text(item)
             if node.node.initial:
                 sx, sy = lay.start
-                ax.plot([sx], [sy], marker="o", markersize=7, color="black", zorder=4)
+                ax.plot([sx], [sy], marker="o", markersize=7 * k, color="black", zorder=4)
                 ax.add_patch(
                     FancyArrowPatch(
                         (sx, sy),
                         (b.x0, sy),
                         arrowstyle="-|>",
-                        mutation_scale=9,
+                        mutation_scale=9 * k,
                         color="black",
-                        linewidth=1.0,
+                        linewidth=1.0 * k,
                         shrinkA=2,
                         shrinkB=0,
                         zorder=4,
@@ -314,7 +356,7 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
                 boxstyle="round,pad=0,rounding_size=3",
                 facecolor="white",
                 edgecolor="#8a8a8a",
-                linewidth=0.6,
+                linewidth=0.6 * k,
                 zorder=3,
             )
             ax.add_patch(patch)
@@ -322,11 +364,28 @@ def draw_diagram(subject: Scenario | Diagram) -> Drawing:
             for line in lab.lines:
                 marker(*line.marker, line.event.actor, z=4)
                 text(line.text, z=4, colour=NEVER_COLOUR if line.event.never else "black")
+            if lab.note:
+                text(lab.note, z=4, colour=NEVER_COLOUR if lab.edge.never else "black")
         if lay.legend_title:
             text(lay.legend_title)
         for entry in lay.legend:
-            marker(*entry.marker, entry.party)
+            if entry.line is None:
+                marker(*entry.marker, entry.party)
+            else:  # a sample of the line style
+                (x, y), half = entry.marker, SAMPLE_W / 2 - 2
+                ax.add_patch(
+                    _arrow(
+                        ((x - half, y), (x + half, y)),
+                        False,
+                        entry.line == "back",
+                        entry.line == "risk",
+                        entry.line == "never",
+                        k,
+                    )
+                )
             text(entry.text)
+        for item in lay.caption:
+            text(item)
     return drawing
 
 
@@ -336,13 +395,18 @@ def _arrow(
     dashed: bool,
     dotted: bool = False,
     never: bool = False,
+    k: float = 1.0,
 ) -> FancyArrowPatch:
-    """The arrow along ``points``: dashed back to an earlier stage, dotted for a risk, dashed
-    and grey where no run takes it."""
+    """The arrow along ``points`` (a self-loop: one cubic curve), ``k`` points of the figure
+    per unit: dashed back to an earlier stage, dotted for a risk, dashed and grey where no
+    run takes it."""
     verts: list[tuple[float, float]] = [points[0]]
     codes = [MplPath.MOVETO]
-    for p, q in itertools.pairwise(points):
-        if loop or p[1] == q[1]:
+    if loop:
+        verts += list(points[1:])
+        codes += [MplPath.CURVE4] * 3
+    for p, q in [] if loop else itertools.pairwise(points):
+        if p[1] == q[1]:
             verts.append(q)
             codes.append(MplPath.LINETO)
         else:
@@ -352,9 +416,9 @@ def _arrow(
     return FancyArrowPatch(
         path=MplPath(verts, codes),
         arrowstyle="-|>",
-        mutation_scale=10,
+        mutation_scale=10 * k,
         color=NEVER_COLOUR if never else EDGE_COLOUR,
-        linewidth=1.0,
+        linewidth=1.0 * k,
         linestyle=(0, (4, 2.5)) if dashed or never else (0, (1, 2)) if dotted else "solid",
         shrinkA=0,
         shrinkB=0,
@@ -362,30 +426,35 @@ def _arrow(
     )
 
 
-def save(figure: Figure, target: io.BytesIO, fmt: str) -> None:
-    """Save ``figure`` deterministically as ``fmt`` (png, svg or pdf) into a buffer; files are
-    written from the bytes by `model.base.output` (atomically, never over a file without
-    --force)."""
+def save(figure: Figure, target: io.BytesIO, fmt: str, png_dpi: int = PNG_DPI) -> None:
+    """Save ``figure`` deterministically as ``fmt`` (png, svg or pdf) into a buffer, a PNG at
+    ``png_dpi``; files are written from the bytes by `model.base.output` (atomically, never
+    over a file without --force)."""
     with style():
         figure.savefig(
             target,
             format=fmt,
-            dpi=PNG_DPI if fmt == "png" else 72,
+            dpi=png_dpi if fmt == "png" else 72,
             metadata=METADATA[fmt],
             facecolor="white",
         )
 
 
-def figure_bytes(figure: Figure, fmt: str) -> bytes:
+def figure_bytes(figure: Figure, fmt: str, png_dpi: int = PNG_DPI) -> bytes:
     buf = io.BytesIO()
-    save(figure, buf, fmt)
+    save(figure, buf, fmt, png_dpi)
     return buf.getvalue()
 
 
-def diagram_svg(subject: Scenario | Diagram) -> str:
+def drawing_bytes(drawing: Drawing, fmt: str) -> bytes:
+    """A drawn diagram as ``fmt``, a PNG at its size's resolution."""
+    return figure_bytes(drawing.figure, fmt, drawing.png_dpi)
+
+
+def diagram_svg(subject: Scenario | Diagram, size: str | None = DEFAULT_SIZE) -> str:
     """The state diagram as SVG text (for notebooks and docs)."""
-    return figure_bytes(draw_diagram(subject).figure, "svg").decode("utf-8")
+    return drawing_bytes(draw_diagram(subject, size), "svg").decode("utf-8")
 
 
-def diagram_png(subject: Scenario | Diagram) -> bytes:
-    return figure_bytes(draw_diagram(subject).figure, "png")
+def diagram_png(subject: Scenario | Diagram, size: str | None = DEFAULT_SIZE) -> bytes:
+    return drawing_bytes(draw_diagram(subject, size), "png")

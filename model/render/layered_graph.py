@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from model.render.diagram_model import Diagram, DiagramEdge, DiagramNode
 
-ITEM_SEP = 16.0  # vertical space between items of one column
+ITEM_SEP = 12.0  # vertical space between items of one column
 
 
 @dataclass

@@ -17,11 +17,13 @@ left corner of the figure.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 from model.render.diagram_model import Diagram, DiagramEdge
 from model.render.layered_graph import Item, LayeredGraph, lane_ranks
 from model.render.layout_items import (
+    LABEL_WRAP,
     Box,
     EdgeRoute,
     LabelItem,
@@ -32,30 +34,85 @@ from model.render.layout_items import (
     Measure,
     NodeItem,
     TextItem,
-    event_text,
+    edge_texts,
+    flow_items,
+    legend_entries,
     wrap_name,
     wrap_words,
 )
-from model.scenario.compiled import SCHEDULE
 
-MARGIN = 14.0
+MARGIN = 10.0
 NODE_PAD_X, NODE_PAD_Y = 9.0, 6.0
 MIN_NODE_W = 64.0
-SLOT_PAD = 14.0  # free space either side of the widest item in a column of states
-GAP_PAD = 12.0  # free space either side of the widest label in a corridor
+SLOT_PAD = 6.0  # free space either side of the widest item in a column of states
+GAP_PAD = 6.0  # free space either side of the widest label in a corridor
 MIN_GAP = 44.0
 LOOP_GAP = 22.0  # between a state box and its self-loop label above it
 LABEL_PAD_X, LABEL_PAD_Y = 5.0, 3.0
 MARKER_W = 9.0  # room for a party marker at the start of a label line
-LINE_SEP = 1.5
+LINE_SEP = 4.0  # between the events of one label
 START_W = 20.0  # room left of the initial state for the start dot
 DUMMY_H = 8.0
 HEADER_PAD = 6.0
+MIN_HEADER_W = 130.0  # a lane's name is broken into lines no narrower than this
 LEGEND_SEP = 14.0
+SAMPLE_W = 28.0  # a line style's sample in the legend
+TRACK = 6.0  # between the tracks of edges from one row of lanes to another
+ROW_GAP = 16.0  # between rows of lanes, besides their tracks
 
 
-def layout(diagram: Diagram, measure: Measure) -> Layout:
-    """Lay out ``diagram`` with text sizes from ``measure``; see the module docstring."""
+WRAPS = (LABEL_WRAP, 22, 20, 18, 17, 16, 15, 14, 13, 12, 28, 32, 36)
+"""Where names and event lines may break (characters), in order of preference: `fit` tries
+each and keeps the layout that fills its canvas best."""
+
+
+MAX_ROWS = 4
+
+
+def fit(diagram: Diagram, measure: Measure, aspect: float | None = None) -> Layout:
+    """The layout of ``diagram`` on a canvas of ``aspect`` (width / height; None: the
+    layout's own size, in one row) that shows its text largest: the canvas is the layout's
+    box widened or heightened to the aspect, content centred, and the text scales with 1 /
+    its width. Tries each wrap width of `WRAPS`, and for an aspect the lanes in one row or
+    wrapped into up to `MAX_ROWS` rows (the split with the narrowest widest row)."""
+    one_row = layout(diagram, measure)
+    splits: list[tuple[int, ...]] = [()]
+    if aspect is not None:
+        widths = [lane.band.w for lane in one_row.lanes]
+        for k in range(2, min(MAX_ROWS, len(widths)) + 1):
+            cuts = itertools.combinations(range(1, len(widths)), k - 1)
+            splits.append(min(cuts, key=lambda c: _widest_row(widths, c)))
+    best: tuple[float, Layout] | None = None
+    for rows in splits:
+        for wrap in WRAPS:
+            lay = (
+                one_row
+                if (rows, wrap) == ((), LABEL_WRAP)
+                else layout(diagram, measure, wrap, rows)
+            )
+            need = max(lay.width, lay.height * aspect) if aspect else lay.width
+            if best is None or need < best[0] * 0.99:  # a clear gain over what came first
+                best = (need, lay)
+    assert best is not None
+    need, lay = best
+    if aspect is None:
+        return lay
+    w, h = need, need / aspect
+    canvas = Box((lay.width - w) / 2, (lay.height - h) / 2, w, h)
+    return dataclasses.replace(lay, canvas=canvas)
+
+
+def _widest_row(widths: list[float], cuts: tuple[int, ...]) -> float:
+    bounds = [0, *cuts, len(widths)]
+    return max(sum(widths[a:b]) for a, b in itertools.pairwise(bounds))
+
+
+def layout(
+    diagram: Diagram, measure: Measure, wrap: int = LABEL_WRAP, rows: tuple[int, ...] = ()
+) -> Layout:
+    """Lay out ``diagram`` with text sizes from ``measure``, names and event lines broken
+    at about ``wrap`` characters, a new row of lanes starting at each lane index in ``rows``;
+    see the module docstring."""
     ranks = lane_ranks(diagram)
     loops = {e.source: e for e in diagram.edges if e.is_loop}
     parties = tuple(p.id for p in diagram.parties)
@@ -84,20 +141,17 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
     label_sizes: dict[tuple[str, str], tuple[float, float, list[tuple[float, float]]]] = {}
 
     def label_size(e: DiagramEdge) -> tuple[float, float]:
-        sizes = [measure(event_text(ev), "edge") for ev in e.events]
+        texts, note = edge_texts(e, wrap)
+        sizes = [measure(text, "edge") for text in texts + ([note] if note else [])]
         w = max(s[0] for s in sizes) + MARKER_W + 2 * LABEL_PAD_X
         h = sum(s[1] for s in sizes) + LINE_SEP * (len(sizes) - 1) + 2 * LABEL_PAD_Y
         label_sizes[(e.source, e.dest)] = (w, h, sizes)
         return w, h
 
     for n in diagram.nodes:
-        texts: list[tuple[str, str, float, float]] = []
-        main = n.outcome if n.outcome else n.id
-        text = "\n".join(wrap_name(main))
-        texts.append((text, "node", *measure(text, "node")))
-        if n.outcome and n.outcome != n.id:
-            small = "\n".join(wrap_name(f"state {n.id}", 28))
-            texts.append((small, "node_small", *measure(small, "node_small")))
+        # The state's label (an outcome state's: its outcome's); ids stay in the data.
+        text = "\n".join(wrap_name(n.text, max(wrap - 4, 12)))
+        texts: list[tuple[str, str, float, float]] = [(text, "node", *measure(text, "node"))]
         node_texts[n.id] = texts
         bw = max(MIN_NODE_W, max(t[2] for t in texts) + 2 * NODE_PAD_X)
         bh = sum(t[3] for t in texts) + 2 * NODE_PAD_Y + 2.0 * (len(texts) - 1)
@@ -149,46 +203,51 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
     # Lane headers may need more room than their columns.
     headers: list[tuple[str, float, float]] = []
     for li, lane in enumerate(diagram.lanes):
-        hw, hh = measure(lane.name, "header")
         first = lane_cols[li][1]
         last = first + col_lane.count(li) - 1
         span = sum(slot_w[2 * first : 2 * last + 1])
+        head = lane.header
+        room = max(span - 2 * HEADER_PAD, MIN_HEADER_W)
+        if measure(head, "header")[0] > room:  # the name broken into lines, then the length
+            lines = wrap_words(lane.name, room, "header", measure)
+            head = "\n".join(lines + ([lane.length] if lane.length else []))
+        hw, hh = measure(head, "header")
         if hw + 2 * HEADER_PAD > span:
             extra = (hw + 2 * HEADER_PAD - span) / 2
             slot_w[2 * first] += extra
             slot_w[2 * last] += extra
-        headers.append((lane.name, hw, hh))
+        headers.append((head, hw, hh))
 
-    content_w = sum(slot_w)
-    # Legend entries (acting parties only) and title; they may widen the figure.
-    acting = [p for p in diagram.parties if p.acts]
-    legend_texts = []
-    for p in acting:
-        role = "" if p.role == "party" else f", {p.role}"
-        text = f"{p.id}: {p.name}{role}"
-        legend_texts.append((p.id, text, *measure(text, "legend")))
-    kinds = {ev.kind for e in diagram.edges for ev in e.events}
-    timed = [k for k in ("scheduled", "deadline") if k in kinds]
-    if timed:  # the schedule acts too: an entry of its own
-        what = " and ".join(
-            {"scheduled": "scheduled events", "deadline": "deadlines"}[k] for k in timed
-        )
-        text = f"{SCHEDULE}: {what} (when, in brackets)"
-        legend_texts.append((SCHEDULE, text, *measure(text, "legend")))
+    # Rows: the columns of a row's lanes and the corridor after them; an edge between rows
+    # leaves its row on the right, runs along a track in the gap below it and enters the
+    # next row from the left (a track of its own: `_detour`).
+    starts = [0, *rows]
+    lane_row = [
+        max(r for r, first in enumerate(starts) if first <= li) for li in range(len(diagram.lanes))
+    ]
+    slot_row = [lane_row[col_lane[si // 2]] for si in range(len(slot_w))]
+    n_rows = len(starts)
+    row_w = [sum(w for si, w in enumerate(slot_w) if slot_row[si] == r) for r in range(n_rows)]
+    content_w = max(row_w)
+    crossing: list[int] = [0] * n_rows  # tracks in the gap below each row
+    for _, chain in g.chains:
+        for u, v in itertools.pairwise(chain):
+            ru, rv = slot_row[g.items[u].slot], slot_row[g.items[v].slot]
+            if ru != rv:
+                crossing[min(ru, rv)] += 1
+    track_room = TRACK * (max(crossing) + 1) if n_rows > 1 else 0.0
+    # Legend entries (acting parties, then the line styles used) and the caption of terms;
+    # the title. The widest single entry may widen the figure.
+    entries = legend_entries(diagram, lane_index)
+    legend_texts = [(key, line, text, *measure(text, "legend")) for key, line, text in entries]
     legend_head = "Acting party (marker before each event):"
-    if any(lane_index[e.dest] < lane_index[e.source] for e in diagram.edges if not e.is_loop):
-        legend_head += "   dashed arrow: back to an earlier stage"
-    if "risk" in kinds:
-        legend_head += "   dotted arrow: a daily risk (its chance in brackets)"
-    if any(ev.never for e in diagram.edges for ev in e.events):
-        legend_head += "   grey dashed: no run takes it (default parameters)"
     lhw, lhh = measure(legend_head, "legend")
-    widest_legend = max([t[2] + MARKER_W + 4 for t in legend_texts] + [lhw])
-    width = max(content_w, widest_legend, 260.0) + 2 * MARGIN
+    widest_legend = max([t[3] + SAMPLE_W + 4 for t in legend_texts] + [lhw])
+    width = max(content_w + 2 * track_room, widest_legend, 260.0) + 2 * MARGIN
     title_lines = wrap_words(diagram.title, width - 2 * MARGIN, "title", measure)
     for line in title_lines:
         width = max(width, measure(line, "title")[0] + 2 * MARGIN)
-    x_shift = MARGIN + (width - 2 * MARGIN - content_w) / 2
+    x_shift = MARGIN + (width - 2 * MARGIN - content_w) / 2  # every row starts here
 
     # Title.
     y = MARGIN
@@ -198,21 +257,31 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         title.append(TextItem(line, "title", Box((width - tw) / 2, y, tw, th), "title"))
         y += th + 2
     y += 8
-    header_top = y
-    header_h = max((h[2] for h in headers), default=0.0)
-    content_top = header_top + header_h + 2 * HEADER_PAD + 10
-
-    # Vertical positions.
-    g.assign_y(content_top)
+    # Vertical positions: one placement for all columns, then each row moved below the
+    # one before it (and its tracks), under its lanes' headers.
+    g.assign_y(0.0)
     slot_x: list[float] = []
     sx = x_shift
-    for w in slot_w:
+    for si, w in enumerate(slot_w):
+        if si and slot_row[si] != slot_row[si - 1]:
+            sx = x_shift
         slot_x.append(sx)
         sx += w
     for it in g.items.values():
         it.x = slot_x[it.slot] + slot_w[it.slot] / 2
-    content_bottom = max((it.y + it.h for it in g.items.values()), default=content_top)
-    content_bottom = max(content_bottom, content_top + 20)
+    header_top: list[float] = []
+    content_bottom: list[float] = []
+    for r in range(n_rows):
+        header_top.append(y)
+        header_h = max((h[2] for li, h in enumerate(headers) if lane_row[li] == r), default=0.0)
+        top = y + header_h + 2 * HEADER_PAD + 10
+        members = [it for it in g.items.values() if slot_row[it.slot] == r]
+        low = min((it.y for it in members), default=0.0)
+        for it in members:
+            it.y += top - low
+        bottom = max((it.y + it.h for it in members), default=top)
+        content_bottom.append(max(bottom, top + 20))
+        y = content_bottom[-1] + 10 + ROW_GAP + TRACK * crossing[r]
 
     # Lanes.
     lanes: list[LaneItem] = []
@@ -221,10 +290,11 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         last = first + col_lane.count(li) - 1
         x0 = slot_x[2 * first]
         x1 = slot_x[2 * last] + slot_w[2 * last]
-        band = Box(x0, header_top, x1 - x0, content_bottom + 10 - header_top)
+        r = lane_row[li]
+        band = Box(x0, header_top[r], x1 - x0, content_bottom[r] + 10 - header_top[r])
         name, hw, hh = headers[li]
         header = TextItem(
-            name, "header", Box(band.cx - hw / 2, header_top + HEADER_PAD, hw, hh), "header"
+            name, "header", Box(band.cx - hw / 2, band.y0 + HEADER_PAD, hw, hh), "header"
         )
         lanes.append(LaneItem(lane.id, band, header, lane.is_outcomes, li % 2))
 
@@ -253,18 +323,20 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         if n.id in loops:
             e = loops[n.id]
             lw, lh, _ = label_sizes[(e.source, e.dest)]
-            lab = _label(e, Box(it.x - lw / 2, box.y0 - LOOP_GAP - lh, lw, lh), label_sizes)
+            lab = _label(e, Box(it.x - lw / 2, box.y0 - LOOP_GAP - lh, lw, lh), label_sizes, wrap)
             labels.append(lab)
-            d = min(bw / 2 - 10, 24.0)
-            inside = lab.box.y1 - 3
+            # A loop on the top of the box: out on the right, round and back in on the
+            # left (a cubic curve whose top is 3/4 of the control points' height).
+            d = min(bw / 2 - 10, 16.0)
+            rise = (LOOP_GAP - 6) * 4 / 3
             routes.append(
                 EdgeRoute(
                     e,
                     (
-                        (box.cx - d, box.y0),
-                        (box.cx - d, inside),
-                        (box.cx + d, inside),
                         (box.cx + d, box.y0),
+                        (box.cx + d + 10, box.y0 - rise),
+                        (box.cx - d - 10, box.y0 - rise),
+                        (box.cx - d, box.y0),
                     ),
                     True,
                     False,
@@ -296,16 +368,43 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
             yy = mid - span / 2 + (span * i / (k - 1) if k > 1 else 0.0)
             xx = box.x1 if side == "right" else box.x0
             port_y[(ci, end)] = (xx, yy)
+    # Tracks in each gap, outermost on the right for the edge leaving its row lowest (and
+    # innermost on the left), so that the tracks of one gap do not cross on the right.
+    leaving: list[list[tuple[float, int, str]]] = [[] for _ in range(n_rows)]
+    for ci, (_, chain) in enumerate(g.chains):
+        for u, v in itertools.pairwise(chain):
+            iu, iv = g.items[u], g.items[v]
+            if slot_row[iu.slot] != slot_row[iv.slot]:
+                gap = min(slot_row[iu.slot], slot_row[iv.slot])
+                leaving[gap].append((iu.y + iu.anchor, ci, v))
+    track = {
+        (ci, v): (i + 1, len(lst) - i)
+        for lst in leaving
+        for i, (_, ci, v) in enumerate(sorted(lst, key=lambda t: -t[0]))
+    }
     for ci, (e, chain) in enumerate(g.chains):
         pts: list[tuple[float, float]] = [port_y[(ci, 0)]]
         forward = g.items[chain[-1]].slot > g.items[chain[0]].slot
-        for key in chain[1:-1]:
+        for prev, key in itertools.pairwise(chain):
             it = g.items[key]
             cy = it.y + it.anchor
+            r0, r1 = slot_row[g.items[prev].slot], slot_row[it.slot]
+            if r0 != r1:  # round the rows' ends through a track in the gap between them
+                gap = min(r0, r1)
+                i, j = track[(ci, key)]
+                # Right of the upper row's own end (its tracks run beside it only).
+                right, left = x_shift + row_w[gap] + TRACK * i, x_shift - TRACK * j
+                track_y = content_bottom[gap] + 10 + ROW_GAP / 2 + TRACK * i
+                xa, xb = (right, left) if r1 > r0 else (left, right)
+                pts += [(xa, pts[-1][1]), (xa, track_y), (xb, track_y)]
+                enter_y = port_y[(ci, len(chain) - 1)][1] if key == chain[-1] else cy
+                pts.append((xb, enter_y))
+            if key == chain[-1]:
+                break
             if it.kind == "label":
                 lw, lh, _ = label_sizes[(e.source, e.dest)]
                 box = Box(it.x - lw / 2, it.y, lw, lh)
-                labels.append(_label(e, box, label_sizes))
+                labels.append(_label(e, box, label_sizes, wrap))
                 enter, leave = (box.x0, box.x1) if forward else (box.x1, box.x0)
                 pts += [(enter, cy), (leave, cy)]
             else:
@@ -314,32 +413,45 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         back = lane_index[g.items[chain[-1]].key] < lane_index[g.items[chain[0]].key]
         routes.append(EdgeRoute(e, tuple(pts), False, back, e.is_risk, e.never))
 
-    # Legend below the lanes.
-    y = content_bottom + 10 + LEGEND_SEP
+    # Legend below the lanes: entries flow left to right, then the caption of terms.
+    y = content_bottom[-1] + 10 + LEGEND_SEP
     legend: list[LegendEntry] = []
     legend_title = None
     if legend_texts:
+        # The heading starts the first row of entries.
         legend_title = TextItem(legend_head, "legend", Box(MARGIN, y, lhw, lhh), "legend")
-        y += lhh + 4
-        lx = MARGIN
-        row_h = 0.0
-        for pid, text, tw, th in legend_texts:
-            ew = MARKER_W + 4 + tw
+        lx = MARGIN + lhw + 12
+        row_h = lhh
+        for entry_key, line_style, text, tw, th in legend_texts:
+            sample = SAMPLE_W if line_style else MARKER_W
+            ew = sample + 4 + tw
             if lx > MARGIN and lx + ew > width - MARGIN:
                 lx = MARGIN
                 y += row_h + 4
                 row_h = 0.0
-            marker = (lx + MARKER_W / 2, y + th / 2)
-            box = Box(lx + MARKER_W + 4, y, tw, th)
-            legend.append(LegendEntry(pid, marker, TextItem(text, "legend", box, "legend")))
+            marker = (lx + sample / 2, y + th / 2)
+            box = Box(lx + sample + 4, y, tw, th)
+            legend.append(
+                LegendEntry(entry_key, marker, TextItem(text, "legend", box, "legend"), line_style)
+            )
             lx += ew + 18
             row_h = max(row_h, th)
         y += row_h
+    caption: list[TextItem] = []
+    if diagram.terms:
+        y += 6
+        head = "Parameters (as set):" if diagram.changed else "Parameters (defaults):"
+        terms = [f"{label} = {value}" for label, value in diagram.terms]
+        for line in flow_items([head, *terms], width - 2 * MARGIN, "legend", measure):
+            tw, th = measure(line, "legend")
+            caption.append(TextItem(line, "legend", Box(MARGIN, y, tw, th), "caption"))
+            y += th + 2
     height = y + MARGIN
 
     return Layout(
         width=width,
         height=height,
+        canvas=Box(0.0, 0.0, width, height),
         title=tuple(title),
         lanes=tuple(lanes),
         nodes=tuple(nodes),
@@ -347,6 +459,7 @@ def layout(diagram: Diagram, measure: Measure) -> Layout:
         routes=tuple(routes),
         legend=tuple(legend),
         legend_title=legend_title,
+        caption=tuple(caption),
         start=start,
         crossings=crossings,
         parties=parties,
@@ -357,13 +470,14 @@ def _label(
     e: DiagramEdge,
     box: Box,
     sizes: dict[tuple[str, str], tuple[float, float, list[tuple[float, float]]]],
+    wrap: int,
 ) -> LabelItem:
     _, _, line_sizes = sizes[(e.source, e.dest)]
     y = box.y0 + LABEL_PAD_Y
     lines = []
-    for ev, (tw, th) in zip(e.events, line_sizes):
-        x = box.x0 + LABEL_PAD_X + MARKER_W
-        text = event_text(ev)
+    texts, note = edge_texts(e, wrap)
+    x = box.x0 + LABEL_PAD_X + MARKER_W
+    for ev, text, (tw, th) in zip(e.events, texts, line_sizes):
         first = th / (text.count("\n") + 1)
         lines.append(
             LabelLine(
@@ -373,4 +487,8 @@ def _label(
             )
         )
         y += th + LINE_SEP
-    return LabelItem(e, box, tuple(lines))
+    shared = None
+    if note is not None:
+        tw, th = line_sizes[-1]
+        shared = TextItem(note, "edge", Box(x, y, tw, th), "edge")
+    return LabelItem(e, box, tuple(lines), shared)

@@ -1,9 +1,13 @@
 """A scenario's state diagram as Mermaid ``stateDiagram-v2`` text (renders on GitHub).
 
-Every state is declared with its stage (or its outcome label) as a description, outcome
-states get the ``outcome`` class and an arrow to the end marker, and every transition is one
-arrow labelled ``event (actor)``, except that the events of one self-loop share one arrow
-with one line per event (Mermaid would draw several self-loop labels over each other).
+Ids stay Mermaid's node ids; what is shown are the labels (`Scenario.labels`): every state is
+declared with its label (``state "label" as id``, an outcome state's: its outcome's) and then
+its stage's label (or ``outcome``) as a second description, which Mermaid draws as the box's
+title over its body. Outcome states get the ``outcome`` class and an arrow to the end marker,
+and every transition is one arrow labelled ``event (party)`` with the event's and the acting
+party's labels (and the timing, its numbers under the default parameters), except that the
+events of one self-loop share one arrow with one line per event (Mermaid would draw several
+self-loop labels over each other).
 Mermaid cannot draw arrows between states inside different composite states, so stages are
 descriptions rather than boxes.
 """
@@ -71,13 +75,18 @@ def to_mermaid(subject: Scenario | Diagram) -> str:
     lines.append("    classDef outcome stroke-width:3px,font-weight:bold")
     for node in diagram.nodes:
         mid = mermaid_id(node.id)
+        lines.append(f'    state "{_text(node.text)}" as {mid}')
         if node.outcome:
-            lines.append(f"    {mid} : outcome {_text(node.outcome)}")
+            lines.append(f"    {mid} : outcome")
         elif node.stage:
             lines.append(f"    {mid} : {_text(stage_names.get(node.stage, node.stage))}")
     lines.append(f"    [*] --> {mermaid_id(diagram.initial)}")
+    party = {p.id: p.name for p in diagram.parties}
     for edge in diagram.edges:
-        labels = [_text(edge_label(ev.event, ev.actor, ev.timing)) for ev in edge.events]
+        labels = [
+            _text(edge_label(ev.label or ev.event, party.get(ev.actor, ev.actor), ev.timing))
+            for ev in edge.events
+        ]
         # Mermaid 11 draws several self-loop labels on one state on top of each other, so a
         # self-loop is one arrow with its events on separate lines (``<br>`` is never user
         # text: every ``<`` in a label is written ``#lt;``).

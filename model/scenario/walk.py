@@ -9,6 +9,7 @@ import ast
 from collections.abc import Mapping
 
 from model.base.limits import MAX_LITERAL, MAX_TABLE_ROWS
+from model.scenario import expr
 from model.scenario.expr import (
     Binary,
     BoolOp,
@@ -21,6 +22,7 @@ from model.scenario.expr import (
     Name,
     Unary,
 )
+from model.scenario.schema import EnumVariable, ScenarioSpec
 
 
 def names(e: Expr) -> set[str]:
@@ -154,3 +156,27 @@ def conjunct_texts(text: str) -> list[str]:
 
     split(tree)
     return out
+
+
+def spec_reads(spec: ScenarioSpec, *, weights: bool = True) -> set[str]:
+    """Every name read by some expression of the scenario; without ``weights``, leaving out
+    what only transitions' weights read (relative weights are simulation settings, not terms
+    of a proposal: the state diagram's caption leaves those parameters out)."""
+    texts: list[str | bool | int] = []
+    for t in spec.transitions:
+        texts += [t.guard, t.days, *t.effects.values()]
+        texts += [t.weight] if weights else []
+        texts += [r.holds for r in t.requires]
+        timed = t.schedule or t.deadline
+        if timed is not None:
+            texts.append(timed.when[1])
+        if t.risk is not None:
+            texts += [t.risk.chance, t.risk.in_]
+    texts += [i.holds for i in spec.invariants]
+    texts += [v.initial for v in spec.variables if not isinstance(v, EnumVariable)]
+    texts += [s.days for s in spec.stages if s.days is not None]
+    texts += [d.value for d in spec.derived]
+    read: set[str] = set()
+    for text in texts:
+        read |= names(expr.parse(expr.text_of(text)))
+    return read

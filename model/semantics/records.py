@@ -5,12 +5,16 @@ The records are JSON-ready; their text is `model.reports.steps`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from model.scenario import expr
 from model.scenario.compiled import DAYS, CompiledTransition, DerivedEnv, ParamValue, Scenario
-from model.scenario.expr import Compiled, text_of
+from model.scenario.expr import Compiled, Value, text_of
 from model.scenario.provenance import provenance_record
+from model.semantics.compiler import Compiler
 from model.semantics.step import Snapshot
 
 
@@ -60,23 +64,93 @@ def _expr(value: str | bool | int) -> str:
     return " ".join(text_of(value).split())
 
 
-def timing_label(t: CompiledTransition) -> str | None:
-    """How a scheduled event, deadline or risk is timed, as written (for diagrams and docs
-    pages): ``day 10 of the stage``, ``every 7 days``, ``deadline: day 16``, ``1 in 20 a
-    day``; None for a decision."""
+Show = Callable[[str | bool | int], str]
+"""How a picture or page shows an expression of a timing: as written (`_expr`) or folded."""
+
+
+def folded(scenario: Scenario, constants: Mapping[str, Value]) -> Show:
+    """``show(text)``: the value of an expression where it folds to a constant under
+    ``constants`` (parameter values, a stage's ``stage_days``), else the text as written (it
+    reads a variable or the clock). Folded by the engine's own compiler."""
+    names = (*scenario.variable_names, "day", "day_in_stage")
+    compiler = Compiler(
+        {n: i for i, n in enumerate(names)},
+        constants,
+        scenario.derived_trees,
+        tables=scenario.tables,
+    )
+
+    def fold(e: expr.Expr) -> expr.Expr:
+        """``e`` with every part that is constant under ``constants`` replaced by its value."""
+        try:
+            code = compiler.tree(e)
+        except (KeyError, ArithmeticError):  # stage_days without a length; 1 // 0
+            code = None
+        if code is not None and code.const:
+            return expr.Const(code.value)
+        if isinstance(e, expr.Name | expr.Const | expr.Lookup):
+            return e
+        if isinstance(e, expr.IfExp):  # a constant test chooses the branch shown
+            test = fold(e.test)
+            if isinstance(test, expr.Const):
+                return fold(e.body if test.value else e.orelse)
+        children: dict[str, object] = {}
+        for f in dataclasses.fields(e):
+            v = getattr(e, f.name)
+            if isinstance(v, tuple) and f.name != "ops":
+                children[f.name] = tuple(fold(x) for x in v)
+            elif f.name != "ops" and not isinstance(v, str):
+                children[f.name] = fold(v)
+        return dataclasses.replace(e, **children)  # type: ignore[arg-type]
+
+    def show(text: str | bool | int) -> str:
+        shown = expr.render(fold(expr.parse(text_of(text))))
+        return shown[1:-1] if shown.startswith("(") and shown.endswith(")") else shown
+
+    return show
+
+
+CLOCK_DAY = re.compile(
+    r"max\(0, \((\d+) - \(day - day_in_stage\)\)\)|(\d+) - \(day - day_in_stage\)"
+)
+"""A day of the stage written as a day of the clock, folded: ``max(0, N - (day -
+day_in_stage))`` is day N of the clock (``day - day_in_stage`` is the day the stage began;
+at once if it began later): how scenarios write a date (scenarios/minsk_ii.yaml)."""
+
+
+def _days(n: str) -> str:
+    """``7 days``; ``1 day`` for one."""
+    return "1 day" if n == "1" else f"{n} days"
+
+
+def _day(show: Show, n: str | bool | int) -> str:
+    """``day N of the stage``, or ``day N of the clock`` for the idiom `CLOCK_DAY`."""
+    text = show(n)
+    m = CLOCK_DAY.fullmatch(text)
+    return f"day {m[1] or m[2]} of the clock" if m else f"day {text}"
+
+
+def timing_label(t: CompiledTransition, show: Show = _expr) -> str | None:
+    """How a scheduled event, deadline or risk is timed (for diagrams and docs pages): ``day
+    10 of the stage``, ``every 7 days``, ``deadline: day 16``, ``1 in 20 a day``; None for a
+    decision. Its numbers as ``show`` gives them (by default as written; `folded`: values)."""
     spec = t.spec
     if spec.schedule is not None:
         how, n = spec.schedule.when
         if how == "at":
-            return (
-                "end of the stage" if _expr(n) == "stage_days" else f"day {_expr(n)} of the stage"
-            )
-        return f"every {_expr(n)} days" if how == "every" else f"{_expr(n)} days after entering"
+            if _expr(n) == "stage_days":
+                return "end of the stage"
+            day = _day(show, n)
+            return day if day.endswith("clock") else f"{day} of the stage"
+        days = _days(show(n))
+        if how == "every":
+            return "every day" if days == "1 day" else f"every {days}"
+        return f"{days} after entering"
     if spec.deadline is not None:
         how, n = spec.deadline.when
-        return f"deadline: day {_expr(n)}" if how == "at" else f"deadline: within {_expr(n)} days"
+        return f"deadline: {_day(show, n)}" if how == "at" else f"deadline: within {_days(show(n))}"
     if spec.risk is not None:
-        return f"{_expr(spec.risk.chance)} in {_expr(spec.risk.in_)} a {spec.risk.per}"
+        return f"{show(spec.risk.chance)} in {show(spec.risk.in_)} a {spec.risk.per}"
     return None
 
 
