@@ -1,6 +1,7 @@
 """``python -m model.docs``: regenerate ``docs/`` (an index and a page per scenario).
 
-The pages are built by `model.render.site`; this module reads the command line and writes.
+The pages are built by `model.render.site` and written by `model.render.site_files`; this
+module reads the command line.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 from model.base.output import check_target
 from model.base.paths import DOCS_DIR
 from model.cli import command as cli
-from model.render.site import MANIFEST, _unsafe, blocked, build, read_manifest, stale, write
+from model.render.site import build
+from model.render.site_files import MANIFEST, blocked, read_manifest, stale, unsafe, write
 
 EPILOG = """\
 exit status: 0 written (or, with --check, up to date); 1 --check found stale files;
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     in_the_way = [
         reason
         for rel in ("index.md", MANIFEST, *read_manifest(docs_dir))
-        if (reason := _unsafe(docs_dir, rel))
+        if (reason := unsafe(docs_dir, rel))
     ]
     if in_the_way:
         for reason in in_the_way:

@@ -30,7 +30,7 @@ from model.base.errors import Problem, ScenarioError
 from model.base.output import OutputError, check_target, write_bytes
 from model.base.paths import DOCS_DIR, SCENARIOS_DIR
 from model.base.textfmt import drawable, json_text, visible
-from model.render import site
+from model.render import site, site_files
 from model.scenario.loader import load, load_text
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile" / "output" / "hostile_text.yaml"
@@ -215,11 +215,11 @@ def test_docs_keeps_a_hand_written_page_that_mentions_the_generator(
     notes = tmp_path / "scenarios" / "notes.md"
     notes.parent.mkdir()
     notes.write_text(f"<!-- about {site.MARK} -->\nhand-written notes\n")
-    site.write(small_docs, tmp_path)
-    site.write({"index.md": b"index\n"}, tmp_path)  # the scenario is gone: its files go
+    site_files.write(small_docs, tmp_path)
+    site_files.write({"index.md": b"index\n"}, tmp_path)  # the scenario is gone: its files go
     assert notes.read_text().endswith("hand-written notes\n")
-    assert _files(tmp_path) == {"scenarios", "scenarios/notes.md", "index.md", site.MANIFEST}
-    manifest = json.loads((tmp_path / site.MANIFEST).read_text())
+    assert _files(tmp_path) == {"scenarios", "scenarios/notes.md", "index.md", site_files.MANIFEST}
+    manifest = json.loads((tmp_path / site_files.MANIFEST).read_text())
     assert list(manifest["files"]) == ["index.md"]
 
 
@@ -258,7 +258,7 @@ def test_docs_does_not_depend_on_the_working_directory(
 
 
 def test_committed_manifest_lists_the_generated_files() -> None:
-    manifest = json.loads((ROOT / "docs" / site.MANIFEST).read_text())
+    manifest = json.loads((ROOT / "docs" / site_files.MANIFEST).read_text())
     listed = set(manifest["files"])
     assert "index.md" in listed and "scenarios/november_truce.md" in listed
     assert "format.md" not in listed and all((ROOT / "docs" / rel).is_file() for rel in listed)

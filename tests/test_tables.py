@@ -24,7 +24,8 @@ from model.analysis.exact import analyse
 from model.analysis.explore import explore
 from model.analysis.trace import scenario_elements
 from model.base.errors import ScenarioError
-from model.render.site import _elements, _tables
+from model.render.site_sections import elements as _elements
+from model.render.site_sections import schedule_tables as _tables
 from model.scenario import expr
 from model.scenario.loader import load, load_text
 from model.scenario.walk import names
