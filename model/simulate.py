@@ -1,6 +1,6 @@
 """``python -m model.simulate``: run a scenario step by step and print the trace.
 
-With no arguments it runs the shipped three-stage Cairo truce with seed `DEFAULT_SEED`. The same
+With no arguments it runs the shipped three-stage Cairo truce with seed `model.cli.command.DEFAULT_SEED`. The same
 seed and parameters always give the same output, byte for byte.
 
 What-if analysis (docs/what-if.md): ``--runs N`` runs it N times and reports how the runs end
@@ -39,10 +39,6 @@ from model.semantics.engine import Run
 
 if TYPE_CHECKING:
     from model.analysis.exact import ExactResult
-
-DEFAULT_SEED = 15
-"""Chosen so that the default trace shows every stage of the default scenario; with the
-default weights most runs end earlier (tests/test_simulate.py keeps this true)."""
 
 EPILOG = """\
 Each step shows the day, the stage, the acting party and the event, the variables it
@@ -111,9 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed",
         type=cli.seed,
-        default=DEFAULT_SEED,
-        help=f"random seed for the choices (default: {DEFAULT_SEED}, a run of the default scenario "
-        "that passes through all three stages; other seeds end otherwise, e.g. --seed 0)",
+        default=cli.DEFAULT_SEED,
+        help=f"random seed for the choices (default: {cli.DEFAULT_SEED}, a run of the default "
+        "scenario that passes through all three stages; other seeds may end otherwise, e.g. "
+        f"--seed {cli.OTHER_SEED})",
     )
     parser.add_argument(
         "--max-steps",

@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_timeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--seed", type=cli.seed, default=0, help="random seed of the run (default 0)"
+        "--seed",
+        type=cli.seed,
+        default=cli.DEFAULT_SEED,
+        help=f"random seed of the run (default {cli.DEFAULT_SEED}, as python -m model.simulate)",
     )
     parser.add_argument(
         "--max-steps",

@@ -10,7 +10,8 @@ import sys
 import pytest
 from conftest import ROOT
 
-from model.simulate import DEFAULT_SEED, main
+from model.cli.command import DEFAULT_SEED, OTHER_SEED
+from model.simulate import main
 
 
 def simulate(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,6 +39,13 @@ def test_default_seed_shows_every_stage() -> None:
     assert record["seed"] == DEFAULT_SEED
     stages = {s["stage"] for s in record["steps"]}
     assert {"Talks", "Stage 1", "Stage 2", "Stage 3"} <= stages
+
+
+def test_the_other_seed_named_in_help_ends_otherwise() -> None:
+    record = json.loads(simulate("--json", "--seed", str(OTHER_SEED)).stdout)
+    default = json.loads(simulate("--json").stdout)
+    assert record["end"]["outcome"] != default["end"]["outcome"]
+    assert f"--seed {OTHER_SEED}" in " ".join(simulate("--help").stdout.split())
 
 
 def test_same_seed_same_output_byte_for_byte() -> None:
