@@ -27,20 +27,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/chromium.py: how Chromium is started
+
+from chromium import CHROMIUM, FLAGS  # noqa: E402
 
 from model.render.explorer import explorer_page, shared_files  # noqa: E402
 from model.reports.explorer import BUDGET_BYTES, explorer_data  # noqa: E402
 from model.scenario.loader import load  # noqa: E402
 
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TARGET_SECONDS = 2.0
 
 
@@ -91,7 +85,7 @@ def main() -> int:
             "cairo_three_stage_truce": build("cairo_three_stage_truce", folder),
         }
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
             results = {k: load_times(browser, v[0], args.repeats) for k, v in pages.items()}
             browser.close()
     base = statistics.median(results["baseline: november_truce"][0])

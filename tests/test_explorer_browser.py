@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import CHROMIUM, FLAGS
 from conftest import ROOT
 
 from model.analysis.chain import chain
@@ -29,16 +30,6 @@ from model.scenario.loader import load
 from model.semantics.engine import Run
 from model.semantics.why import NotEnabled
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = ROOT / "docs" / "scenarios"
 TRUCE = "cairo_three_stage_truce"
 POSITIONS = "positions_and_three_stage_truce"
