@@ -1,7 +1,8 @@
 """``python -m model.simulate``: run a scenario step by step and print the trace.
 
-With no arguments it runs the shipped three-stage Cairo truce with seed `model.cli.command.DEFAULT_SEED`. The same
-seed and parameters always give the same output, byte for byte.
+With no arguments it runs the shipped three-stage Cairo truce with seed
+`model.cli.command.DEFAULT_SEED`. The same seed and parameters always give the same output,
+byte for byte.
 
 What-if analysis (docs/what-if.md): ``--runs N`` runs it N times and reports how the runs end
 (`model.analysis.montecarlo`), ``--exact`` computes each ending's probability exactly
