@@ -17,10 +17,11 @@ from model.base.paths import DEFAULT_SCENARIO, display_path
 from model.cli import command as cli
 
 EPILOG = """\
-The diagram: each stage is a lane (left to right in the scenario's order) headed by its name
-and length, outcome states are in the last lane, and every arrow carries one line per event
-(its label, and the timing of scheduled events, deadlines and risks) after the acting party's
-marker (the legend names the parties); a self-loop is a loop on the top of its state. Grey
+The diagram: each stage is a lane (left to right in the scenario's order, wrapping into rows
+when that shows the text larger) headed by its name and length, outcome states are in the
+last lane, and every arrow carries one line per event (its label, and the timing of scheduled
+events, deadlines and risks) after the acting party's marker (the legend names the parties);
+a self-loop is a loop on the top of its state. Grey
 dashed arrows are steps that no run takes (found by exploring every reachable state, as
 python -m model.check does). Numbers are under the default parameters, or the --set ones:
 stage lengths, timings, and below the legend the parameters that are terms of the proposal

@@ -147,9 +147,10 @@ def _diagram_section(scenario: Scenario) -> list[str]:
     return [
         "## State diagram\n",
         f"[![State diagram: {md(spec.title)}]({spec.id}.svg)]({spec.id}.svg)\n",
-        "Click the diagram for the full-size picture. Stages are lanes from left to right, "
-        "outcome states the last lane; each arrow lists its events as `actor: event`, with "
-        "the actor's marker. "
+        "Click the diagram for the full-size picture. Stages are lanes in their order, left "
+        "to right (wrapping into rows when that shows the text larger), outcome states the "
+        "last lane; each arrow lists its events, each after its actor's marker (the legend "
+        "names the parties). "
         + (
             "Scheduled events and deadlines have the schedule as actor and their day in "
             "brackets; a risk's arrow is dotted, its chance in brackets. "
