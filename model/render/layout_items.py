@@ -215,20 +215,28 @@ def edge_texts(edge: DiagramEdge, width: int = LABEL_WRAP) -> tuple[list[str], s
     return [event_text(ev, width, timing=False) for ev in edge.events], note
 
 
-def wrap_words(text: str, max_width: float, style: str, measure: Measure) -> list[str]:
-    """Greedy word wrap of ``text`` to ``max_width`` points."""
+def _greedy_lines(
+    pieces: list[str], sep: str, max_width: float, style: str, measure: Measure
+) -> list[str]:
+    """``pieces`` joined by ``sep`` into lines of at most ``max_width`` points, filling each
+    line before starting the next (a piece wider than that is a line of its own)."""
     lines: list[str] = []
     line = ""
-    for word in text.split():
-        trial = f"{line} {word}" if line else word
+    for piece in pieces:
+        trial = f"{line}{sep}{piece}" if line else piece
         if line and measure(trial, style)[0] > max_width:
             lines.append(line)
-            line = word
+            line = piece
         else:
             line = trial
     if line:
         lines.append(line)
-    return lines or [text]
+    return lines
+
+
+def wrap_words(text: str, max_width: float, style: str, measure: Measure) -> list[str]:
+    """Greedy word wrap of ``text`` to ``max_width`` points."""
+    return _greedy_lines(text.split(), " ", max_width, style, measure) or [text]
 
 
 def legend_entries(
@@ -263,15 +271,4 @@ def legend_entries(
 def flow_items(items: list[str], max_width: float, style: str, measure: Measure) -> list[str]:
     """``items`` joined by wide gaps into lines of at most ``max_width`` points (an item
     wider than that is a line of its own)."""
-    lines: list[str] = []
-    line = ""
-    for item in items:
-        trial = f"{line}    {item}" if line else item
-        if line and measure(trial, style)[0] > max_width:
-            lines.append(line)
-            line = item
-        else:
-            line = trial
-    if line:
-        lines.append(line)
-    return lines
+    return _greedy_lines(items, "    ", max_width, style, measure)
